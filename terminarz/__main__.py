@@ -1,0 +1,3 @@
+from terminarz.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""What every command shares: the Polish argument parser, shared options, the context.
+
+Only the CLI reads the clock (in Europe/Warsaw) and the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from terminarz.catalogue import CatalogueSet, load_catalogues
+from terminarz.errors import UsageError
+from terminarz.holidays_pl import default_source
+from terminarz.paths import bundled_catalogues, holiday_table_path
+from terminarz.periods import Period, PeriodKind
+from terminarz.workdays import WorkingCalendar
+
+TIMEZONE = "Europe/Warsaw"
+EXIT_USAGE = 2
+
+_TRANSLATIONS = (
+    ("the following arguments are required", "brakuje wymaganych argumentów"),
+    ("unrecognized arguments", "nieznane argumenty"),
+    ("invalid choice", "niepoprawna wartość"),
+    ("choose from", "do wyboru"),
+    ("expected one argument", "oczekiwano jednej wartości"),
+    ("not allowed with argument", "nie można łączyć z argumentem"),
+    ("ambiguous option", "niejednoznaczna opcja"),
+    ("could match", "pasuje do"),
+)
+
+
+class PolishHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Any,
+        groups: Any,
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, prefix or "użycie: ")
+
+
+class PolishParser(argparse.ArgumentParser):
+    """``argparse`` speaking Polish: usage, headings and its own error messages."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", PolishHelpFormatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenty"
+        self._optionals.title = "opcje"
+        self.add_argument("-h", "--help", action="help", help="pokaż tę pomoc i zakończ")
+
+    def error(self, message: str) -> NoReturn:
+        for english, polish in _TRANSLATIONS:
+            message = message.replace(english, polish)
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: błąd: {message}\n")
+
+
+# -- values given on the command line -------------------------------------------------
+
+
+def parse_day(text: str, *, option: str = "--today") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{option}: „{text}” nie jest datą; podaj ją w postaci RRRR-MM-DD, np. 2026-02-02"
+        ) from None
+
+
+def parse_month(text: str, *, option: str = "--month") -> Period:
+    try:
+        period = Period.parse(text)
+    except ValueError:
+        period = None
+    if period is None or period.kind is not PeriodKind.MONTH:
+        raise UsageError(f"{option}: „{text}” nie jest miesiącem; podaj go jako RRRR-MM, np. 2026-01")
+    return period
+
+
+def warsaw_today() -> date:
+    """Today's date in Europe/Warsaw — the one place the CLI reads the clock."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+# -- shared options ---------------------------------------------------------------------
+
+
+def add_today(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--today",
+        metavar="RRRR-MM-DD",
+        help="dzień, który uznać za dzisiejszy (domyślnie dzisiejsza data w Europe/Warsaw)",
+    )
+
+
+def add_catalogue(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalogue",
+        metavar="PLIK",
+        action="append",
+        type=Path,
+        help="plik katalogu obowiązków (można podać kilka razy; domyślnie katalogi wbudowane)",
+    )
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table",
+        help="postać wyniku: table (tabela, domyślnie) albo json",
+    )  # fmt: skip
+
+
+# -- the context a command works in ---------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Context:
+    """The parsed arguments plus everything loaded on demand from them."""
+
+    args: argparse.Namespace
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    _catalogues: CatalogueSet | None = None
+    _calendar: WorkingCalendar | None = None
+
+    @property
+    def today(self) -> date:
+        given = getattr(self.args, "today", None)
+        return parse_day(given) if given else warsaw_today()
+
+    def catalogue_paths(self) -> list[Path]:
+        given = getattr(self.args, "catalogue", None)
+        return list(given) if given else bundled_catalogues()
+
+    @property
+    def catalogues(self) -> CatalogueSet:
+        if self._catalogues is None:
+            self._catalogues = load_catalogues(self.catalogue_paths())
+        return self._catalogues
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The statutory working-day calendar."""
+        if self._calendar is None:
+            self._calendar = WorkingCalendar(default_source(holiday_table_path()))
+        return self._calendar
+
+    @property
+    def style(self) -> Style:
+        return Style.for_stream(self.out)
+
+
+Command = Callable[[Context], int]
+
+
+# -- terminal output ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """ANSI emphasis, off when ``NO_COLOR`` is set or the output is not a terminal."""
+
+    enabled: bool
+
+    @classmethod
+    def for_stream(cls, stream: TextIO) -> Style:
+        if os.environ.get("NO_COLOR") is not None and os.environ.get("NO_COLOR") != "":
+            return cls(False)
+        isatty = getattr(stream, "isatty", None)
+        return cls(bool(isatty and isatty()) and os.environ.get("TERM") != "dumb")
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.enabled else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def red(self, text: str) -> str:
+        return self._wrap("31", text)
+
+    def yellow(self, text: str) -> str:
+        return self._wrap("33", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+
+def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
+    """Left-aligned columns separated by two spaces; the header underlined with dashes."""
+    widths = [len(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def dump_json(value: object, out: TextIO) -> None:
+    import json
+
+    json.dump(value, out, ensure_ascii=False, indent=2)
+    out.write("\n")

@@ -1,0 +1,466 @@
+"""The core commands: ``due``, ``explain``, ``workdays``, ``catalogue``, ``check``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from terminarz.catalogue import CatalogueSet, check_catalogues
+from terminarz.cli.common import (
+    Context,
+    add_catalogue,
+    add_format,
+    add_today,
+    dump_json,
+    parse_day,
+    parse_month,
+    table,
+)
+from terminarz.errors import Severity, UsageError
+from terminarz.explain import citation_lines, parties_line, trail_lines, validity_words
+from terminarz.periods import PeriodKind
+from terminarz.polish import (
+    MONTHS_NOMINATIVE,
+    WEEKDAYS_SHORT,
+    days_phrase,
+    long_date,
+    plural,
+    short_date,
+)
+from terminarz.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id, trail
+from terminarz.workdays import DayKind, month_days
+
+# -- due --------------------------------------------------------------------------------------
+
+DUE_EXAMPLES = """\
+Przykłady:
+  terminarz due                               terminy bieżącego miesiąca
+  terminarz due --month 2026-01               terminy stycznia 2026 r.
+  terminarz due --from 2026-01-01 --to 2026-03-31 --level ops
+  terminarz due --form MPiPS-01 --format json
+"""
+
+
+def register_due(sub: Any) -> None:
+    p = sub.add_parser(
+        "due", help="co jest do zrobienia: terminy w miesiącu lub w przedziale dat",
+        description="Wystąpienia obowiązków, których termin przypada w danym miesiącu "
+        "(domyślnie bieżącym) albo w zamkniętym przedziale dat.",
+        epilog=DUE_EXAMPLES,
+    )  # fmt: skip
+    p.add_argument("--month", metavar="RRRR-MM", help="miesiąc (domyślnie bieżący)")
+    p.add_argument("--from", dest="date_from", metavar="RRRR-MM-DD", help="początek przedziału")
+    p.add_argument("--to", dest="date_to", metavar="RRRR-MM-DD", help="koniec przedziału")
+    p.add_argument("--level", action="append", metavar="POZIOM",
+                   help="tylko ten poziom składający (np. rup, wup, ops, wzps); można powtórzyć")  # fmt: skip
+    p.add_argument("--form", action="append", metavar="FORMULARZ",
+                   help="tylko ten formularz (np. MPiPS-01); można powtórzyć")  # fmt: skip
+    add_catalogue(p)
+    add_format(p)
+    add_today(p)
+    p.set_defaults(handler=cmd_due)
+
+
+def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
+    """The closed date range a ``due``-style command asks about."""
+    if args.month and (args.date_from or args.date_to):
+        raise UsageError("podaj albo --month, albo --from i --to, nie obie formy naraz")
+    if args.date_from or args.date_to:
+        if not (args.date_from and args.date_to):
+            raise UsageError("--from i --to trzeba podać razem")
+        start = parse_day(args.date_from, option="--from")
+        end = parse_day(args.date_to, option="--to")
+        if end < start:
+            raise UsageError(f"--to ({end}) jest wcześniej niż --from ({start})")
+        return start, end
+    month = parse_month(args.month) if args.month else parse_month(f"{today:%Y-%m}")
+    return month.first_day, month.last_day
+
+
+def filter_obligations(
+    catalogues: CatalogueSet, levels: list[str] | None, forms: list[str] | None
+) -> list[Obligation]:
+    obligations = list(catalogues.obligations)
+    if levels:
+        known = set(catalogues.levels)
+        for level in levels:
+            if level not in known:
+                raise UsageError(
+                    f"--level: nieznany poziom „{level}”; znane poziomy: {', '.join(sorted(known))}"
+                )
+        obligations = [o for o in obligations if o.level in levels]
+    if forms:
+        wanted = {f.casefold() for f in forms}
+        known_forms = {o.form.casefold(): o.form for o in catalogues.obligations}
+        for form in wanted:
+            if form not in known_forms:
+                raise UsageError(
+                    f"--form: nieznany formularz „{form}”; znane formularze: "
+                    f"{', '.join(sorted(set(known_forms.values())))}"
+                )
+        obligations = [o for o in obligations if o.form.casefold() in wanted]
+    return obligations
+
+
+def occurrence_json(occ: Occurrence, catalogues: CatalogueSet, today: date) -> dict[str, object]:
+    ob = occ.obligation
+    return {
+        "id": occ.id,
+        "obligation": ob.id,
+        "form": ob.form,
+        "part": ob.part,
+        "title": ob.title,
+        "level": ob.level,
+        "recipients": list(ob.recipients),
+        "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
+        "period": str(occ.period),
+        "period_words": occ.period.for_words(),
+        "due": occ.due.isoformat(),
+        "nominal": occ.nominal.isoformat(),
+        "shifted": occ.nominal != occ.due and occ.override is None,
+        "override": (
+            {"due": occ.override.due.isoformat(), "basis": occ.override.basis}
+            if occ.override else None
+        ),
+        "days_left": (occ.due - today).days,
+        "basis": str(ob.basis),
+        "act": ob.act.id,
+    }
+
+
+def cmd_due(ctx: Context) -> int:
+    args = ctx.args
+    today = ctx.today
+    start, end = due_range(args, today)
+    catalogues = ctx.catalogues
+    obligations = filter_obligations(catalogues, args.level, args.form)
+    occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
+    if args.format == "json":
+        dump_json([occurrence_json(o, catalogues, today) for o in occurrences], ctx.out)
+        return 0
+    style = ctx.style
+    out = ctx.out
+    heading = (
+        f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
+        if args.month or not (args.date_from or args.date_to)
+        else f"Terminy od {short_date(start)} do {short_date(end)}"
+    )
+    out.write(style.bold(heading) + f"  (dziś: {short_date(today)})\n\n")
+    if not occurrences:
+        out.write("Brak terminów w tym okresie.\n")
+        return 0
+    rows = []
+    for occ in occurrences:
+        ob = occ.obligation
+        mark = "" if occ.nominal == occ.due and occ.override is None else " *"
+        rows.append([
+            short_date(occ.due) + mark,
+            days_phrase((occ.due - today).days),
+            ob.label,
+            f"{ob.level} → {', '.join(ob.recipients)}",
+            occ.period.for_words(),
+        ])  # fmt: skip
+    lines = table(rows, ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres"])
+    for i, line in enumerate(lines):
+        if i >= 2:
+            days = (occurrences[i - 2].due - today).days
+            line = style.red(line) if days < 0 else style.yellow(line) if days <= 3 else line
+        out.write(line + "\n")
+    if any(o.nominal != o.due or o.override for o in occurrences):
+        out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
+                  "terminarz explain <id>\n")  # fmt: skip
+    out.write(f"\n{len(occurrences)} {plural(len(occurrences), 'termin', 'terminy', 'terminów')}"
+              "; identyfikatory: terminarz due --format json\n")  # fmt: skip
+    return 0
+
+
+# -- explain ----------------------------------------------------------------------------------
+
+
+def register_explain(sub: Any) -> None:
+    p = sub.add_parser(
+        "explain", help="dlaczego termin wypada tego dnia",
+        description="Pokazuje, jak obliczono termin wystąpienia: które dni policzono jako "
+        "robocze, które pominięto (święta z nazwy, weekendy), jakie przesunięcie zastosowano "
+        "i na jakiej podstawie prawnej.",
+        epilog="Przykłady:\n  terminarz explain mpips-01.dzial-1@rup/2025-12\n"
+        "  terminarz explain mpips-03@ops/2025\n  terminarz explain mpips-01.zbiorcze@wup\n",
+    )  # fmt: skip
+    p.add_argument("id", metavar="ID", help="identyfikator wystąpienia (obowiązek/okres) "
+                   "albo samego obowiązku")  # fmt: skip
+    add_catalogue(p)
+    add_format(p)
+    add_today(p)
+    p.set_defaults(handler=cmd_explain)
+
+
+def find_occurrence(ctx: Context, text: str) -> Occurrence:
+    """The occurrence named by ``text``, or a :class:`UsageError` saying what is wrong."""
+    catalogues = ctx.catalogues
+    try:
+        obligation_id, period = split_occurrence_id(text)
+    except ValueError:
+        raise UsageError(
+            f"„{text}” nie jest identyfikatorem wystąpienia; oczekiwano postaci "
+            "<obowiązek>/<okres>, np. mpips-01.dzial-1@rup/2026-10"
+        ) from None
+    obligation = catalogues.obligation(obligation_id)
+    if obligation is None:
+        raise UsageError(f"nieznany obowiązek „{obligation_id}”; listę pokazuje: terminarz catalogue")
+    if obligation.deadline is None:
+        raise UsageError(f"obowiązek „{obligation_id}” nie ma własnego terminu; "
+                         f"opis: terminarz explain {obligation_id}")  # fmt: skip
+    if not obligation.applies_to(period):
+        raise UsageError(
+            f"obowiązek „{obligation_id}” nie ma wystąpienia za okres {period} "
+            f"(okresy: {obligation.period_kind.polish}, obowiązuje {validity_words(obligation)})"
+        )
+    return occurrence(obligation, period, ctx.calendar, catalogues.overrides)
+
+
+def obligation_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[str]:
+    lines = [f"{obligation.label} — {obligation.title}",
+             f"Kto → komu: {parties_line(obligation, catalogues.parties)}"]  # fmt: skip
+    kind = obligation.period_kind
+    if obligation.periods:
+        which = ", ".join(f"{i}" for i in obligation.periods)
+        lines.append(f"Okresy: {kind.polish} (tylko nr {which})")
+    else:
+        lines.append(f"Okresy: {kind.polish}")
+    lines.append(f"Obowiązuje: {validity_words(obligation)}")
+    lines.append(f"Termin: {obligation.deadline.words() if obligation.deadline else 'bez własnego terminu'}")
+    lines += citation_lines(obligation)
+    if obligation.notes:
+        lines.append(f"Uwagi: {obligation.notes}")
+    return lines
+
+
+def cmd_explain(ctx: Context) -> int:
+    text: str = ctx.args.id
+    catalogues = ctx.catalogues
+    if "/" not in text:
+        obligation = catalogues.obligation(text.strip())
+        if obligation is None:
+            raise UsageError(f"nieznany obowiązek „{text}”; listę pokazuje: terminarz catalogue")
+        if ctx.args.format == "json":
+            dump_json(obligation_json(obligation, catalogues), ctx.out)
+            return 0
+        ctx.out.write(ctx.style.bold(obligation.id) + "\n")
+        ctx.out.write("\n".join(obligation_lines(obligation, catalogues)) + "\n")
+        return 0
+    occ = find_occurrence(ctx, text)
+    steps = trail(occ, ctx.calendar)
+    if ctx.args.format == "json":
+        data = occurrence_json(occ, catalogues, ctx.today)
+        data["trail"] = [
+            {"date": s.info.day.isoformat(), "working": s.info.working, "count": s.count,
+             "reason": None if s.info.working else s.info.reason()}
+            for s in steps.days
+        ]  # fmt: skip
+        data["rule"] = steps.rule
+        data["explanation"] = trail_lines(steps)
+        dump_json(data, ctx.out)
+        return 0
+    out = ctx.out
+    ob = occ.obligation
+    out.write(ctx.style.bold(occ.id) + "\n")
+    out.write(f"{ob.label} — {ob.title}\n")
+    out.write(f"Kto → komu: {parties_line(ob, catalogues.parties)}\n")
+    out.write(f"Okres: {occ.period.for_words()} ({occ.period.first_day:%d.%m.%Y}–"
+              f"{occ.period.last_day:%d.%m.%Y})\n")  # fmt: skip
+    out.write("\n".join(citation_lines(ob)) + "\n\n")
+    out.write("\n".join(trail_lines(steps)) + "\n")
+    return 0
+
+
+# -- workdays ---------------------------------------------------------------------------------
+
+
+def register_workdays(sub: Any) -> None:
+    p = sub.add_parser(
+        "workdays", help="kalendarz miesiąca: dni robocze, święta i weekendy",
+        description="Kalendarz miesiąca według ustawy o dniach wolnych od pracy: dni robocze, "
+        "święta (z nazwy) i weekendy.",
+        epilog="Przykłady:\n  terminarz workdays --month 2026-01\n"
+        "  terminarz workdays --month 2018-11 --format json\n",
+    )  # fmt: skip
+    p.add_argument("--month", metavar="RRRR-MM", help="miesiąc (domyślnie bieżący)")
+    add_format(p)
+    add_today(p)
+    p.set_defaults(handler=cmd_workdays)
+
+
+def cmd_workdays(ctx: Context) -> int:
+    month = parse_month(ctx.args.month) if ctx.args.month else parse_month(f"{ctx.today:%Y-%m}")
+    cal = ctx.calendar
+    infos = [cal.day_info(d) for d in month_days(month.year, month.index)]
+    working = [i for i in infos if i.working]
+    if ctx.args.format == "json":
+        dump_json({
+            "month": str(month),
+            "working_days": len(working),
+            "days": [{"date": i.day.isoformat(), "working": i.working, "kind": str(i.kind),
+                      "holiday": i.holiday, "reason": None if i.working else i.reason()}
+                     for i in infos],
+        }, ctx.out)  # fmt: skip
+        return 0
+    out = ctx.out
+    style = ctx.style
+    count = len(working)
+    out.write(style.bold(f"{MONTHS_NOMINATIVE[month.index - 1].capitalize()} {month.year} r.")
+              + f" — {count} {plural(count, 'dzień roboczy', 'dni robocze', 'dni roboczych')}\n\n")  # fmt: skip
+    out.write(" ".join(f"{w:>5}" for w in WEEKDAYS_SHORT) + "\n")
+    cells = ["     "] * infos[0].day.weekday()
+    for info in infos:
+        mark = " " if info.working else "*" if info.kind is DayKind.HOLIDAY else "·"
+        cell = f"{info.day.day:>4}{mark}"
+        if info.kind is DayKind.HOLIDAY:
+            cell = style.red(cell)
+        elif not info.working:
+            cell = style.dim(cell)
+        cells.append(cell)
+    for i in range(0, len(cells), 7):
+        out.write(" ".join(cells[i : i + 7]).rstrip() + "\n")
+    out.write("\n  * święto   · sobota lub niedziela\n")
+    holidays = [i for i in infos if i.kind is DayKind.HOLIDAY]
+    if holidays:
+        out.write("\nŚwięta:\n")
+        for info in holidays:
+            out.write(f"  {short_date(info.day)} — {info.reason()}\n")
+    return 0
+
+
+# -- catalogue --------------------------------------------------------------------------------
+
+
+def register_catalogue(sub: Any) -> None:
+    p = sub.add_parser(
+        "catalogue", help="obowiązki z podstawą prawną i okresem obowiązywania",
+        description="Wszystkie obowiązki z katalogów: formularz, poziom, odbiorcy, okres, "
+        "termin, podstawa prawna i okres obowiązywania.",
+        epilog="Przykłady:\n  terminarz catalogue\n  terminarz catalogue --level ops\n"
+        "  terminarz catalogue --format json\n",
+    )  # fmt: skip
+    p.add_argument("--level", action="append", metavar="POZIOM", help="tylko ten poziom")
+    p.add_argument("--form", action="append", metavar="FORMULARZ", help="tylko ten formularz")
+    add_catalogue(p)
+    add_format(p)
+    add_today(p)
+    p.set_defaults(handler=cmd_catalogue)
+
+
+def obligation_json(ob: Obligation, catalogues: CatalogueSet) -> dict[str, object]:
+    deadline: dict[str, object] | None = None
+    if ob.deadline is not None:
+        d = ob.deadline
+        deadline = {"kind": str(d.kind), "n": d.n, "day": d.day, "months_after": d.months_after,
+                    "if_non_working": str(d.if_non_working) if d.day else None,
+                    "words": d.words()}  # fmt: skip
+    return {
+        "id": ob.id, "form": ob.form, "part": ob.part, "title": ob.title, "level": ob.level,
+        "recipients": list(ob.recipients),
+        "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
+        "period": str(ob.period_kind), "periods": list(ob.periods), "deadline": deadline,
+        "basis": str(ob.basis), "quote": ob.basis.quote,
+        "valid_from": str(ob.valid_from) if ob.valid_from else None,
+        "valid_to": str(ob.valid_to) if ob.valid_to else None,
+        "act": ob.act.id, "act_title": ob.act.title, "act_status": ob.act.status,
+        "notes": ob.notes,
+    }  # fmt: skip
+
+
+def cmd_catalogue(ctx: Context) -> int:
+    catalogues = ctx.catalogues
+    obligations = filter_obligations(catalogues, ctx.args.level, ctx.args.form)
+    if ctx.args.format == "json":
+        dump_json([obligation_json(o, catalogues) for o in obligations], ctx.out)
+        return 0
+    out = ctx.out
+    wanted = {o.id for o in obligations}
+    for catalogue in catalogues.catalogues:
+        listed = [o for o in catalogue.obligations if o.id in wanted]
+        if not listed:
+            continue
+        act = catalogue.act
+        out.write(ctx.style.bold(act.title) + "\n")
+        out.write(f"{act.published} — {act.status}\n" if act.published else f"{act.status}\n")
+        if act.notes:
+            out.write(f"{act.notes}\n")
+        out.write(f"Plik: {catalogue.path}\n\n")
+        rows = []
+        for ob in listed:
+            period = ob.period_kind.polish + (
+                f" (tylko {', '.join(map(str, ob.periods))})" if ob.periods else ""
+            )
+            rows.append([
+                ob.id, ob.label, f"{ob.level} → {', '.join(ob.recipients) or '—'}", period,
+                ob.deadline.words() if ob.deadline else "bez własnego terminu",
+                ob.basis.short(), f"od {ob.valid_from}" if ob.valid_from else "",
+            ])  # fmt: skip
+        header = ["Id", "Sprawozdanie", "Kto → komu", "Okres", "Termin", "Podstawa", "Obowiązuje"]
+        out.write("\n".join(table(rows, header)) + "\n")
+        if catalogue.provenance:
+            out.write("\nPrzepisy bez własnych terminów (proweniencja):\n")
+            for provision in catalogue.provenance:
+                out.write(f"  § {provision.paragraph}: {provision.text}\n")
+                if provision.note:
+                    out.write(f"      {provision.note}\n")
+        if catalogue.overrides:
+            out.write("\nTerminy zmienione dla pojedynczych okresów:\n")
+            for override in catalogue.overrides:
+                out.write(f"  {override.occurrence_id}: {long_date(override.due)} — {override.basis}\n")
+        out.write("\n")
+    return 0
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+def register_check(sub: Any) -> None:
+    p = sub.add_parser(
+        "check", help="sprawdź pliki katalogów (i konfiguracji)",
+        description="Sprawdza pliki katalogów: składnię TOML, wymagane i nieznane pola, "
+        "wartości, identyfikatory. Wypisuje wszystkie błędy naraz; kod wyjścia 0, gdy "
+        "pliki są poprawne, 2 — gdy są błędy.",
+        epilog="Przykłady:\n  terminarz check\n  terminarz check calendars/mpips-1992.toml\n",
+    )  # fmt: skip
+    p.add_argument("paths", nargs="*", type=Path, metavar="PLIK",
+                   help="pliki do sprawdzenia (domyślnie katalogi wbudowane)")  # fmt: skip
+    add_today(p)
+    p.set_defaults(handler=cmd_check)
+
+
+def cmd_check(ctx: Context) -> int:
+    paths: list[Path] = ctx.args.paths or ctx.catalogue_paths()
+    catalogues, problems = check_catalogues(paths)
+    return report_problems(ctx, problems, summary=[
+        f"{len(paths)} {plural(len(paths), 'plik', 'pliki', 'plików')}, "
+        f"{sum(len(c.obligations) for c in catalogues)} obowiązków"
+    ])  # fmt: skip
+
+
+def report_problems(ctx: Context, problems: list[Any], *, summary: list[str]) -> int:
+    """Print every problem; exit code 2 when any is an error, else 0."""
+    import sys
+
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    for problem in problems:
+        sys.stderr.write(f"{problem}\n")
+    if errors:
+        n = len(errors)
+        sys.stderr.write(f"\n{n} {plural(n, 'błąd', 'błędy', 'błędów')} — popraw i uruchom ponownie "
+                         "terminarz check\n")  # fmt: skip
+        return 2
+    ctx.out.write("Poprawne: " + "; ".join(summary) + "\n")
+    return 0
+
+
+def register(sub: Any) -> None:
+    for reg in (register_due, register_explain, register_workdays, register_catalogue,
+                register_check):  # fmt: skip
+        reg(sub)
+
+
+__all__ = ["PeriodKind", "register"]

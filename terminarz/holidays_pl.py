@@ -1,0 +1,140 @@
+"""Polish statutory public holidays (ustawa z dnia 18 stycznia 1951 r. o dniach wolnych od pracy).
+
+The source of truth is the ``holidays`` library (country ``PL``), which carries
+the law's history: Epiphany only from 2011, Christmas Eve from 2025, the one-off
+12 November 2018. Importing it and building its table is slow for a command
+started by cron many times a day, so ``calendars/holidays-pl.json`` holds the
+same table generated from the installed library (``python -m
+terminarz.holidays_pl --write``). The table is used only when it was generated
+by the very version of ``holidays`` that is installed; otherwise the library is
+asked directly. A test checks the table against the library year by year.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+
+
+class HolidaySource(Protocol):
+    """Anything that names the statutory holidays of a year (date → Polish name)."""
+
+    def year(self, year: int) -> Mapping[date, str]: ...
+
+
+class LibraryHolidays:
+    """Holidays straight from the ``holidays`` library, built per year on first use."""
+
+    def __init__(self) -> None:
+        self._years: dict[int, dict[date, str]] = {}
+
+    def year(self, year: int) -> Mapping[date, str]:
+        cached = self._years.get(year)
+        if cached is None:
+            import holidays  # heavy: only when the generated table cannot be used
+
+            table = holidays.country_holidays("PL", years=year, language="pl")
+            cached = {day: str(name) for day, name in sorted(table.items())}
+            self._years[year] = cached
+        return cached
+
+
+class TableHolidays:
+    """Holidays read from a table generated from the library (see module docstring)."""
+
+    def __init__(self, years: Mapping[int, Mapping[date, str]], *, version: str) -> None:
+        self._years = years
+        self.version = version
+
+    def year(self, year: int) -> Mapping[date, str]:
+        return self._years.get(year, {})
+
+    @classmethod
+    def load(cls, path: Path) -> TableHolidays:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        years = {
+            int(y): {date.fromisoformat(d): n for d, n in days.items()}
+            for y, days in raw["years"].items()
+        }
+        return cls(years, version=raw["holidays_version"])
+
+
+def installed_holidays_version() -> str | None:
+    """The installed ``holidays`` version, read from its dist-info folder name.
+
+    Cheaper than ``importlib.metadata`` by tens of milliseconds, which matters
+    at every start of the CLI.
+    """
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        if "holidays" not in names:
+            continue
+        for name in names:
+            if name.startswith("holidays-") and name.endswith(".dist-info"):
+                return name[len("holidays-") : -len(".dist-info")]
+    return None
+
+
+def table_version(path: Path) -> str | None:
+    """The ``holidays`` version a generated table was made with (None when unreadable)."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            head = fh.read(200)
+    except OSError:
+        return None
+    marker = '"holidays_version": "'
+    start = head.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    return head[start : head.find('"', start)]
+
+
+def default_source(table: Path | None) -> HolidaySource:
+    """The generated table when it matches the installed library, else the library."""
+    if table is not None and table.is_file():
+        version = table_version(table)
+        if version is not None and version == installed_holidays_version():
+            return TableHolidays.load(table)
+    return LibraryHolidays()
+
+
+def generate_table(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
+    """The JSON text of the table for ``first``..``last`` from the installed library."""
+    import holidays
+
+    lib = LibraryHolidays()
+    years = {
+        str(y): {d.isoformat(): n for d, n in lib.year(y).items()} for y in range(first, last + 1)
+    }
+    doc = {"holidays_version": holidays.__version__, "country": "PL", "years": years}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m terminarz.holidays_pl --write [PATH]`` regenerates the table."""
+    from terminarz.paths import holiday_table_path
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "--write":
+        print("użycie: python -m terminarz.holidays_pl --write [ŚCIEŻKA]", file=sys.stderr)
+        return 2
+    target = Path(args[1]) if len(args) > 1 else holiday_table_path()
+    target.write_text(generate_table(), encoding="utf-8")
+    print(f"zapisano {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Reporting periods (okresy sprawozdawcze): a month, quarter, half-year or year.
+
+They print and parse as ``2026-10``, ``2026-Q3``, ``2026-H1`` and ``2026``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from terminarz.polish import MONTHS_NOMINATIVE, ROMAN
+
+
+class PeriodKind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF_YEAR = "half-year"
+    YEAR = "year"
+
+    @property
+    def months(self) -> int:
+        return _MONTHS[self]
+
+    @property
+    def per_year(self) -> int:
+        return 12 // _MONTHS[self]
+
+    @property
+    def polish(self) -> str:
+        return _POLISH_KIND[self]
+
+
+_MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
+_POLISH_KIND = {
+    PeriodKind.MONTH: "miesiąc",
+    PeriodKind.QUARTER: "kwartał",
+    PeriodKind.HALF_YEAR: "półrocze",
+    PeriodKind.YEAR: "rok",
+}
+_PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, order=True)
+class Period:
+    """One period: ``index`` is the month (1–12), quarter (1–4), half (1–2) or 1 for a year.
+
+    Ordering compares year, then index, so only periods of one kind sort meaningfully.
+    """
+
+    year: int
+    index: int
+    kind: PeriodKind
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.kind.per_year:
+            raise ValueError(f"index {self.index} out of range for {self.kind}")
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Parse ``2026-10``, ``2026-Q3``, ``2026-H1`` or ``2026``; raise ``ValueError`` otherwise."""
+        m = _PATTERN.match(text.strip())
+        if not m:
+            raise ValueError(f"not a period: {text!r}")
+        year = int(m.group(1))
+        if m.group(2):
+            month = int(m.group(2))
+            if not 1 <= month <= 12:
+                raise ValueError(f"not a month: {text!r}")
+            return cls(year=year, index=month, kind=PeriodKind.MONTH)
+        if m.group(3):
+            return cls(year=year, index=int(m.group(3)), kind=PeriodKind.QUARTER)
+        if m.group(4):
+            return cls(year=year, index=int(m.group(4)), kind=PeriodKind.HALF_YEAR)
+        return cls(year=year, index=1, kind=PeriodKind.YEAR)
+
+    @classmethod
+    def containing(cls, kind: PeriodKind, day: date) -> Period:
+        return cls(year=day.year, index=(day.month - 1) // kind.months + 1, kind=kind)
+
+    def __str__(self) -> str:
+        if self.kind is PeriodKind.MONTH:
+            return f"{self.year}-{self.index:02d}"
+        if self.kind is PeriodKind.QUARTER:
+            return f"{self.year}-Q{self.index}"
+        if self.kind is PeriodKind.HALF_YEAR:
+            return f"{self.year}-H{self.index}"
+        return str(self.year)
+
+    @property
+    def first_month(self) -> int:
+        return (self.index - 1) * self.kind.months + 1
+
+    @property
+    def last_month(self) -> int:
+        return self.index * self.kind.months
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.first_month, 1)
+
+    @property
+    def last_day(self) -> date:
+        nxt = self.next()
+        return nxt.first_day - timedelta(days=1)
+
+    def next(self) -> Period:
+        if self.index < self.kind.per_year:
+            return Period(year=self.year, index=self.index + 1, kind=self.kind)
+        return Period(year=self.year + 1, index=1, kind=self.kind)
+
+    def ordinal(self) -> int:
+        """A running number: consecutive periods of one kind differ by one."""
+        return self.year * self.kind.per_year + self.index - 1
+
+    def month_after(self, k: int) -> tuple[int, int]:
+        """(year, month) of the k-th month after the period ends (k=1: the next month)."""
+        total = self.year * 12 + self.last_month - 1 + k
+        return total // 12, total % 12 + 1
+
+    def words(self) -> str:
+        """``październik 2026 r.``, ``III kwartał 2026 r.``, ``I półrocze 2026 r.``, ``2026 r.``"""
+        if self.kind is PeriodKind.MONTH:
+            return f"{MONTHS_NOMINATIVE[self.index - 1]} {self.year} r."
+        if self.kind is PeriodKind.YEAR:
+            return f"{self.year} r."
+        return f"{ROMAN[self.index - 1]} {self.kind.polish} {self.year} r."
+
+    def for_words(self) -> str:
+        """``za październik 2026 r.`` — as a period is named on a report."""
+        return f"za {self.words()}"
+
+
+def iter_periods(first: Period, last: Period) -> Iterator[Period]:
+    """Every period from ``first`` to ``last`` inclusive (both of one kind)."""
+    current = first
+    while current <= last:
+        yield current
+        current = current.next()

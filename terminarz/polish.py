@@ -1,0 +1,67 @@
+"""Polish words for dates: month and weekday names, date formats, plural forms.
+
+Hand-written on purpose: these few dozen words are fixed by the language, and a
+locale-dependent ``strftime`` would give different text on every server.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+MONTHS_NOMINATIVE = (
+    "styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec",
+    "lipiec", "sierpień", "wrzesień", "październik", "listopad", "grudzień",
+)  # fmt: skip
+MONTHS_GENITIVE = (
+    "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
+    "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
+)  # fmt: skip
+MONTHS_SHORT = (
+    "sty", "lut", "mar", "kwi", "maj", "cze", "lip", "sie", "wrz", "paź", "lis", "gru",
+)  # fmt: skip
+WEEKDAYS = (
+    "poniedziałek", "wtorek", "środa", "czwartek", "piątek", "sobota", "niedziela",
+)  # fmt: skip
+WEEKDAYS_SHORT = ("pon", "wt", "śr", "czw", "pt", "sob", "niedz")
+ROMAN = ("I", "II", "III", "IV")
+
+
+def long_date(day: date) -> str:
+    """``poniedziałek, 2 lutego 2026 r.``"""
+    return f"{WEEKDAYS[day.weekday()]}, {date_words(day)}"
+
+
+def date_words(day: date) -> str:
+    """``2 lutego 2026 r.``"""
+    return f"{day.day} {MONTHS_GENITIVE[day.month - 1]} {day.year} r."
+
+
+def short_date(day: date) -> str:
+    """``pon 2 lut 2026`` — the compact form used in tables."""
+    return f"{WEEKDAYS_SHORT[day.weekday()]} {day.day} {MONTHS_SHORT[day.month - 1]} {day.year}"
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Polish plural: 1 dzień, 2 dni, 5 dni; 1 raz, 22 razy, 25 razy."""
+    n = abs(n)
+    if n == 1:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def days_phrase(days: int, *, working: bool = False) -> str:
+    """``za 3 dni``, ``dziś``, ``2 dni temu``; with ``working`` — ``za 3 dni robocze``."""
+    if days == 0:
+        return "dziś"
+    if working:
+        noun = f"{abs(days)} {plural(days, 'dzień roboczy', 'dni robocze', 'dni roboczych')}"
+    else:
+        noun = f"{abs(days)} {plural(days, 'dzień', 'dni', 'dni')}"
+    return f"za {noun}" if days > 0 else f"{noun} temu"
+
+
+def ordinal(n: int) -> str:
+    """``2.`` — Polish writes ordinals as a number with a full stop."""
+    return f"{n}."

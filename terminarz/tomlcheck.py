@@ -1,0 +1,304 @@
+"""Reading a user's TOML file and checking its values, collecting every problem.
+
+Shared by the catalogue and organisation loaders: ``tomllib`` gives no line
+numbers for values, so :class:`LineIndex` finds the line of a table entry or a
+key by scanning the text, and :class:`Checker` records a Polish problem for
+every wrong value instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from terminarz.errors import Problem, Severity, TerminarzError
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
+_TOML_LINE = re.compile(r"at line (\d+)")
+MAX_FILE_BYTES = 2_000_000
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse ``path``; raise :class:`TerminarzError` naming the file and line on failure."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise TerminarzError("plik nie istnieje", path=path) from None
+    except IsADirectoryError:
+        raise TerminarzError("to jest katalog, a nie plik", path=path) from None
+    except OSError as exc:
+        raise TerminarzError(f"nie można odczytać pliku ({exc.strerror})", path=path) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise TerminarzError(
+            f"plik jest zbyt duży ({len(raw)} bajtów; najwyżej {MAX_FILE_BYTES})", path=path
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TerminarzError(
+            "plik nie jest zapisany w kodowaniu UTF-8 (niepoprawny bajt "
+            f"0x{raw[exc.start]:02x}); zapisz go jako UTF-8",
+            path=path,
+            line=line,
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_LINE.search(str(exc))
+        raise TerminarzError(
+            f"błąd składni TOML: {exc}", path=path, line=int(m.group(1)) if m else None
+        ) from None
+    except RecursionError:
+        raise TerminarzError("błąd składni TOML: zbyt głębokie zagnieżdżenie", path=path) from None
+    return data, text
+
+
+class LineIndex:
+    """Finds the line of ``[table]``, of the i-th ``[[array]]`` entry and of a key in it."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.splitlines()
+        self._headers: list[tuple[int, str, bool]] = []  # (line number, name, is array)
+        for number, line in enumerate(self._lines, start=1):
+            m = _HEADER.match(line)
+            if m and not line.lstrip().startswith("#"):
+                self._headers.append((number, m.group(1).strip('"'), line.lstrip()[:2] == "[["))
+
+    def table(self, name: str, index: int | None = None) -> int | None:
+        """Line of ``[name]`` or of the ``index``-th ``[[name]]`` (0-based)."""
+        seen = 0
+        for number, header, is_array in self._headers:
+            if header != name:
+                continue
+            if index is None and not is_array:
+                return number
+            if index is not None and is_array:
+                if seen == index:
+                    return number
+                seen += 1
+        return None
+
+    def key(self, table: str | None, index: int | None, key: str) -> int | None:
+        """Line of ``key = …`` inside a table entry (top level for ``table=None``).
+
+        Falls back to the entry's header line when the key is not written there.
+        """
+        start = 0 if table is None else self.table(table, index)
+        if start is None:
+            return None
+        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        for number in range(start + 1, len(self._lines) + 1):
+            line = self._lines[number - 1]
+            if _HEADER.match(line):
+                break
+            if pattern.match(line):
+                return number
+        return start or None
+
+
+class Checker:
+    """Collects problems for one file; the ``get_*`` helpers return None on a wrong value."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = LineIndex(text)
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        message: str,
+        *,
+        table: str | None = None,
+        index: int | None = None,
+        entry: str | None = None,
+        field: str | None = None,
+        severity: Severity = Severity.ERROR,
+        line: int | None = None,
+    ) -> None:
+        if line is None:
+            if field is not None:
+                line = self.lines.key(table, index, field.split(".")[0])
+            elif table is not None:
+                line = self.lines.table(table, index)
+        self.problems.append(
+            Problem(
+                message=message, path=self.path, line=line, entry=entry, field=field,
+                severity=severity,
+            )
+        )  # fmt: skip
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+    def unknown_keys(
+        self,
+        data: Mapping[str, Any],
+        allowed: Iterable[str],
+        *,
+        table: str | None = None,
+        index: int | None = None,
+        entry: str | None = None,
+        prefix: str = "",
+    ) -> None:
+        known = set(allowed)
+        for key in data:
+            if key not in known:
+                hint = ", ".join(sorted(known))
+                self.add(
+                    f"nieznany klucz „{prefix}{key}” (dozwolone: {hint})",
+                    table=table, index=index, entry=entry, field=f"{prefix}{key}",
+                )  # fmt: skip
+
+    def table(self, data: Mapping[str, Any], key: str, *, required: bool = False) -> dict[str, Any]:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(f"brak wymaganej sekcji [{key}]")
+            return {}
+        if not isinstance(value, dict):
+            self.add(f"„{key}” musi być sekcją [{key}]", field=key)
+            return {}
+        return value
+
+    def array_of_tables(self, data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.add(f"„{key}” musi być listą wpisów [[{key}]]", field=key)
+            return []
+        return value
+
+    def string(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        *,
+        required: bool = False,
+        where: Where,
+        single_line: bool = False,
+        max_length: int = 10_000,
+    ) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(f"brak wymaganego pola „{key}”", **where.at(key))
+            return None
+        if not isinstance(value, str):
+            self.add(f"„{key}” musi być tekstem, a jest: {describe(value)}", **where.at(key))
+            return None
+        if required and not value.strip():
+            self.add(f"„{key}” nie może być puste", **where.at(key))
+            return None
+        if single_line and ("\n" in value or "\r" in value):
+            self.add(f"„{key}” nie może zawierać znaku końca wiersza", **where.at(key))
+            return None
+        if len(value) > max_length:
+            self.add(f"„{key}” jest zbyt długie ({len(value)} znaków)", **where.at(key))
+            return None
+        return value
+
+    def integer(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        *,
+        where: Where,
+        low: int,
+        high: int,
+        required: bool = False,
+    ) -> int | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(f"brak wymaganego pola „{key}”", **where.at(key))
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(f"„{key}” musi być liczbą całkowitą, a jest: {describe(value)}", **where.at(key))
+            return None
+        if not low <= value <= high:
+            self.add(f"„{key}” musi być liczbą od {low} do {high}, a jest {value}", **where.at(key))
+            return None
+        return value
+
+    def boolean(self, data: Mapping[str, Any], key: str, *, where: Where) -> bool | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.add(f"„{key}” musi mieć wartość true albo false", **where.at(key))
+            return None
+        return value
+
+    def day(
+        self, data: Mapping[str, Any], key: str, *, where: Where, required: bool = False
+    ) -> date | None:
+        """A date written as a TOML date (2026-01-31) or a string "2026-01-31"."""
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(f"brak wymaganego pola „{key}”", **where.at(key))
+            return None
+        if isinstance(value, date) and not hasattr(value, "hour"):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.add(
+            f"„{key}” musi być datą w postaci RRRR-MM-DD, a jest: {describe(value)}",
+            **where.at(key),
+        )
+        return None
+
+    def string_list(
+        self, data: Mapping[str, Any], key: str, *, where: Where, required: bool = False
+    ) -> list[str] | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.add(f"brak wymaganego pola „{key}”", **where.at(key))
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.add(f"„{key}” musi być listą tekstów, np. [\"a\", \"b\"]", **where.at(key))
+            return None
+        return list(value)
+
+
+class Where:
+    """Where in the file a group of values sits: a table entry and its id."""
+
+    def __init__(self, table: str | None, index: int | None = None, entry: str | None = None):
+        self.table = table
+        self.index = index
+        self.entry = entry
+
+    def at(self, field: str) -> dict[str, Any]:
+        return {"table": self.table, "index": self.index, "entry": self.entry, "field": field}
+
+
+def describe(value: object) -> str:
+    """A short Polish description of a wrong value for error messages."""
+    if isinstance(value, bool):
+        return "wartość logiczna"
+    if isinstance(value, int):
+        return f"liczba {value}"
+    if isinstance(value, float):
+        return f"liczba {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "…"
+        return f"tekst „{shown}”"
+    if isinstance(value, list):
+        return "lista"
+    if isinstance(value, dict):
+        return "sekcja"
+    if isinstance(value, date):
+        return f"data {value}"
+    return type(value).__name__
