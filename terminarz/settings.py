@@ -1,0 +1,159 @@
+"""Operational settings in an organisation file: ``[state]``, ``[feeds]``, ``[server]``,
+``[smtp]`` and ``[reminders]``.
+
+The organisation loader hands these tables to :func:`parse_settings`, which
+checks them with the same :class:`~terminarz.tomlcheck.Checker` (every problem
+at once, unknown keys are errors) and returns typed values with defaults.
+Environment overrides (``TERMINARZ_SMTP_*``) are applied by the caller that
+sends mail, not here, so that ``check`` reports the file as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from terminarz.tomlcheck import Checker, Where
+
+SETTINGS_SECTIONS = ("state", "feeds", "server", "smtp", "reminders")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateSettings:
+    """``[state]``: where the SQLite state database lives (None: the user's data directory)."""
+
+    path: Path | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedSettings:
+    """``[feeds]``: horizon of generated feeds and what is published without a token."""
+
+    months_back: int = 12
+    months_ahead: int = 24
+    public: bool = True
+    alarm_days: int = 2
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerSettings:
+    """``[server]``: the HTTP server for feeds and confirmation links."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = "http://127.0.0.1:8080"
+    secret_env: str = "TERMINARZ_SECRET"
+    link_days: int = 30
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SmtpSettings:
+    """``[smtp]``: the mail server; the password only by the name of an environment variable."""
+
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"  # none | starttls | tls
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "terminarz@localhost"
+    timeout: int = 30
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReminderSettings:
+    """``[reminders]``: the nightly job's schedule and escalation."""
+
+    schedule: str = "0 6 * * *"
+    overdue_every: int = 2
+    lock_timeout: int = 600
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    state: StateSettings = field(default_factory=StateSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
+
+
+def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings:
+    """Read the settings tables of an organisation file; relative paths are taken from ``base``."""
+    state_raw = ck.table(data, "state")
+    ck.unknown_keys(state_raw, ("path",), table="state")
+    state_path = ck.string(state_raw, "path", where=Where("state"), single_line=True)
+    state = StateSettings(path=(base / state_path) if state_path else None)
+
+    feeds_raw = ck.table(data, "feeds")
+    ck.unknown_keys(feeds_raw, ("months_back", "months_ahead", "public", "alarm_days"), table="feeds")
+    w = Where("feeds")
+    feeds = FeedSettings(
+        months_back=_opt(ck.integer(feeds_raw, "months_back", where=w, low=0, high=120), 12),
+        months_ahead=_opt(ck.integer(feeds_raw, "months_ahead", where=w, low=1, high=240), 24),
+        public=_opt(ck.boolean(feeds_raw, "public", where=w), True),
+        alarm_days=_opt(ck.integer(feeds_raw, "alarm_days", where=w, low=0, high=60), 2),
+    )
+
+    server_raw = ck.table(data, "server")
+    ck.unknown_keys(server_raw, ("host", "port", "base_url", "secret_env", "link_days"),
+                    table="server")  # fmt: skip
+    w = Where("server")
+    port = _opt(ck.integer(server_raw, "port", where=w, low=1, high=65535), 8080)
+    host = _opt(ck.string(server_raw, "host", where=w, single_line=True), "127.0.0.1")
+    base_url = ck.string(server_raw, "base_url", where=w, single_line=True)
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        ck.add("„base_url” musi zaczynać się od http:// albo https://", **w.at("base_url"))
+    server = ServerSettings(
+        host=host,
+        port=port,
+        base_url=(base_url or f"http://{host}:{port}").rstrip("/"),
+        secret_env=_opt(ck.string(server_raw, "secret_env", where=w, single_line=True),
+                        "TERMINARZ_SECRET"),  # fmt: skip
+        link_days=_opt(ck.integer(server_raw, "link_days", where=w, low=1, high=365), 30),
+    )
+
+    smtp_raw = ck.table(data, "smtp")
+    ck.unknown_keys(
+        smtp_raw,
+        ("host", "port", "security", "username", "password_env", "sender", "timeout"),
+        table="smtp",
+    )
+    w = Where("smtp")
+    security = _opt(ck.string(smtp_raw, "security", where=w), "none")
+    if security not in ("none", "starttls", "tls"):
+        ck.add("„security” musi mieć wartość none, starttls albo tls", **w.at("security"))
+        security = "none"
+    if "password" in smtp_raw:
+        ck.add(
+            "hasła nie wpisuje się do pliku: podaj w „password_env” nazwę zmiennej "
+            "środowiskowej, która je zawiera",
+            **w.at("password"),
+        )
+    smtp = SmtpSettings(
+        host=_opt(ck.string(smtp_raw, "host", where=w, single_line=True), "localhost"),
+        port=_opt(ck.integer(smtp_raw, "port", where=w, low=1, high=65535), 25),
+        security=security,
+        username=ck.string(smtp_raw, "username", where=w, single_line=True),
+        password_env=ck.string(smtp_raw, "password_env", where=w, single_line=True),
+        sender=_opt(ck.string(smtp_raw, "sender", where=w, single_line=True),
+                    "terminarz@localhost"),  # fmt: skip
+        timeout=_opt(ck.integer(smtp_raw, "timeout", where=w, low=1, high=600), 30),
+    )
+
+    rem_raw = ck.table(data, "reminders")
+    ck.unknown_keys(rem_raw, ("schedule", "overdue_every", "lock_timeout"), table="reminders")
+    w = Where("reminders")
+    reminders = ReminderSettings(
+        schedule=_opt(ck.string(rem_raw, "schedule", where=w, single_line=True), "0 6 * * *"),
+        overdue_every=_opt(ck.integer(rem_raw, "overdue_every", where=w, low=1, high=60), 2),
+        lock_timeout=_opt(ck.integer(rem_raw, "lock_timeout", where=w, low=1, high=86400), 600),
+    )
+    return Settings(state=state, feeds=feeds, server=server, smtp=smtp, reminders=reminders)
+
+
+T = TypeVar("T")
+
+
+def _opt(value: T | None, default: T) -> T:
+    return default if value is None else value
