@@ -64,7 +64,7 @@ def trail_lines(trail: Trail) -> list[str]:
             )
         else:
             direction = "następny" if trail.shift is IfNonWorking.NEXT else "poprzedni"
-            lines.append(f"Data nominalna: {long_date(occ.nominal)} — {first.reason()}")
+            lines.append(f"Data nominalna: {long_date(occ.nominal)} — dzień wolny ({first.reason()})")
             lines.append(f"Przesunięcie na najbliższy {direction} dzień roboczy:")
             for step in trail.days:
                 status = "dzień roboczy" if step.info.working else f"pominięty: {step.info.reason()}"

@@ -161,8 +161,9 @@ def cmd_due(ctx: Context) -> int:
             ob.label,
             f"{ob.level} → {', '.join(ob.recipients)}",
             occ.period.for_words(),
+            occ.id,
         ])  # fmt: skip
-    lines = table(rows, ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres"])
+    lines = table(rows, ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres", "Id"])
     for i, line in enumerate(lines):
         if i >= 2:
             days = (occurrences[i - 2].due - today).days
@@ -171,8 +172,8 @@ def cmd_due(ctx: Context) -> int:
     if any(o.nominal != o.due or o.override for o in occurrences):
         out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
                   "terminarz explain <id>\n")  # fmt: skip
-    out.write(f"\n{len(occurrences)} {plural(len(occurrences), 'termin', 'terminy', 'terminów')}"
-              "; identyfikatory: terminarz due --format json\n")  # fmt: skip
+    n = len(occurrences)
+    out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}\n")
     return 0
 
 
