@@ -128,11 +128,13 @@ def check_catalogues(paths: Sequence[Path]) -> tuple[list[Catalogue], list[Probl
             continue
         for obligation in catalogue.obligations:
             if obligation.id in seen:
+                index = _index_of(catalogue, obligation)
                 problems.append(
                     Problem(
-                        message=f"identyfikator obowiązku powtarza się (jest już w {seen[obligation.id]})",
+                        message="identyfikator obowiązku powtarza się "
+                        f"(jest już w {seen[obligation.id]})",
                         path=path, entry=obligation.id, field="id",
-                        line=checker.lines.key("obligations", _index_of(catalogue, obligation), "id"),
+                        line=checker.lines.key("obligations", index, "id"),
                     )
                 )  # fmt: skip
             seen.setdefault(obligation.id, path)

@@ -56,7 +56,9 @@ def trail_lines(trail: Trail) -> list[str]:
     else:
         first = trail.days[0].info
         if first.working:
-            lines.append(f"Data nominalna: {long_date(occ.nominal)} — dzień roboczy, bez przesunięcia")
+            lines.append(
+                f"Data nominalna: {long_date(occ.nominal)} — dzień roboczy, bez przesunięcia"
+            )
         elif trail.shift is IfNonWorking.KEEP:
             lines.append(
                 f"Data nominalna: {long_date(occ.nominal)} — {first.reason()}; reguła nie "
@@ -64,10 +66,12 @@ def trail_lines(trail: Trail) -> list[str]:
             )
         else:
             direction = "następny" if trail.shift is IfNonWorking.NEXT else "poprzedni"
-            lines.append(f"Data nominalna: {long_date(occ.nominal)} — dzień wolny ({first.reason()})")
+            nominal = long_date(occ.nominal)
+            lines.append(f"Data nominalna: {nominal} — dzień wolny ({first.reason()})")
             lines.append(f"Przesunięcie na najbliższy {direction} dzień roboczy:")
             for step in trail.days:
-                status = "dzień roboczy" if step.info.working else f"pominięty: {step.info.reason()}"
+                info = step.info
+                status = "dzień roboczy" if info.working else f"pominięty: {info.reason()}"
                 lines.append(f"  {short_date(step.info.day)} — {status}")
             if trail.shift_basis:
                 lines.append(f"Podstawa przesunięcia: {trail.shift_basis}")
@@ -92,4 +96,4 @@ def short_explanation(occ: Occurrence, trail: Trail) -> str:
         text += f" na {short_date(trail.computed_due or occ.due)}"
     if occ.override is not None:
         text += f"; termin zmieniony na {short_date(occ.override.due)}: {occ.override.basis}"
-    return text + "."
+    return text if text.endswith(".") else text + "."

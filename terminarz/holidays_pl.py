@@ -112,13 +112,13 @@ def default_source(table: Path | None) -> HolidaySource:
 
 def generate_table(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
     """The JSON text of the table for ``first``..``last`` from the installed library."""
-    import holidays
+    from importlib.metadata import version
 
     lib = LibraryHolidays()
     years = {
         str(y): {d.isoformat(): n for d, n in lib.year(y).items()} for y in range(first, last + 1)
     }
-    doc = {"holidays_version": holidays.__version__, "country": "PL", "years": years}
+    doc = {"holidays_version": version("holidays"), "country": "PL", "years": years}
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 

@@ -60,7 +60,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse ``2026-10``, ``2026-Q3``, ``2026-H1`` or ``2026``; raise ``ValueError`` otherwise."""
+        """Parse ``2026-10``, ``2026-Q3``, ``2026-H1`` or ``2026``; else raise ``ValueError``."""
         m = _PATTERN.match(text.strip())
         if not m:
             raise ValueError(f"not a period: {text!r}")

@@ -34,6 +34,61 @@ MIGRATIONS: tuple[str, ...] = (
         note TEXT
     );
     """,
+    # 2: the mail ledger (terminarz remind) — one row per (occurrence, kind, step, recipient),
+    # claimed ('pending') before sending, 'sent' once the server accepted it; the exact bytes
+    # are kept so that a resend is the same mail with the same Message-ID.
+    """
+    CREATE TABLE mail (
+        id INTEGER PRIMARY KEY,
+        occurrence_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        step TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        series TEXT NOT NULL,
+        address TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        day TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
+        claimed_at TEXT NOT NULL,
+        sent_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        message BLOB NOT NULL,
+        UNIQUE (occurrence_id, kind, step, recipient)
+    );
+    CREATE INDEX mail_pending ON mail (status) WHERE status = 'pending';
+    CREATE INDEX mail_recipient ON mail (recipient);
+    CREATE TABLE mail_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+    # 3: the publication memory of feeds (terminarz.publication) — what each feed (scope)
+    # last published per item, with its SEQUENCE and stamps; cancelled items stay.
+    """
+    CREATE TABLE feed_event (
+        scope TEXT NOT NULL,
+        item TEXT NOT NULL,
+        due TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        description TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        responsible TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        created TEXT NOT NULL,
+        modified TEXT NOT NULL,
+        cancelled INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (scope, item)
+    );
+    CREATE TABLE feed (
+        scope TEXT PRIMARY KEY,
+        digest TEXT NOT NULL,
+        modified TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -44,15 +99,20 @@ def default_state_path() -> Path:
     return user_data_path("terminarz", appauthor=False) / "state.sqlite3"
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the state database and bring its schema up to date.
+
+    ``check_same_thread=False`` lets one connection serve several threads (the feed
+    server, which guards it with a lock).
 
     Raises :class:`TerminarzError` when the file cannot be opened or was written by a
     newer terminarz (a schema version this one does not know).
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=check_same_thread
+        )
     except (OSError, sqlite3.Error) as exc:
         raise TerminarzError(f"nie można otworzyć bazy stanu: {exc}", path=path) from None
     try:

@@ -86,7 +86,8 @@ class LineIndex:
     def key(self, table: str | None, index: int | None, key: str) -> int | None:
         """Line of ``key = …`` inside a table entry (top level for ``table=None``).
 
-        Falls back to the entry's header line when the key is not written there.
+        Falls back to the entry's header line when the key is not written there; at
+        top level, to the ``[key]`` or first ``[[key]]`` header that defines it.
         """
         start = 0 if table is None else self.table(table, index)
         if start is None:
@@ -98,6 +99,8 @@ class LineIndex:
                 break
             if pattern.match(line):
                 return number
+        if table is None:
+            return self.table(key) or self.table(key, 0)
         return start or None
 
 
@@ -220,7 +223,9 @@ class Checker:
                 self.add(f"brak wymaganego pola „{key}”", **where.at(key))
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.add(f"„{key}” musi być liczbą całkowitą, a jest: {describe(value)}", **where.at(key))
+            self.add(
+                f"„{key}” musi być liczbą całkowitą, a jest: {describe(value)}", **where.at(key)
+            )
             return None
         if not low <= value <= high:
             self.add(f"„{key}” musi być liczbą od {low} do {high}, a jest {value}", **where.at(key))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from terminarz.cli import core
+from terminarz.cli import core, duties
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
 from terminarz.errors import TerminarzError
 
@@ -28,6 +28,8 @@ Przykłady:
   terminarz workdays --month 2025-12             dni robocze i święta grudnia 2025 r.
   terminarz catalogue                            wszystkie obowiązki z podstawą prawną
   terminarz check                                sprawdź pliki katalogów
+  terminarz who mpips-03@ops/2026 --config terminarz.toml   kto odpowiada i dlaczego
+  terminarz request mpips-03@ops/2026 --unit dokip          pismo z prośbą o dane (II.4)
 """
 
 
@@ -37,6 +39,7 @@ def build_parser() -> PolishParser:
         title="polecenia", dest="command", metavar="POLECENIE", parser_class=PolishParser
     )
     core.register(sub)
+    duties.register(sub)
     return parser
 
 

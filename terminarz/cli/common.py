@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from terminarz.catalogue import CatalogueSet, load_catalogues
 from terminarz.errors import UsageError
@@ -20,6 +20,9 @@ from terminarz.holidays_pl import default_source
 from terminarz.paths import bundled_catalogues, holiday_table_path
 from terminarz.periods import Period, PeriodKind
 from terminarz.workdays import WorkingCalendar
+
+if TYPE_CHECKING:
+    from terminarz.plan import Setup
 
 TIMEZONE = "Europe/Warsaw"
 EXIT_USAGE = 2
@@ -44,7 +47,7 @@ class PolishHelpFormatter(argparse.RawDescriptionHelpFormatter):
         groups: Any,
         prefix: str | None = None,
     ) -> None:
-        super().add_usage(usage, actions, groups, prefix or "użycie: ")
+        super().add_usage(usage, actions, groups, "użycie: " if prefix is None else prefix)
 
 
 class PolishParser(argparse.ArgumentParser):
@@ -83,7 +86,9 @@ def parse_month(text: str, *, option: str = "--month") -> Period:
     except ValueError:
         period = None
     if period is None or period.kind is not PeriodKind.MONTH:
-        raise UsageError(f"{option}: „{text}” nie jest miesiącem; podaj go jako RRRR-MM, np. 2026-01")
+        raise UsageError(
+            f"{option}: „{text}” nie jest miesiącem; podaj go jako RRRR-MM, np. 2026-01"
+        )
     return period
 
 
@@ -116,6 +121,25 @@ def add_catalogue(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", metavar="PLIK", type=Path,
+        help="plik organizacji (domyślnie zmienna TERMINARZ_CONFIG, potem ./terminarz.toml; "
+        "bez niego — same katalogi wbudowane)",
+    )  # fmt: skip
+
+
+def find_config(given: Path | None) -> Path | None:
+    """``--config``, then ``$TERMINARZ_CONFIG``, then ``./terminarz.toml`` if it exists."""
+    if given is not None:
+        return given
+    env = os.environ.get("TERMINARZ_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("terminarz.toml")
+    return local if local.is_file() else None
+
+
 def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("table", "json"), default="table",
@@ -134,6 +158,7 @@ class Context:
     out: TextIO = field(default_factory=lambda: sys.stdout)
     _catalogues: CatalogueSet | None = None
     _calendar: WorkingCalendar | None = None
+    _setup: Setup | None = None
 
     @property
     def today(self) -> date:
@@ -156,6 +181,26 @@ class Context:
         if self._calendar is None:
             self._calendar = WorkingCalendar(default_source(holiday_table_path()))
         return self._calendar
+
+    @property
+    def config(self) -> Path | None:
+        """The organisation file in use (see :func:`find_config`), or None."""
+        return find_config(getattr(self.args, "config", None))
+
+    @property
+    def setup(self) -> Setup:
+        """The organisation (if any), its catalogues and calendars, loaded once."""
+        if self._setup is None:
+            from terminarz.plan import load_setup
+
+            given = getattr(self.args, "catalogue", None)
+            self._setup = load_setup(
+                self.config, catalogue_paths=list(given) if given else None,
+                today=self.today, statutory=self.calendar,
+            )  # fmt: skip
+            for warning in self._setup.warnings:
+                sys.stderr.write(f"terminarz: {warning}\n")
+        return self._setup
 
     @property
     def style(self) -> Style:

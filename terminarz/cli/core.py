@@ -11,6 +11,7 @@ from terminarz.catalogue import CatalogueSet, check_catalogues
 from terminarz.cli.common import (
     Context,
     add_catalogue,
+    add_config,
     add_format,
     add_today,
     dump_json,
@@ -40,6 +41,8 @@ Przykłady:
   terminarz due --month 2026-01               terminy stycznia 2026 r.
   terminarz due --from 2026-01-01 --to 2026-03-31 --level ops
   terminarz due --form MPiPS-01 --format json
+  terminarz due --config calendars/examples/osrodek-pomocy.toml --month 2027-02 --today 2026-11-24
+  terminarz due --config terminarz.toml --person kier-dsps
 """
 
 
@@ -53,10 +56,17 @@ def register_due(sub: Any) -> None:
     p.add_argument("--month", metavar="RRRR-MM", help="miesiąc (domyślnie bieżący)")
     p.add_argument("--from", dest="date_from", metavar="RRRR-MM-DD", help="początek przedziału")
     p.add_argument("--to", dest="date_to", metavar="RRRR-MM-DD", help="koniec przedziału")
-    p.add_argument("--level", action="append", metavar="POZIOM",
-                   help="tylko ten poziom składający (np. rup, wup, ops, wzps); można powtórzyć")  # fmt: skip
+    p.add_argument(
+        "--level", action="append", metavar="POZIOM",
+        help="tylko ten poziom składający (np. rup, wup, ops, wzps); można powtórzyć",
+    )  # fmt: skip
     p.add_argument("--form", action="append", metavar="FORMULARZ",
                    help="tylko ten formularz (np. MPiPS-01); można powtórzyć")  # fmt: skip
+    p.add_argument("--person", metavar="ID", help="tylko obowiązki tej osoby, także przejęte "
+                   "w zastępstwie (wymaga pliku organizacji)")  # fmt: skip
+    p.add_argument("--unit", metavar="ID", help="tylko obowiązki i zadania tego działu "
+                   "(wymaga pliku organizacji)")  # fmt: skip
+    add_config(p)
     add_catalogue(p)
     add_format(p)
     add_today(p)
@@ -94,8 +104,8 @@ def filter_obligations(
     if forms:
         wanted = {f.casefold() for f in forms}
         known_forms = {o.form.casefold(): o.form for o in catalogues.obligations}
-        for form in wanted:
-            if form not in known_forms:
+        for form in forms:
+            if form.casefold() not in known_forms:
                 raise UsageError(
                     f"--form: nieznany formularz „{form}”; znane formularze: "
                     f"{', '.join(sorted(set(known_forms.values())))}"
@@ -134,6 +144,10 @@ def cmd_due(ctx: Context) -> int:
     args = ctx.args
     today = ctx.today
     start, end = due_range(args, today)
+    if ctx.config is not None or args.person or args.unit:
+        from terminarz.cli.duties import due_with_organisation
+
+        return due_with_organisation(ctx, start, end)
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
@@ -191,6 +205,7 @@ def register_explain(sub: Any) -> None:
     )  # fmt: skip
     p.add_argument("id", metavar="ID", help="identyfikator wystąpienia (obowiązek/okres) "
                    "albo samego obowiązku")  # fmt: skip
+    add_config(p)
     add_catalogue(p)
     add_format(p)
     add_today(p)
@@ -209,7 +224,9 @@ def find_occurrence(ctx: Context, text: str) -> Occurrence:
         ) from None
     obligation = catalogues.obligation(obligation_id)
     if obligation is None:
-        raise UsageError(f"nieznany obowiązek „{obligation_id}”; listę pokazuje: terminarz catalogue")
+        raise UsageError(
+            f"nieznany obowiązek „{obligation_id}”; listę pokazuje: terminarz catalogue"
+        )
     if obligation.deadline is None:
         raise UsageError(f"obowiązek „{obligation_id}” nie ma własnego terminu; "
                          f"opis: terminarz explain {obligation_id}")  # fmt: skip
@@ -231,7 +248,8 @@ def obligation_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[s
     else:
         lines.append(f"Okresy: {kind.polish}")
     lines.append(f"Obowiązuje: {validity_words(obligation)}")
-    lines.append(f"Termin: {obligation.deadline.words() if obligation.deadline else 'bez własnego terminu'}")
+    deadline = obligation.deadline
+    lines.append(f"Termin: {deadline.words() if deadline else 'bez własnego terminu'}")
     lines += citation_lines(obligation)
     if obligation.notes:
         lines.append(f"Uwagi: {obligation.notes}")
@@ -253,8 +271,15 @@ def cmd_explain(ctx: Context) -> int:
         return 0
     occ = find_occurrence(ctx, text)
     steps = trail(occ, ctx.calendar)
+    planning: list[str] = []
+    planning_date = None
+    if ctx.config is not None:
+        from terminarz.cli.duties import planning_lines
+
+        planning, planning_date = planning_lines(ctx, occ.id)
     if ctx.args.format == "json":
         data = occurrence_json(occ, catalogues, ctx.today)
+        data["planning_date"] = planning_date
         data["trail"] = [
             {"date": s.info.day.isoformat(), "working": s.info.working, "count": s.count,
              "reason": None if s.info.working else s.info.reason()}
@@ -272,7 +297,7 @@ def cmd_explain(ctx: Context) -> int:
     out.write(f"Okres: {occ.period.for_words()} ({occ.period.first_day:%d.%m.%Y}–"
               f"{occ.period.last_day:%d.%m.%Y})\n")  # fmt: skip
     out.write("\n".join(citation_lines(ob)) + "\n\n")
-    out.write("\n".join(trail_lines(steps)) + "\n")
+    out.write("\n".join(trail_lines(steps) + planning) + "\n")
     return 0
 
 
@@ -310,8 +335,9 @@ def cmd_workdays(ctx: Context) -> int:
     out = ctx.out
     style = ctx.style
     count = len(working)
-    out.write(style.bold(f"{MONTHS_NOMINATIVE[month.index - 1].capitalize()} {month.year} r.")
-              + f" — {count} {plural(count, 'dzień roboczy', 'dni robocze', 'dni roboczych')}\n\n")  # fmt: skip
+    title = f"{MONTHS_NOMINATIVE[month.index - 1].capitalize()} {month.year} r."
+    days = plural(count, "dzień roboczy", "dni robocze", "dni roboczych")
+    out.write(f"{style.bold(title)} — {count} {days}\n\n")
     out.write(" ".join(f"{w:>5}" for w in WEEKDAYS_SHORT) + "\n")
     cells = ["     "] * infos[0].day.weekday()
     for info in infos:
@@ -411,7 +437,9 @@ def cmd_catalogue(ctx: Context) -> int:
         if catalogue.overrides:
             out.write("\nTerminy zmienione dla pojedynczych okresów:\n")
             for override in catalogue.overrides:
-                out.write(f"  {override.occurrence_id}: {long_date(override.due)} — {override.basis}\n")
+                out.write(
+                    f"  {override.occurrence_id}: {long_date(override.due)} — {override.basis}\n"
+                )
         out.write("\n")
     return 0
 
@@ -425,15 +453,22 @@ def register_check(sub: Any) -> None:
         description="Sprawdza pliki katalogów: składnię TOML, wymagane i nieznane pola, "
         "wartości, identyfikatory. Wypisuje wszystkie błędy naraz; kod wyjścia 0, gdy "
         "pliki są poprawne, 2 — gdy są błędy.",
-        epilog="Przykłady:\n  terminarz check\n  terminarz check calendars/mpips-1992.toml\n",
+        epilog="Przykłady:\n  terminarz check\n  terminarz check calendars/mpips-1992.toml\n"
+        "  terminarz check --config calendars/examples/osrodek-pomocy.toml\n",
     )  # fmt: skip
     p.add_argument("paths", nargs="*", type=Path, metavar="PLIK",
                    help="pliki do sprawdzenia (domyślnie katalogi wbudowane)")  # fmt: skip
+    add_config(p)
     add_today(p)
     p.set_defaults(handler=cmd_check)
 
 
 def cmd_check(ctx: Context) -> int:
+    if ctx.config is not None:
+        from terminarz.cli.duties import check_config
+
+        found, summary = check_config(ctx, ctx.config, ctx.args.paths or None)
+        return report_problems(ctx, found, summary=[summary])
     paths: list[Path] = ctx.args.paths or ctx.catalogue_paths()
     catalogues, problems = check_catalogues(paths)
     return report_problems(ctx, problems, summary=[
@@ -451,8 +486,8 @@ def report_problems(ctx: Context, problems: list[Any], *, summary: list[str]) ->
         sys.stderr.write(f"{problem}\n")
     if errors:
         n = len(errors)
-        sys.stderr.write(f"\n{n} {plural(n, 'błąd', 'błędy', 'błędów')} — popraw i uruchom ponownie "
-                         "terminarz check\n")  # fmt: skip
+        noun = plural(n, "błąd", "błędy", "błędów")
+        sys.stderr.write(f"\n{n} {noun} — popraw i uruchom ponownie terminarz check\n")
         return 2
     ctx.out.write("Poprawne: " + "; ".join(summary) + "\n")
     return 0

@@ -1,0 +1,449 @@
+"""Commands about people and duties: ``who`` (the resolution trail) and ``request`` (the pismo).
+
+Also the shared Polish/JSON rendering of a planned occurrence that ``due`` uses
+when an organisation file is given.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from terminarz.cli.common import (
+    Context,
+    add_catalogue,
+    add_config,
+    add_today,
+    dump_json,
+)
+from terminarz.errors import UsageError
+from terminarz.polish import long_date, short_date
+
+if TYPE_CHECKING:
+    from terminarz.datarequests import Task
+    from terminarz.organisation import Organisation
+    from terminarz.plan import PlannedOccurrence, Setup
+
+
+def names(organisation: Organisation, people: tuple[str, ...] | list[str]) -> str:
+    """``Kierownik DŚPS (kier-dsps), …`` — or ``—`` for nobody."""
+    if not people:
+        return "—"
+    return ", ".join(f"{organisation.person_name(p)} ({p})" for p in people)
+
+
+def responsible_cell(item: PlannedOccurrence) -> str:
+    """What ``due`` shows in the ``Odpowiada`` column."""
+    resolution = item.resolution
+    if item.duty is None or resolution is None:
+        return "BRAK PRZYPISANIA (brak wpisu w [[duties]])"
+    if resolution.needs_designation:
+        return f"wymaga wyznaczenia — {resolution.fallback}"
+    text = ", ".join(resolution.responsible)
+    status = resolution.status
+    return f"{text} ({status})" if status else text
+
+
+def task_line(task: Task, organisation: Organisation) -> str:
+    when = short_date(task.due)
+    if task.planning_date is not None:
+        when += f" (planowo {short_date(task.planning_date)})"
+    owners = names(organisation, task.owners) if task.owners else (task.email or "—")
+    return f"{when} — {task.summary()}; odpowiada: {owners}  [{task.id}]"
+
+
+def task_json(task: Task) -> dict[str, object]:
+    return {
+        "id": task.id, "kind": str(task.kind), "occurrence": task.occurrence_id,
+        "unit": task.unit, "unit_name": task.unit_name, "data": task.data,
+        "due": task.due.isoformat(),
+        "planning_date": task.planning_date.isoformat() if task.planning_date else None,
+        "owners": list(task.owners), "email": task.email, "external": task.external,
+        "summary": task.summary(),
+    }  # fmt: skip
+
+
+def planned_json(item: PlannedOccurrence) -> dict[str, object]:
+    """The organisation's part of an occurrence for ``--format json``."""
+    resolution = item.resolution
+    data: dict[str, object] = {
+        "planning_date": item.planning_date.isoformat() if item.planning_date else None,
+        "duty": item.duty.id if item.duty else None,
+        "responsible": list(resolution.responsible) if resolution else [],
+        "tier": resolution.tier if resolution else None,
+        "substitute": bool(resolution and resolution.substitute),
+        "needs_designation": bool(resolution and resolution.needs_designation),
+        "unassigned": item.duty is None,
+        "fallback": resolution.fallback if resolution else None,
+        "designation": (
+            {"person": resolution.designation.person, "basis": resolution.designation.basis}
+            if resolution and resolution.designation else None
+        ),
+        "absent": [
+            {"person": a.person, "from": a.start.isoformat(), "to": a.end.isoformat(),
+             "reason": a.reason, "source": a.source}
+            for a in (resolution.absent if resolution else ())
+        ],
+        "reasons": list(resolution.reasons) if resolution else [],
+        "tasks": [task_json(t) for t in item.tasks],
+    }  # fmt: skip
+    return data
+
+
+def require_organisation(ctx: Context, command: str) -> Setup:
+    setup = ctx.setup
+    if setup.organisation is None:
+        raise UsageError(
+            f"„terminarz {command}” potrzebuje pliku organizacji: podaj --config PLIK, ustaw "
+            "zmienną TERMINARZ_CONFIG albo umieść terminarz.toml w bieżącym katalogu"
+        )
+    return setup
+
+
+# -- who -----------------------------------------------------------------------------------
+
+
+def register_who(sub: Any) -> None:
+    p = sub.add_parser(
+        "who", help="kto odpowiada za wystąpienie i dlaczego (zastępstwa, nieobecności)",
+        description="Ścieżka ustalenia odpowiedzialności za wystąpienie obowiązku: grupy osób, "
+        "kto jest nieobecny, kiedy i dlaczego, która grupa przejęła obowiązek, kto wyznacza "
+        "zastępstwo (pkt II.5), zadania wewnętrzne (pkt II.4) i data planowania.",
+        epilog="Przykłady:\n"
+        "  terminarz who mpips-03@ops/2026 --config calendars/examples/osrodek-pomocy.toml "
+        "--today 2026-11-24\n"
+        "  terminarz who mpips-03a@ops/2027-H1 --format json\n",
+    )  # fmt: skip
+    p.add_argument("id", metavar="ID", help="identyfikator wystąpienia, np. mpips-03@ops/2026")
+    add_config(p)
+    add_catalogue(p)
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="postać wyniku: text (domyślnie) albo json")  # fmt: skip
+    add_today(p)
+    p.set_defaults(handler=cmd_who)
+
+
+def cmd_who(ctx: Context) -> int:
+    from terminarz.plan import plan_one
+
+    setup = require_organisation(ctx, "who")
+    organisation = setup.organisation
+    assert organisation is not None
+    item = plan_one(setup, ctx.args.id, today=ctx.today)
+    if ctx.args.format == "json":
+        data: dict[str, object] = {"id": item.id, "due": item.due.isoformat()}
+        data.update(planned_json(item))
+        dump_json(data, ctx.out)
+        return 0
+    ctx.out.write("\n".join(who_lines(item, organisation, ctx)) + "\n")
+    return 0
+
+
+def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context) -> list[str]:
+    occ = item.occurrence
+    ob = occ.obligation
+    style = ctx.style
+    lines = [style.bold(occ.id), f"{ob.label} — {ob.title} {occ.period.for_words()}",
+             f"Termin: {long_date(occ.due)}"]  # fmt: skip
+    if item.planning_date is not None:
+        info = ctx.setup.institution.day_info(occ.due)
+        lines.append(f"Data planowania: {long_date(item.planning_date)} — w dniu terminu "
+                     f"{info.reason()}; termin ustawowy się nie zmienia")  # fmt: skip
+    duty = item.duty
+    resolution = item.resolution
+    if duty is None or resolution is None:
+        lines += [
+            "",
+            style.red("Nikt nie jest przypisany: obowiązek nie pasuje do żadnego wpisu "
+                      "[[duties]] w pliku organizacji."),
+            "Dodaj go do „obligations” jednego z obowiązków; terminarz check --config … "
+            "wskaże wszystkie takie braki.",
+        ]  # fmt: skip
+        return lines
+    label = f"{duty.id} — {duty.name}" if duty.name else duty.id
+    lines += ["", f"Obowiązek: {label}", f"Podstawa: {duty.basis}", "Grupy osób:"]
+    for index, tier in enumerate(duty.tiers):
+        kind = "podstawowa" if index == 0 else f"zastępcza nr {index}"
+        lines.append(f"  {index + 1}. ({kind}) {names(organisation, list(tier))}")
+    lines.append(f"Wyznacza zastępstwo (pkt II.5): {names(organisation, [duty.fallback])}")
+    lines += ["", *resolution.reasons, ""]
+    if resolution.needs_designation:
+        lines.append(style.red(f"Odpowiada: nikt — WYMAGA WYZNACZENIA przez: "
+                               f"{names(organisation, [resolution.fallback])}"))  # fmt: skip
+    else:
+        status = f" [{resolution.status}]" if resolution.status else ""
+        lines.append(style.bold(f"Odpowiada: {names(organisation, list(resolution.responsible))}"
+                                f"{status}"))  # fmt: skip
+    if item.tasks:
+        lines += ["", "Zadania wewnętrzne (pkt II.4):"]
+        lines += [f"  {task_line(t, organisation)}" for t in item.tasks]
+    return lines
+
+
+# -- request -------------------------------------------------------------------------------
+
+
+def register_request(sub: Any) -> None:
+    p = sub.add_parser(
+        "request", help="pismo z prośbą o dane do sprawozdania (pkt II.4)",
+        description="Drukuje pisemną prośbę do działu lub podmiotu zewnętrznego o dane "
+        "potrzebne do sprawozdania: adresat, zakres danych, sprawozdanie i okres, termin "
+        "dostarczenia z dniem tygodnia, podstawa (pkt II.4) i podpis osoby odpowiedzialnej. "
+        "Szablony: templates/pismo.txt.j2 i templates/pismo.html.j2.",
+        epilog="Przykłady:\n"
+        "  terminarz request mpips-03@ops/2026 --unit dokip "
+        "--config calendars/examples/osrodek-pomocy.toml\n"
+        "  terminarz request mpips-03@ops/2026 --unit dokip --format html > pismo.html\n",
+    )  # fmt: skip
+    p.add_argument("id", metavar="ID", help="identyfikator wystąpienia, np. mpips-03@ops/2026")
+    p.add_argument("--unit", required=True, metavar="ID",
+                   help="dział lub podmiot dostarczający dane (z „inputs” obowiązku)")  # fmt: skip
+    p.add_argument("--format", choices=("text", "html"), default="text",
+                   help="text (domyślnie) albo html do wydruku")  # fmt: skip
+    add_config(p)
+    add_catalogue(p)
+    add_today(p)
+    p.set_defaults(handler=cmd_request)
+
+
+def cmd_request(ctx: Context) -> int:
+    from terminarz.datarequests import render_request
+    from terminarz.plan import plan_one
+
+    setup = require_organisation(ctx, "request")
+    organisation = setup.organisation
+    assert organisation is not None
+    item = plan_one(setup, ctx.args.id, today=ctx.today)
+    unit: str = ctx.args.unit
+    if item.duty is None:
+        raise UsageError(f"obowiązek „{item.occurrence.obligation.id}” nie ma wpisu w [[duties]], "
+                         "więc nie ma też danych do zamówienia")  # fmt: skip
+    known = [i.id for i in item.duty.inputs]
+    if unit not in known:
+        hint = ", ".join(known) if known else "obowiązek nie wymienia żadnych („inputs”)"
+        raise UsageError(f"--unit: „{unit}” nie dostarcza danych do {item.id}; "
+                         f"dostawcy danych: {hint}")  # fmt: skip
+    text = render_request(
+        item, unit, organisation, today=ctx.today, fmt=ctx.args.format,
+        recipients={p.id: p.name for p in setup.catalogues.parties.values()},
+    )  # fmt: skip
+    ctx.out.write(text)
+    return 0
+
+
+def register(sub: Any) -> None:
+    register_who(sub)
+    register_request(sub)
+
+
+# -- due --config ----------------------------------------------------------------------------
+
+
+def check_person_unit(ctx: Context, setup: Setup) -> tuple[str | None, str | None]:
+    """``--person`` / ``--unit``, checked against the organisation."""
+    person = getattr(ctx.args, "person", None)
+    unit = getattr(ctx.args, "unit", None)
+    organisation = setup.organisation
+    if (person or unit) and organisation is None:
+        raise UsageError("--person i --unit wymagają pliku organizacji (--config PLIK)")
+    if organisation is None:
+        return None, None
+    if person and organisation.person(person) is None:
+        known = ", ".join(p.id for p in organisation.people)
+        raise UsageError(f"--person: nieznana osoba „{person}”; osoby: {known}")
+    if unit and organisation.unit(unit) is None:
+        known = ", ".join(u.id for u in organisation.units)
+        raise UsageError(f"--unit: nieznany dział „{unit}”; działy: {known}")
+    return person, unit
+
+
+def why_line(item: PlannedOccurrence, organisation: Organisation) -> str | None:
+    """One line saying why a substitute, a designation or nobody handles ``item``."""
+    resolution = item.resolution
+    if item.duty is None or resolution is None:
+        return (f"{item.id}: brak przypisania — obowiązek nie pasuje do żadnego wpisu "
+                "[[duties]]")  # fmt: skip
+    if not (resolution.substitute or resolution.needs_designation or resolution.designation):
+        return None
+    if resolution.designation is not None:
+        d = resolution.designation
+        return (f"{item.id}: wyznaczenie (pkt II.5) — {organisation.person_name(d.person)} "
+                f"({d.person}), {d.basis}")  # fmt: skip
+    away = []
+    for person in resolution.unavailable:
+        spans = [a for a in resolution.absent if a.person == person]
+        words = "; ".join(
+            f"{short_date(a.start)}–{short_date(a.end)}" + (f" {a.reason}" if a.reason else "")
+            for a in spans
+        )
+        away.append(f"{person} ({words})" if words else person)
+    absent = ", ".join(away)
+    if resolution.needs_designation:
+        return (f"{item.id}: wymaga wyznaczenia — nikt z grup nie jest dostępny w okresie "
+                f"przygotowania (nieobecni: {absent}); wyznacza: "
+                f"{organisation.person_name(resolution.fallback)} ({resolution.fallback}), "
+                "pkt II.5")  # fmt: skip
+    return (f"{item.id}: zastępstwo — grupa zastępcza nr {resolution.tier} "
+            f"({', '.join(resolution.responsible)}), bo cała wcześniejsza grupa jest nieobecna "
+            f"w okresie przygotowania: {absent}")  # fmt: skip
+
+
+def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
+    """``terminarz due`` with an organisation file: people, substitutes, tasks, planning dates."""
+    from terminarz.cli.common import table
+    from terminarz.cli.core import filter_obligations, occurrence_json
+    from terminarz.plan import for_person, for_unit, plan, plan_tasks
+    from terminarz.polish import MONTHS_NOMINATIVE, days_phrase, plural
+
+    args = ctx.args
+    today = ctx.today
+    setup = ctx.setup
+    person, unit = check_person_unit(ctx, setup)
+    organisation = setup.organisation
+    wanted = {o.id for o in filter_obligations(setup.catalogues, args.level, args.form)}
+    obligations = [o for o in setup.obligations if o.id in wanted]
+    items = plan(setup, start, end, today=today, obligations=obligations)
+    tasks = plan_tasks(setup, start, end, today=today, obligations=obligations)
+    if organisation is not None and person:
+        items = for_person(items, person)
+        tasks = [(i, t) for i, t in tasks if person in t.owners]
+    if organisation is not None and unit:
+        items = for_unit(items, organisation, unit)
+        members = {p.id for p in organisation.people if p.unit == unit}
+        tasks = [(i, t) for i, t in tasks if t.unit == unit or members & set(t.owners)]
+    if args.format == "json":
+        result = []
+        for item in items:
+            data = occurrence_json(item.occurrence, setup.catalogues, today)
+            data.update(planned_json(item))
+            result.append(data)
+        dump_json(result, ctx.out)
+        return 0
+    assert organisation is not None
+    style = ctx.style
+    out = ctx.out
+    heading = (
+        f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
+        if args.month or not (args.date_from or args.date_to)
+        else f"Terminy od {short_date(start)} do {short_date(end)}"
+    )
+    scope = organisation.name
+    if person:
+        scope += f" — {organisation.person_name(person)} ({person})"
+    if unit:
+        found = organisation.unit(unit)
+        scope += f" — {found.name if found else unit}"
+    out.write(style.bold(heading) + f"  (dziś: {short_date(today)})\n{scope}\n\n")
+    if not items:
+        out.write("Brak terminów w tym okresie.\n")
+    else:
+        rows = []
+        for item in items:
+            occ = item.occurrence
+            ob = occ.obligation
+            mark = "" if occ.nominal == occ.due and occ.override is None else " *"
+            when = short_date(occ.due) + mark
+            if item.planning_date is not None:
+                when += f" (planowo {short_date(item.planning_date)})"
+            rows.append([
+                when, days_phrase((occ.due - today).days), ob.label,
+                f"{ob.level} → {', '.join(ob.recipients)}", occ.period.for_words(),
+                responsible_cell(item), occ.id,
+            ])  # fmt: skip
+        header = ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres", "Odpowiada", "Id"]
+        lines = table(rows, header)
+        for i, line in enumerate(lines):
+            if i >= 2:
+                item = items[i - 2]
+                days = (item.due - today).days
+                urgent = item.resolution is None or item.resolution.needs_designation
+                line = style.red(line) if days < 0 or urgent else (
+                    style.yellow(line) if days <= 3 else line
+                )
+            out.write(line + "\n")
+        if any(o.occurrence.nominal != o.due or o.occurrence.override for o in items):
+            out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
+                      "terminarz explain <id>\n")  # fmt: skip
+        if any(o.planning_date for o in items):
+            out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; zaplanuj pracę "
+                      "na poprzedni dzień pracy\n")  # fmt: skip
+        whys = [w for item in items if (w := why_line(item, organisation))]
+        if whys:
+            out.write("\nDlaczego:\n")
+            for why in whys:
+                out.write(f"  {why}\n")
+            out.write("  (pełne wyjaśnienie: terminarz who <id>)\n")
+    if tasks:
+        out.write(f"\n{style.bold('Zadania wewnętrzne (pkt II.4)')}\n")
+        for _, task in tasks:
+            out.write(f"  {task_line(task, organisation)}\n")
+    n = len(items)
+    out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}")
+    if tasks:
+        k = len(tasks)
+        out.write(f", {k} {plural(k, 'zadanie', 'zadania', 'zadań')}")
+    out.write("\n")
+    return 0
+
+
+# -- explain --config -------------------------------------------------------------------------
+
+
+def planning_lines(ctx: Context, occurrence_id: str) -> tuple[list[str], str | None]:
+    """Lines about the institution's day off on the due date, and the planning date (ISO)."""
+    from terminarz.plan import plan_one
+
+    setup = ctx.setup
+    if setup.organisation is None:
+        return [], None
+    item = plan_one(setup, occurrence_id, today=ctx.today)
+    if item.planning_date is None:
+        return [], None
+    info = setup.institution.day_info(item.due)
+    return [
+        f"W dniu terminu instytucja nie pracuje ({info.reason()}). Termin ustawowy się nie "
+        "zmienia;",
+        f"data planowania: {long_date(item.planning_date)} — poprzedni dzień pracy instytucji.",
+    ], item.planning_date.isoformat()
+
+
+# -- check --config ----------------------------------------------------------------------------
+
+
+def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[list[Any], str]:
+    """Every problem of the organisation file and of its catalogues; and a summary line."""
+    from terminarz.absences import load_source_absences
+    from terminarz.catalogue import check_catalogues
+    from terminarz.errors import Problem, Severity, TerminarzError
+    from terminarz.organisation import check_organisation, cross_check
+    from terminarz.paths import bundled_catalogues
+    from terminarz.polish import plural
+
+    organisation, problems = check_organisation(config)
+    if organisation is None:
+        return problems, ""
+    catalogue_paths = paths or list(organisation.catalogue_paths) or bundled_catalogues()
+    catalogues, catalogue_problems = check_catalogues(catalogue_paths)
+    problems += catalogue_problems
+    obligations = [o for c in catalogues for o in c.obligations]
+    levels = {o.level for o in obligations}
+    problems += cross_check(organisation, obligations, levels)
+    try:
+        _, warnings = load_source_absences(organisation)
+        problems += warnings
+    except TerminarzError as exc:
+        problem = exc.problem
+        problems.append(Problem(
+            message=problem.message, path=problem.path or organisation.path, line=problem.line,
+            entry=problem.entry, field=problem.field, severity=Severity.ERROR,
+        ))  # fmt: skip
+    applicable = [o for o in obligations if organisation.applies(o.id, o.level)]
+    n_people, n_duties, n_reports = (
+        len(organisation.people), len(organisation.duties), len(applicable)
+    )
+    summary = (
+        f"organizacja {organisation.id}: {n_people} {plural(n_people, 'osoba', 'osoby', 'osób')}, "
+        f"{n_duties} {plural(n_duties, 'przydział', 'przydziały', 'przydziałów')} obowiązków, "
+        f"{n_reports} {plural(n_reports, 'obowiązek', 'obowiązki', 'obowiązków')} "
+        f"poziomu {', '.join(organisation.levels)}"
+    )
+    return problems, summary

@@ -1,0 +1,620 @@
+"""Calendar feeds: which events each feed holds, and their iCalendar bytes.
+
+A generation has three steps:
+
+1. :func:`catalogue_feed_set` / :func:`organisation_feed_set` decide the feeds
+   (*scopes*: ``all``, ``level/<id>``, ``unit/<id>``, ``person/<id>``) and, for
+   each, the :class:`~terminarz.publication.FeedItem` of every occurrence or
+   internal task in the horizon — Polish summary and description, categories,
+   the responsible people, the alarm;
+2. :class:`~terminarz.publication.PublicationMemory` stamps them (sequence,
+   created, last change) and adds the cancelled ones;
+3. :func:`render_feed` writes the calendar with ``icalendar`` 7.
+
+Every event is all-day on its due date (``DTSTART;VALUE=DATE``, ``DTEND`` the
+next day — exclusive), ``TRANSP:TRANSPARENT`` (a deadline does not make anyone
+busy), with a UID derived from the feed's scope and the item key only, and a
+``DTSTAMP`` equal to the time its content last changed — never the clock — so
+two generations of the same input are byte-identical.
+
+``icalendar`` gets two calendar properties wrong by default and they are set
+by hand here: ``REFRESH-INTERVAL`` must carry ``VALUE=DURATION`` (RFC 7986 §5.7;
+``Calendar.new(refresh_interval=...)`` omits it), and ``X-PUBLISHED-TTL`` added
+with a ``timedelta`` comes out as Python's ``12:00:00`` instead of ``PT12H``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from terminarz.catalogue import CatalogueSet
+from terminarz.explain import citation_lines, parties_line, short_explanation
+from terminarz.polish import date_words, long_date
+from terminarz.publication import FeedItem, PublicationMemory, PublishedEvent, PublishedFeed
+from terminarz.rules import Occurrence, trail
+from terminarz.workdays import WorkingCalendar
+
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
+    from terminarz.datarequests import Task
+    from terminarz.organisation import Organisation
+    from terminarz.plan import PlannedOccurrence, Setup
+    from terminarz.settings import FeedSettings
+
+PRODID = "-//terminarz//Terminy sprawozdawcze//PL"
+REFRESH = timedelta(hours=12)
+TIMEZONE = "Europe/Warsaw"
+ALARM_HOUR = 9  # the display alarm fires at 09:00, ``alarm_days`` days before the due day
+CONFIRMED_MARK = "✔ "
+CANCELLED_PREFIX = "Nieaktualne: "
+_UID_NAMESPACE = uuid.UUID("6f1f4a52-52a7-4d3c-9d0e-7e6a8c2b9f10")
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+class ScopeKind(StrEnum):
+    ALL = "all"
+    LEVEL = "level"
+    UNIT = "unit"
+    PERSON = "person"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedScope:
+    """One feed: everything, one level, one unit or one person.
+
+    ``key`` names it in the publication memory (``level/rup``); ``path`` is its
+    file under ``terminarz feed --out`` (``level/rup.ics``). Ids must be
+    :data:`SAFE_ID` — they become file names and URL segments.
+    """
+
+    kind: ScopeKind
+    id: str = ""
+    title: str
+
+    def __post_init__(self) -> None:
+        if (self.kind is ScopeKind.ALL) != (self.id == ""):
+            raise ValueError("only the 'all' feed has no id")
+        if self.id and not SAFE_ID.match(self.id):
+            raise ValueError(f"feed id {self.id!r} is not a safe file name")
+
+    @property
+    def key(self) -> str:
+        return "all" if self.kind is ScopeKind.ALL else f"{self.kind}/{self.id}"
+
+    @property
+    def path(self) -> str:
+        return f"{self.key}.ics"
+
+    @property
+    def public(self) -> bool:
+        return self.kind is not ScopeKind.PERSON
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedSet:
+    """What one generation publishes: the scopes and each one's items (sorted by due, key)."""
+
+    namespace: str
+    name: str
+    start: date
+    end: date
+    scopes: tuple[FeedScope, ...]
+    items: Mapping[str, tuple[FeedItem, ...]] = field(default_factory=dict)
+
+    def scope(self, key: str) -> FeedScope | None:
+        for scope in self.scopes:
+            if scope.key == key:
+                return scope
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenderedFeed:
+    """A feed's bytes with what HTTP caching needs; ``events`` for the index page."""
+
+    scope: FeedScope
+    body: bytes
+    etag: str
+    modified: datetime
+    events: tuple[PublishedEvent, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Confirmation:
+    """A row of the ``confirmation`` table: the report was sent (``terminarz done``)."""
+
+    occurrence_id: str
+    by: str | None
+    at: str
+    note: str | None = None
+
+
+# -- the horizon --------------------------------------------------------------------------
+
+
+def horizon(today: date, settings: FeedSettings) -> tuple[date, date]:
+    """``months_back`` before ``today`` to ``months_ahead`` after it (same day, clamped)."""
+    return shift_months(today, -settings.months_back), shift_months(today, settings.months_ahead)
+
+
+def shift_months(day: date, months: int) -> date:
+    """``day`` moved by whole months; the 31st becomes the month's last day where needed."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    following = date(year + (month == 11), (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (following - timedelta(days=1)).day))
+
+
+# -- confirmations (written by ``terminarz done`` and the confirmation page) ---------------------
+
+
+def read_confirmations(conn: sqlite3.Connection) -> dict[str, Confirmation]:
+    rows = conn.execute("SELECT occurrence_id, confirmed_by, confirmed_at, note FROM confirmation")
+    return {r[0]: Confirmation(occurrence_id=r[0], by=r[1], at=r[2], note=r[3]) for r in rows}
+
+
+def confirmation_line(confirmation: Confirmation, names: Mapping[str, str]) -> str:
+    """``Wysłano: potwierdził(a) Anna Nowak, 3 lutego 2026 r., godz. 10:15.``"""
+    who = names.get(confirmation.by or "", confirmation.by or "") or "nie podano kto"
+    when = confirmation.at
+    try:
+        moment = datetime.fromisoformat(confirmation.at)
+    except ValueError:
+        pass
+    else:
+        if moment.tzinfo is not None:
+            from zoneinfo import ZoneInfo
+
+            moment = moment.astimezone(ZoneInfo(TIMEZONE))
+            when = f"{date_words(moment.date())}, godz. {moment:%H:%M}"
+        else:
+            when = date_words(moment.date())
+    line = f"Wysłano: potwierdził(a) {who}, {when}."
+    if confirmation.note:
+        line += f" Uwagi: {confirmation.note}"
+    return line
+
+
+# -- items -----------------------------------------------------------------------------------
+
+
+def alarm_minutes(settings: FeedSettings) -> int:
+    """Minutes before the start of the due day: 09:00 ``alarm_days`` days before (may be < 0)."""
+    return settings.alarm_days * 24 * 60 - ALARM_HOUR * 60
+
+
+def occurrence_summary(occ: Occurrence) -> str:
+    """``MPiPS-01 Dział 1 → wup za grudzień 2025 r.``"""
+    ob = occ.obligation
+    recipients = ", ".join(ob.recipients) or "—"
+    return f"{ob.label} → {recipients} {occ.period.for_words()}"
+
+
+def occurrence_lines(
+    occ: Occurrence, catalogues: CatalogueSet, calendar: WorkingCalendar
+) -> list[str]:
+    """The description of an occurrence: what, who to whom, period, date and why, basis."""
+    ob = occ.obligation
+    period = occ.period
+    return [
+        f"{ob.label} — {ob.title}",
+        f"Kto → komu: {parties_line(ob, catalogues.parties)}",
+        f"Okres: {period.for_words()} ({period.first_day:%d.%m.%Y}–{period.last_day:%d.%m.%Y})",
+        f"Termin: {long_date(occ.due)}",
+        f"Jak obliczono: {short_explanation(occ, trail(occ, calendar))}",
+        citation_lines(ob)[0],
+    ]
+
+
+def id_line(key: str) -> str:
+    return f"Identyfikator: {key} (szczegóły: terminarz explain {key.split('#')[0]})"
+
+
+def occurrence_item(
+    item: PlannedOccurrence,
+    setup: Setup,
+    *,
+    alarm: int | None,
+    confirmation: Confirmation | None = None,
+) -> FeedItem:
+    """The event of one occurrence: with the responsible people when there is an organisation."""
+    occ = item.occurrence
+    organisation = setup.organisation
+    lines = occurrence_lines(occ, setup.catalogues, setup.statutory)
+    summary = occurrence_summary(occ)
+    responsible: tuple[str, ...] = ()
+    if organisation is not None:
+        lines += responsibility_lines(item, organisation)
+        if item.resolution is not None:
+            responsible = item.resolution.owners
+            if item.resolution.needs_designation:
+                summary += " — wymaga wyznaczenia"
+            elif item.resolution.substitute:
+                summary += " — zastępstwo"
+        if item.planning_date is not None:
+            lines.append(planning_line(occ.due, item.planning_date, setup))
+        for task in item.tasks:
+            lines.append(f"{task_title(task, item)}: do {date_words(task.due)}")
+    if confirmation is not None:
+        summary = CONFIRMED_MARK + summary
+        lines.append(confirmation_line(confirmation, _names(organisation)))
+        alarm = None
+    lines.append(id_line(occ.id))
+    return FeedItem(
+        key=occ.id, due=occ.due, summary=summary, description="\n".join(lines),
+        categories=(occ.obligation.form, occ.obligation.level), responsible=responsible,
+        alarm_minutes=alarm,
+    )  # fmt: skip
+
+
+def responsibility_lines(item: PlannedOccurrence, organisation: Organisation) -> list[str]:
+    """``Odpowiada: …``, with the substitute tier, the designation or the fallback."""
+    resolution = item.resolution
+    if item.duty is None or resolution is None:
+        return ["Odpowiada: nikt — obowiązek nie ma przypisania w [[duties]] pliku organizacji"]
+    fallback = _person(organisation, resolution.fallback)
+    if resolution.needs_designation:
+        return [f"Odpowiada: wymaga wyznaczenia — nikt z upoważnionych nie jest dostępny; "
+                f"{fallback} wyznacza inną osobę (pkt II.5)"]  # fmt: skip
+    people = ", ".join(_person(organisation, p) for p in resolution.responsible)
+    if resolution.designation is not None:
+        lines = [f"Odpowiada: {people} — wyznaczenie: {resolution.designation.basis}"]
+    elif resolution.substitute:
+        lines = [f"Odpowiada: {people} — zastępstwo (grupa zastępcza nr {resolution.tier})"]
+    else:
+        lines = [f"Odpowiada: {people}"]
+    if resolution.unavailable:
+        away = ", ".join(_person(organisation, p) for p in resolution.unavailable)
+        lines.append(f"Nieobecni w okresie przygotowania: {away}")
+    substitutes = [p for tier in item.duty.tiers[(resolution.tier or 0) + 1 :] for p in tier]
+    if substitutes and resolution.designation is None:
+        lines.append("Zastępstwo: " + ", ".join(_person(organisation, p) for p in substitutes))
+    return lines
+
+
+def planning_line(due: date, planning: date, setup: Setup) -> str:
+    reason = setup.institution.day_info(due).reason()
+    return (f"Data planowana: {long_date(planning)} — instytucja nie pracuje w dniu terminu "
+            f"({reason})")  # fmt: skip
+
+
+def task_title(task: Task, item: PlannedOccurrence) -> str:
+    """``Prośba o dane do MPiPS-03 za 2025 r. (Dział Organizacji, Kadr i Płac)``"""
+    from terminarz.datarequests import TaskKind
+
+    occ = item.occurrence
+    what = "Prośba o dane" if task.kind is TaskKind.REQUEST else "Dostarczenie danych"
+    return f"{what} do {occ.obligation.label} {occ.period.for_words()} ({task.unit_name})"
+
+
+def task_item(
+    task: Task,
+    item: PlannedOccurrence,
+    setup: Setup,
+    *,
+    alarm: int | None,
+    confirmation: Confirmation | None = None,
+) -> FeedItem:
+    """The event of an internal task (II.4): send the written request, or deliver the data."""
+    from terminarz.datarequests import TaskKind
+
+    organisation = setup.organisation
+    assert organisation is not None
+    occ = item.occurrence
+    ob = occ.obligation
+    owners = ", ".join(_person(organisation, p) for p in task.owners)
+    if task.kind is TaskKind.REQUEST:
+        what = (f"Wysłać pisemną prośbę o dane ({task.data}) do: {task.unit_name}, "
+                f"z terminem dostarczenia")  # fmt: skip
+    else:
+        what = f"Dostarczyć dane ({task.data}) do sprawozdania {ob.label}"
+    lines = [
+        what,
+        f"Sprawozdanie: {ob.label} — {ob.title}, {occ.period.for_words()}",
+        f"Termin sprawozdania: {long_date(occ.due)}",
+        f"Termin zadania: {long_date(task.due)}",
+        f"Odpowiada: {owners}" if owners else f"Odpowiada: {task.email or task.unit_name}",
+        f"Podstawa: {organisation.request_basis}",
+    ]
+    if task.planning_date is not None:
+        lines.append(planning_line(task.due, task.planning_date, setup))
+    summary = task_title(task, item)
+    if confirmation is not None:
+        summary = CONFIRMED_MARK + summary
+        lines.append(confirmation_line(confirmation, _names(organisation)))
+        alarm = None
+    lines.append(id_line(task.id))
+    return FeedItem(
+        key=task.id, due=task.due, summary=summary, description="\n".join(lines),
+        categories=(ob.form, ob.level, "dane"), responsible=task.owners, alarm_minutes=alarm,
+    )  # fmt: skip
+
+
+def build_feed_set(
+    setup: Setup,
+    planned: Sequence[PlannedOccurrence],
+    *,
+    start: date,
+    end: date,
+    settings: FeedSettings,
+    confirmations: Mapping[str, Confirmation] | None = None,
+) -> FeedSet:
+    """Every feed of ``setup``: ``all``, one per level, and with an organisation one per unit
+    and one per person.
+
+    ``planned`` may reach past ``end`` (so that tasks before a later due date are
+    found): occurrences are kept when due in [start, end], tasks when their own
+    date is. A person's feed holds what they are responsible for (as a substitute,
+    by designation, or as the fallback asked to designate) and the tasks they own;
+    a unit's feed what its members act on and the data it delivers.
+    """
+    confirmations = confirmations or {}
+    organisation = setup.organisation
+    alarm = alarm_minutes(settings)
+    occurrences: list[tuple[PlannedOccurrence, FeedItem]] = []
+    tasks: list[tuple[Task, FeedItem]] = []
+    for item in planned:
+        occ = item.occurrence
+        confirmed = confirmations.get(occ.id)
+        if start <= occ.due <= end:
+            occurrences.append((item, occurrence_item(item, setup, alarm=alarm,
+                                                      confirmation=confirmed)))  # fmt: skip
+        for task in item.tasks:
+            if start <= task.due <= end:
+                done = confirmations.get(task.id) or confirmed
+                tasks.append((task, task_item(task, item, setup, alarm=alarm, confirmation=done)))
+
+    by_scope: dict[str, tuple[FeedItem, ...]] = {}
+    scopes: list[FeedScope] = []
+
+    def add(scope: FeedScope, items: Iterable[FeedItem]) -> None:
+        scopes.append(scope)
+        by_scope[scope.key] = sorted_items(items)
+
+    add(FeedScope(kind=ScopeKind.ALL, title="wszystkie terminy"),
+        [i for _, i in occurrences] + [i for _, i in tasks])  # fmt: skip
+    parties = setup.catalogues.parties
+    levels = sorted({o.level for o in setup.obligations})
+    for level in levels:
+        party = parties.get(level)
+        add(FeedScope(kind=ScopeKind.LEVEL, id=level,
+                      title=f"{party.name} ({level})" if party else level),
+            [i for p, i in occurrences if p.occurrence.obligation.level == level])  # fmt: skip
+    if organisation is None:
+        return FeedSet(
+            namespace="katalog", name="Terminy sprawozdawcze", start=start, end=end,
+            scopes=tuple(scopes), items=by_scope,
+        )  # fmt: skip
+    for unit in organisation.units:
+        members = {p.id for p in organisation.people if p.unit == unit.id}
+        add(FeedScope(kind=ScopeKind.UNIT, id=unit.id, title=unit.name),
+            [i for p, i in occurrences if members.intersection(p.owners)]
+            + [i for t, i in tasks if members.intersection(t.owners) or _delivers(t, unit.id)])
+    for person in organisation.people:
+        add(FeedScope(kind=ScopeKind.PERSON, id=person.id, title=person.name),
+            [i for p, i in occurrences if person.id in p.owners]
+            + [i for t, i in tasks if person.id in t.owners])  # fmt: skip
+    return FeedSet(
+        namespace=organisation.id, name=organisation.name, start=start, end=end,
+        scopes=tuple(scopes), items=by_scope,
+    )  # fmt: skip
+
+
+def plan_end(setup: Setup, end: date) -> date:
+    """How far to plan so that every task dated up to ``end`` is found (its report is later)."""
+    organisation = setup.organisation
+    if organisation is None:
+        return end
+    longest = max((i.request_days for d in organisation.duties for i in d.inputs), default=0)
+    longest = max([longest, *(i.deliver_days for d in organisation.duties for i in d.inputs)])
+    if longest == 0:
+        return end
+    return min(setup.statutory.add_working_days(end, longest + 1), date(2100, 12, 31))
+
+
+def feed_set_for(
+    setup: Setup,
+    *,
+    today: date,
+    start: date | None = None,
+    end: date | None = None,
+    confirmations: Mapping[str, Confirmation] | None = None,
+) -> FeedSet:
+    """Plan ``setup`` over the horizon (default: its ``[feeds]`` settings); build the feeds."""
+    from terminarz.plan import plan
+    from terminarz.settings import FeedSettings
+
+    settings = setup.organisation.settings.feeds if setup.organisation else FeedSettings()
+    default_start, default_end = horizon(today, settings)
+    start = start or default_start
+    end = end or default_end
+    planned = plan(setup, start, plan_end(setup, end), today=today)
+    return build_feed_set(setup, planned, start=start, end=end, settings=settings,
+                          confirmations=confirmations)  # fmt: skip
+
+
+def _delivers(task: Task, unit_id: str) -> bool:
+    from terminarz.datarequests import TaskKind
+
+    return task.kind is TaskKind.DELIVER and task.unit == unit_id
+
+
+def _person(organisation: Organisation, person_id: str) -> str:
+    return organisation.person_name(person_id)
+
+
+def _names(organisation: Organisation | None) -> Mapping[str, str]:
+    if organisation is None:
+        return {}
+    return {p.id: p.name for p in organisation.people}
+
+
+# -- generation ----------------------------------------------------------------------------
+
+
+def generate(
+    feed_set: FeedSet,
+    memory: PublicationMemory,
+    *,
+    now: datetime,
+    renderer: FeedRenderer | None = None,
+    only: Iterable[str] | None = None,
+) -> dict[str, RenderedFeed]:
+    """Stamp, render and record every feed (or the scopes keyed in ``only``)."""
+    renderer = renderer or FeedRenderer()
+    wanted = set(only) if only is not None else None
+    scopes = [s for s in feed_set.scopes if wanted is None or s.key in wanted]
+    published = memory.publish(
+        {s.key: feed_set.items.get(s.key, ()) for s in scopes},
+        start=feed_set.start, end=feed_set.end, now=now,
+    )  # fmt: skip
+    bodies = {
+        s.key: renderer.render(s, published[s.key], namespace=feed_set.namespace,
+                               name=feed_set.name)
+        for s in scopes
+    }
+    digests = {key: hashlib.sha256(body).hexdigest() for key, body in bodies.items()}
+    modified = memory.feeds_modified(digests, now=now)
+    return {
+        s.key: RenderedFeed(
+            scope=s, body=bodies[s.key], etag=f'"{digests[s.key][:32]}"',
+            modified=modified[s.key], events=published[s.key].events,
+        )
+        for s in scopes
+    }
+
+
+# -- iCalendar ---------------------------------------------------------------------------------
+
+
+def event_uid(namespace: str, scope: FeedScope, key: str) -> str:
+    """Stable per (feed, item): the same occurrence in two feeds must not collide in a client."""
+    return f"{uuid.uuid5(_UID_NAMESPACE, f'{namespace}|{scope.key}|{key}')}@terminarz"
+
+
+def calendar_uid(namespace: str, scope: FeedScope) -> str:
+    return f"{uuid.uuid5(_UID_NAMESPACE, f'{namespace}|{scope.key}')}@terminarz"
+
+
+def calendar_name(name: str, scope: FeedScope) -> str:
+    """``Terminy sprawozdawcze — ośrodek pomocy społecznej w gminie (ops)``"""
+    return f"{name} — {scope.title}"
+
+
+def render_feed(scope: FeedScope, feed: PublishedFeed, *, namespace: str, name: str) -> bytes:
+    """The feed as iCalendar bytes (CRLF, lines folded at 75 octets by ``icalendar``)."""
+    cal = _calendar(scope, namespace=namespace, name=name)
+    for published in feed.events:
+        cal.add_component(_event(scope, published, namespace=namespace))
+    body: bytes = cal.to_ical()
+    return body
+
+
+class FeedRenderer:
+    """:func:`render_feed` with each event's ``icalendar`` output kept between generations.
+
+    Serialising an event with ``icalendar`` costs about half a millisecond, so a
+    server that regenerates a feed after one confirmation would redo hundreds
+    of unchanged events. The renderer keeps, per feed, the bytes of every event
+    of the last generation, keyed by everything the event is made of, and has
+    ``icalendar`` serialise only new or changed events. The result is the same
+    bytes as :func:`render_feed` (a calendar's serialisation is its header, its
+    events' serialisations in order, and ``END:VCALENDAR``); a test checks it.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, str, str], dict[tuple[object, ...], bytes]] = {}
+
+    def render(self, scope: FeedScope, feed: PublishedFeed, *, namespace: str, name: str) -> bytes:
+        head: bytes = _calendar(scope, namespace=namespace, name=name).to_ical()
+        if not head.endswith(_END):
+            raise AssertionError("icalendar did not end the calendar with END:VCALENDAR")
+        memo_key = (namespace, name, scope.key)
+        old = self._memo.get(memo_key, {})
+        new: dict[tuple[object, ...], bytes] = {}
+        chunks = []
+        for published in feed.events:
+            key = _event_key(published)
+            chunk = old.get(key)
+            if chunk is None:
+                chunk = _event(scope, published, namespace=namespace).to_ical()
+            new[key] = chunk
+            chunks.append(chunk)
+        self._memo[memo_key] = new
+        return head[: -len(_END)] + b"".join(chunks) + _END
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def _event_key(published: PublishedEvent) -> tuple[object, ...]:
+    item = published.item
+    return (item.key, item.fingerprint(), published.sequence, published.created,
+            published.modified, published.cancelled)  # fmt: skip
+
+
+def _calendar(scope: FeedScope, *, namespace: str, name: str) -> Calendar:
+    from icalendar import Calendar, vDuration
+
+    title = calendar_name(name, scope)
+    cal = Calendar.new(
+        prodid=PRODID, method="PUBLISH", calscale="GREGORIAN", name=title,
+        description=f"{title}. Terminy obowiązków sprawozdawczych z terminarza. "
+        "Przypomnienia wysyła terminarz pocztą elektroniczną.",
+        uid=calendar_uid(namespace, scope),
+    )  # fmt: skip
+    # Both set by hand: icalendar omits VALUE=DURATION on REFRESH-INTERVAL (RFC 7986 §5.7
+    # requires it) and writes a timedelta X-PUBLISHED-TTL as "12:00:00".
+    cal.add("REFRESH-INTERVAL", vDuration(REFRESH, params={"VALUE": "DURATION"}))
+    cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+    cal.add("X-WR-TIMEZONE", TIMEZONE)
+    return cal
+
+
+def _event(scope: FeedScope, published: PublishedEvent, *, namespace: str) -> Event:
+    from icalendar import STATUS, TRANSP, Alarm, Event
+
+    item = published.item
+    summary = item.summary
+    description = item.description
+    if published.cancelled:
+        summary = CANCELLED_PREFIX + summary
+        description = (
+            "To wydarzenie nie jest już aktualne w tym kalendarzu: obowiązek usunięto, "
+            "przestał obowiązywać albo przeszedł na inną osobę.\n\n" + description
+        )
+    event = Event.new(
+        uid=event_uid(namespace, scope, item.key),
+        stamp=published.modified,
+        created=published.created,
+        last_modified=published.modified,
+        sequence=published.sequence,
+        start=item.due,
+        end=item.due + timedelta(days=1),
+        summary=summary,
+        description=description,
+        categories=list(item.categories),
+        transparency=TRANSP.TRANSPARENT,
+        status=STATUS.CANCELLED if published.cancelled else STATUS.CONFIRMED,
+    )
+    if item.alarm_minutes is not None and not published.cancelled:
+        event.add_component(
+            Alarm.new_display(
+                description=f"{item.summary} — termin {date_words(item.due)}",
+                trigger=-timedelta(minutes=item.alarm_minutes),
+            )
+        )
+    return event
+
+
+def sorted_items(items: Iterable[FeedItem]) -> tuple[FeedItem, ...]:
+    return tuple(sorted(items, key=lambda i: (i.due, i.key)))

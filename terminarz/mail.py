@@ -1,0 +1,481 @@
+"""Reminder mails: the template context, Jinja2 rendering and the ``email`` message.
+
+Each kind of mail (:class:`~terminarz.reminders.MailKind`) has a pair of
+templates in ``templates/mail/``: ``<kind>.txt.j2`` (which also sets the
+subject with ``{% set subject %}``) and ``<kind>.html.j2``. The environment is
+strict: an undefined variable or attribute raises (``StrictUndefined``), and
+HTML is autoescaped — so a template mistake fails in the tests, not at 6 a.m.
+
+The message is ``multipart/mixed``: a ``multipart/alternative`` (text, HTML)
+and the occurrence as an attached ``.ics`` event. Its ``Message-ID`` is derived
+from (organisation, occurrence, kind, step, recipient), so a resend is
+recognisably the same mail; every mail of one occurrence carries the same
+``References`` so that mail programs thread them. ``Auto-Submitted:
+auto-generated`` (RFC 3834) and ``X-Auto-Response-Suppress: All`` keep
+out-of-office replies away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from terminarz.confirm import LinkClaim, expiry, link_url
+from terminarz.datarequests import Task, TaskKind
+from terminarz.explain import short_explanation
+from terminarz.organisation import Organisation, Person
+from terminarz.plan import PlannedOccurrence, Setup
+from terminarz.polish import days_phrase, long_date, plural, short_date
+from terminarz.reminders import DueMail, MailKind
+from terminarz.rules import trail
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+PRODID = "-//terminarz//Przypomnienia//PL"
+_NAMESPACE = uuid.UUID("0b5a3c1e-7d1f-4b7e-9a61-2f4c8e0d5a90")
+
+
+# -- the template context -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PersonView:
+    id: str
+    name: str
+    email: str
+    role: str
+
+    @property
+    def label(self) -> str:
+        """``Anna Nowak (kierownik DŚPS)``"""
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AwaitedView:
+    """Data another unit delivers for the report (II.4)."""
+
+    unit: str
+    data: str
+    deadline: str
+    past: bool
+    external: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskView:
+    kind: str  # request | deliver
+    unit_id: str
+    unit: str
+    data: str
+    due: str
+    due_short: str
+    remaining: str
+    planning: str | None
+    request_due: str
+    deliver_due: str
+    external: bool
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailView:
+    """Everything a mail template may use; every field is always present."""
+
+    kind: str
+    step: str
+    organisation: str
+    recipient: PersonView
+    cc: tuple[PersonView, ...]
+    occurrence_id: str
+    form: str
+    title: str
+    period: str
+    for_period: str
+    level: str
+    report_to: str
+    due: str
+    due_short: str
+    remaining: str
+    working_days: int
+    planning: str | None
+    rule: str
+    basis: str
+    basis_quote: str
+    duty_name: str
+    duty_basis: str
+    responsible: tuple[PersonView, ...]
+    substitute: bool
+    tier: str | None
+    designation_basis: str | None
+    needs_designation: bool
+    unavailable: tuple[PersonView, ...]
+    absences: tuple[str, ...]
+    fallback: PersonView
+    reasons: tuple[str, ...]
+    awaited: tuple[AwaitedView, ...]
+    task: TaskView | None
+    step_day: str
+    late: bool
+    overdue_every: str
+    next_overdue: str | None
+    confirm_url: str | None
+    confirm_expires: str | None
+    done_command: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Composed:
+    """A mail ready for the ledger and the server."""
+
+    message: bytes
+    message_id: str
+    subject: str
+    address: str
+    envelope: tuple[str, ...]
+
+
+class MailRenderer:
+    """The Jinja2 environment of ``templates/mail`` (built once, reused for every mail)."""
+
+    def __init__(self, templates: Path | None = None) -> None:
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+        from terminarz.paths import templates_dir
+
+        folder = (templates or templates_dir()) / "mail"
+        self.env: Environment = Environment(
+            loader=FileSystemLoader(str(folder)),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, kind: MailKind, view: MailView) -> Rendered:
+        text_module = self.env.get_template(f"{kind.value}.txt.j2").make_module({"m": view})
+        subject = " ".join(str(getattr(text_module, "subject", "")).split())
+        if not subject:
+            raise ValueError(f"template {kind.value}.txt.j2 sets no subject")
+        html = self.env.get_template(f"{kind.value}.html.j2").render(m=view, subject=subject)
+        return Rendered(subject=subject, text=str(text_module).strip() + "\n", html=html)
+
+
+# -- building the view ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Links:
+    """How confirmation links are made: base URL, secret (None: no links), validity."""
+
+    base_url: str
+    secret: bytes | None
+    days: int
+
+
+class MailComposer:
+    """Turns a :class:`DueMail` into a complete message for one organisation."""
+
+    def __init__(
+        self,
+        renderer: MailRenderer,
+        setup: Setup,
+        *,
+        sender: str,
+        links: Links,
+        overdue_every: int,
+    ) -> None:
+        if setup.organisation is None:
+            raise ValueError("mails need an organisation")
+        self._renderer = renderer
+        self._setup = setup
+        self._org: Organisation = setup.organisation
+        self._sender = sender
+        self._links = links
+        self._overdue_every = overdue_every
+        self._parties = setup.catalogues.parties
+        self._people: dict[str, Person] = {p.id: p for p in self._org.people}
+
+    # -- people ----------------------------------------------------------------------
+
+    def person(self, person_id: str) -> PersonView:
+        p = self._people.get(person_id)
+        if p is None:
+            return PersonView(id=person_id, name=person_id, email="", role="")
+        return PersonView(id=p.id, name=p.name, email=p.email, role=p.role)
+
+    def _party(self, party_id: str) -> str:
+        party = self._parties.get(party_id)
+        return party.name if party else party_id
+
+    # -- view ------------------------------------------------------------------------
+
+    def view(self, mail: DueMail, *, today: date) -> MailView:
+        item = mail.planned
+        occ = item.occurrence
+        obligation = occ.obligation
+        resolution = item.resolution
+        duty = item.duty
+        assert resolution is not None and duty is not None
+        calendar = self._setup.institution
+        left = _working_days(calendar, today, item.due)
+        tier = None
+        if resolution.tier is not None and resolution.tier > 0:
+            tier = f"grupa zastępcza nr {resolution.tier}"
+        next_overdue = None
+        if mail.kind is MailKind.OVERDUE:
+            nxt = calendar.add_working_days(max(today, mail.day), self._overdue_every)
+            next_overdue = long_date(nxt)
+        confirm_url = confirm_expires = None
+        if self._links.secret is not None and mail.kind is not MailKind.DELIVER:
+            until = expiry(today, self._links.days)
+            claim = LinkClaim(occurrence_id=item.id, person_id=mail.recipient, expires=until)
+            confirm_url = link_url(self._links.base_url, self._links.secret, claim)
+            confirm_expires = long_date(until)
+        return MailView(
+            kind=mail.kind.value,
+            step=mail.step,
+            organisation=self._org.name,
+            recipient=self.person(mail.recipient),
+            cc=tuple(self.person(p) for p in mail.cc),
+            occurrence_id=item.id,
+            form=obligation.label,
+            title=obligation.title,
+            period=occ.period.words(),
+            for_period=occ.period.for_words(),
+            level=self._party(obligation.level),
+            report_to=", ".join(self._party(r) for r in obligation.recipients) or "—",
+            due=long_date(item.due),
+            due_short=short_date(item.due),
+            remaining=_remaining(left),
+            working_days=left,
+            planning=long_date(item.planning_date) if item.planning_date else None,
+            rule=short_explanation(occ, trail(occ, self._setup.statutory)),
+            basis=str(obligation.basis),
+            basis_quote=obligation.basis.quote,
+            duty_name=duty.name,
+            duty_basis=duty.basis,
+            responsible=tuple(self.person(p) for p in resolution.responsible),
+            substitute=resolution.substitute,
+            tier=tier,
+            designation_basis=resolution.designation.basis if resolution.designation else None,
+            needs_designation=resolution.needs_designation,
+            unavailable=tuple(self.person(p) for p in resolution.unavailable),
+            absences=tuple(self._absence_lines(item)),
+            fallback=self.person(resolution.fallback),
+            reasons=resolution.reasons,
+            awaited=tuple(self._awaited(item, today)),
+            task=self._task(mail.task, item, today) if mail.task is not None else None,
+            step_day=long_date(mail.day),
+            late=mail.day < today,
+            overdue_every=_every_words(self._overdue_every),
+            next_overdue=next_overdue,
+            confirm_url=confirm_url,
+            confirm_expires=confirm_expires,
+            done_command=f"terminarz done {item.id} --by {mail.recipient}",
+        )
+
+    def _absence_lines(self, item: PlannedOccurrence) -> list[str]:
+        assert item.resolution is not None
+        lines = []
+        for a in sorted(item.resolution.absent, key=lambda a: (a.start, a.person)):
+            span = (f"{short_date(a.start)}" if a.start == a.end
+                    else f"od {short_date(a.start)} do {short_date(a.end)}")  # fmt: skip
+            reason = f" ({a.reason})" if a.reason else ""
+            lines.append(f"{self.person(a.person).name}: {span}{reason}")
+        return lines
+
+    def _awaited(self, item: PlannedOccurrence, today: date) -> list[AwaitedView]:
+        return [
+            AwaitedView(
+                unit=t.unit_name, data=t.data, deadline=long_date(t.working_date),
+                past=t.working_date < today, external=t.external,
+            )
+            for t in item.tasks
+            if t.kind is TaskKind.DELIVER
+        ]
+
+    def _task(self, task: Task, item: PlannedOccurrence, today: date) -> TaskView:
+        pair = {t.kind: t for t in item.tasks if t.unit == task.unit}
+        request = pair.get(TaskKind.REQUEST, task)
+        deliver = pair.get(TaskKind.DELIVER, task)
+        left = _working_days(self._setup.institution, today, task.working_date)
+        return TaskView(
+            kind=task.kind.value,
+            unit_id=task.unit,
+            unit=task.unit_name,
+            data=task.data,
+            due=long_date(task.due),
+            due_short=short_date(task.working_date),
+            remaining=_remaining(left),
+            planning=long_date(task.planning_date) if task.planning_date else None,
+            request_due=long_date(request.working_date),
+            deliver_due=long_date(deliver.working_date),
+            external=task.external,
+            email=task.email,
+        )
+
+    # -- the message ------------------------------------------------------------------
+
+    def compose(self, mail: DueMail, *, today: date, now: datetime) -> Composed:
+        """Render ``mail`` and build its message; ``now`` (aware) is its ``Date``."""
+        view = self.view(mail, today=today)
+        rendered = self._renderer.render(mail.kind, view)
+        recipient = view.recipient
+        if not recipient.email:
+            raise ValueError(f"person {recipient.id} has no e-mail address")
+        cc = tuple(p for p in view.cc if p.email and p.email != recipient.email)
+        org = self._org.id
+        message_id = make_message_id(org, mail.key, self._sender)
+        item = mail.planned
+        description = [
+            f"{view.title} ({view.occurrence_id})",
+            f"Termin: {view.due}" + (f"; planowo: {view.planning}" if view.planning else ""),
+            f"Podstawa: {view.basis}",
+            "Odpowiada: " + (", ".join(p.name for p in view.responsible) or "—"),
+        ]
+        ics = event_ics(
+            uid=event_uid(org, item.id),
+            due=item.due,
+            summary=f"{view.form} {view.for_period} → {view.report_to}",
+            description="\n".join(description),
+            stamp=now,
+        )
+        message = build_message(
+            rendered=rendered,
+            sender=self._sender,
+            to=(recipient.name, recipient.email),
+            cc=[(p.name, p.email) for p in cc],
+            message_id=message_id,
+            thread_id=make_message_id(org, (item.id, "thread", "", ""), self._sender),
+            date=now,
+            ics=ics,
+            ics_name=f"{_slug(item.id)}.ics",
+        )
+        return Composed(
+            message=message, message_id=message_id, subject=rendered.subject,
+            address=recipient.email, envelope=(recipient.email, *(p.email for p in cc)),
+        )  # fmt: skip
+
+
+def _working_days(calendar: Any, today: date, day: date) -> int:
+    """Working days from ``today`` to ``day``: positive before it, 0 on it, negative after."""
+    if day >= today:
+        return int(calendar.working_days_between(today + timedelta(days=1), day))
+    return -int(calendar.working_days_between(day + timedelta(days=1), today))
+
+
+def _every_words(n: int) -> str:
+    """``co 2 dni robocze``, ``co 1 dzień roboczy``, ``co 5 dni roboczych``"""
+    return f"co {n} {plural(n, 'dzień roboczy', 'dni robocze', 'dni roboczych')}"
+
+
+def _remaining(days: int) -> str:
+    return days_phrase(days, working=True)
+
+
+# -- message and event ----------------------------------------------------------------
+
+
+def make_message_id(organisation: str, key: Sequence[str], sender: str) -> str:
+    """``<32 hex digits@sender's domain>``, the same for the same key, different across orgs."""
+    digest = hashlib.sha256("\x1f".join((organisation, *key)).encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@{_domain(sender)}>"
+
+
+def event_uid(organisation: str, occurrence_id: str) -> str:
+    return f"{uuid.uuid5(_NAMESPACE, f'{organisation}|{occurrence_id}')}@terminarz"
+
+
+def _domain(sender: str) -> str:
+    from email.utils import parseaddr
+
+    address = parseaddr(sender)[1]
+    domain = address.rpartition("@")[2]
+    return domain.strip("<> ") or "terminarz.invalid"
+
+
+def _slug(text: str) -> str:
+    out = "".join(c if c.isascii() and c.isalnum() else "-" for c in text.lower())
+    return "-".join(p for p in out.split("-") if p) or "termin"
+
+
+def event_ics(*, uid: str, due: date, summary: str, description: str, stamp: datetime) -> bytes:
+    """A ``METHOD:PUBLISH`` calendar with one all-day, transparent event on ``due``."""
+    from icalendar import Calendar, Event
+
+    event = Event.new(
+        uid=uid,
+        stamp=stamp.astimezone(UTC),
+        start=due,
+        end=due + timedelta(days=1),
+        summary=summary,
+        description=description,
+    )
+    event.add("TRANSP", "TRANSPARENT")
+    calendar = Calendar.new(prodid=PRODID, method="PUBLISH", subcomponents=[event])
+    return bytes(calendar.to_ical())
+
+
+def build_message(
+    *,
+    rendered: Rendered,
+    sender: str,
+    to: tuple[str, str],
+    cc: Sequence[tuple[str, str]] = (),
+    message_id: str,
+    thread_id: str | None = None,
+    date: datetime,
+    ics: bytes | None = None,
+    ics_name: str = "termin.ics",
+    extra_headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """The complete message (CRLF line ends) as the server receives it."""
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import format_datetime, parseaddr
+
+    msg = EmailMessage(policy=SMTP)
+    sender_name, sender_addr = parseaddr(sender)
+    msg["From"] = _address(Address, sender_name or "terminarz", sender_addr or sender)
+    msg["To"] = _address(Address, *to)
+    if cc:
+        msg["Cc"] = [_address(Address, name, addr) for name, addr in cc]
+    msg["Subject"] = rendered.subject
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    if thread_id is not None:
+        msg["References"] = thread_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg["Content-Language"] = "pl"
+    for name, value in (extra_headers or {}).items():
+        msg[name] = value
+    msg.set_content(rendered.text, cte="quoted-printable")
+    msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+    if ics is not None:
+        msg.add_attachment(
+            ics, maintype="text", subtype="calendar", filename=ics_name,
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )  # fmt: skip
+    return msg.as_bytes()
+
+
+def _address(cls: Any, name: str, addr: str) -> Any:
+    username, _, domain = addr.partition("@")
+    return cls(display_name=name, username=username, domain=domain)

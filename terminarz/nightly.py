@@ -1,0 +1,199 @@
+"""One night of reminders for one organisation: decide, claim, send, mark.
+
+:func:`run_night` is what ``terminarz remind`` and the daemon run. The order
+of its steps is what makes a mail never lost and never sent twice:
+
+1. decide the mails due today that are not in the ledger yet
+   (:func:`terminarz.reminders.decide`) and render each one completely;
+2. claim them — insert them as ``pending`` with their bytes, in one
+   transaction;
+3. send every pending mail, oldest first — those just claimed and those left
+   by an earlier run (a failed send, or a process killed between claim and
+   send) — each marked ``sent`` as soon as the server accepted it.
+
+The caller holds the run lock (:func:`terminarz.ledger.run_lock`) around the
+whole of it, so two runs never work on one state database at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.utils import parseaddr
+
+from terminarz.ledger import Claim, Ledger, MailRecord, MailStatus
+from terminarz.mail import Composed, MailComposer
+from terminarz.mailer import Mailer, MailError, ServerUnavailable
+from terminarz.plan import Setup, plan
+from terminarz.reminders import DueMail, decide, lead_days
+
+Clock = Callable[[], datetime]
+OVERDUE_LOOKBACK = timedelta(days=400)  # how far back unconfirmed reports are still escalated
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decided:
+    """A mail decided on a dry run: what it is and how it renders."""
+
+    mail: DueMail
+    composed: Composed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NightResult:
+    """What one run did for one organisation."""
+
+    organisation: str
+    day: date
+    decided: tuple[Decided, ...] = ()
+    claimed: int = 0
+    sent: int = 0
+    resent: int = 0  # pending mails from an earlier run, sent now
+    cancelled: int = 0
+    pending: tuple[str, ...] = ()  # why mails were left for the next run
+    failed: tuple[str, ...] = ()  # permanent refusals
+    unavailable: str | None = None  # the server could not be reached
+
+    @property
+    def ok(self) -> bool:
+        return not self.pending and not self.failed and self.unavailable is None
+
+
+@dataclass(kw_only=True)
+class _Tally:
+    sent: int = 0
+    resent: int = 0
+    cancelled: int = 0
+    pending: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    unavailable: str | None = None
+
+
+def due_mails(setup: Setup, ledger: Ledger, *, today: date, epoch: date,
+              overdue_every: int) -> list[DueMail]:  # fmt: skip
+    """The mails ``today`` calls for that the ledger does not hold yet."""
+    organisation = setup.organisation
+    assert organisation is not None
+    calendar = setup.institution
+    start = max(epoch, today - OVERDUE_LOOKBACK)
+    # Steps lie up to `lead` working days of the institution before the due date (or its
+    # planning date, which may be a few days earlier): a week more covers both.
+    end = calendar.add_working_days(today, lead_days(organisation) + 1) + timedelta(days=7)
+    items = plan(setup, start, end, today=today)
+    confirmed = ledger.confirmations()
+    keys = ledger.keys(item.id for item in items)
+    return decide(
+        items, organisation=organisation, calendar=calendar, today=today, ledger=keys,
+        confirmed=confirmed, overdue_every=overdue_every, epoch=epoch,
+    )  # fmt: skip
+
+
+def run_night(
+    setup: Setup,
+    *,
+    today: date,
+    clock: Clock,
+    ledger: Ledger,
+    composer: MailComposer,
+    mailer: Mailer | None,
+    sender: str,
+    dry_run: bool = False,
+) -> NightResult:
+    """Decide, claim and send the mails of ``today``; with ``dry_run`` only decide and render.
+
+    ``mailer`` may be None only for a dry run. Template errors and other bugs
+    raise before anything is claimed.
+    """
+    organisation = setup.organisation
+    if organisation is None:
+        raise ValueError("reminders need an organisation")
+    overdue_every = organisation.settings.reminders.overdue_every
+    if dry_run:
+        epoch = ledger.epoch() or today
+        mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
+        now = clock()
+        decided = tuple(
+            Decided(mail=m, composed=composer.compose(m, today=today, now=now)) for m in mails
+        )
+        return NightResult(organisation=organisation.id, day=today, decided=decided)
+    if mailer is None:
+        raise ValueError("a mailer is needed unless dry_run")
+
+    epoch = ledger.start_epoch(today)
+    mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
+    now = clock()
+    claims = [_claim(m, composer.compose(m, today=today, now=now), today) for m in mails]
+    claimed = set(ledger.claim(claims, at=now))
+
+    tally = _Tally()
+    confirmed = ledger.confirmations()
+    envelope_from = parseaddr(sender)[1] or sender
+    for record in _newest_per_series(ledger, ledger.pending(), tally):
+        if record.occurrence_id in confirmed:
+            ledger.cancel(record.id, "sprawozdanie potwierdzone")
+            tally.cancelled += 1
+            continue
+        if tally.unavailable is not None:
+            tally.pending.append(f"{_label(record)}: {tally.unavailable}")
+            continue
+        try:
+            mailer.send(ledger.message(record.id), sender=envelope_from,
+                        recipients=record.envelope)  # fmt: skip
+        except ServerUnavailable as exc:
+            ledger.mark_failed(record.id, str(exc), permanent=False)
+            tally.unavailable = str(exc)
+            tally.pending.append(f"{_label(record)}: {exc}")
+        except MailError as exc:
+            ledger.mark_failed(record.id, str(exc), permanent=not exc.temporary)
+            (tally.pending if exc.temporary else tally.failed).append(f"{_label(record)}: {exc}")
+        else:
+            ledger.mark_sent(record.id, at=clock())
+            if record.id in claimed:
+                tally.sent += 1
+            else:
+                tally.resent += 1
+    return NightResult(
+        organisation=organisation.id, day=today, claimed=len(claimed), sent=tally.sent,
+        resent=tally.resent, cancelled=tally.cancelled, pending=tuple(tally.pending),
+        failed=tuple(tally.failed), unavailable=tally.unavailable,
+    )  # fmt: skip
+
+
+def _claim(mail: DueMail, composed: Composed, today: date) -> Claim:
+    return Claim(
+        occurrence_id=mail.occurrence_id, kind=mail.kind.value, step=mail.step,
+        recipient=mail.recipient, series=mail.series, address=composed.address,
+        envelope=composed.envelope, message_id=composed.message_id, subject=composed.subject,
+        day=today, message=composed.message,
+    )  # fmt: skip
+
+
+def _newest_per_series(
+    ledger: Ledger, pending: list[MailRecord], tally: _Tally
+) -> list[MailRecord]:
+    """Pending mails to send: of several in one series for one recipient (a reminder that
+    failed yesterday and today's), only the newest — the older one is cancelled."""
+    newest: dict[tuple[str, str, str], MailRecord] = {}
+    for record in pending:
+        group = (record.occurrence_id, record.recipient, record.series)
+        current = newest.get(group)
+        if current is None or (record.day, record.id) > (current.day, current.id):
+            newest[group] = record
+    keep = {r.id for r in newest.values()}
+    out = []
+    for record in pending:
+        if record.id in keep:
+            out.append(record)
+        else:
+            group = (record.occurrence_id, record.recipient, record.series)
+            ledger.cancel(record.id, f"zastąpione nowszym: {newest[group].step}")
+            tally.cancelled += 1
+    return out
+
+
+def _label(record: MailRecord) -> str:
+    return f"{record.occurrence_id} {record.kind} {record.step} → {record.address}"
+
+
+__all__ = ["Decided", "MailStatus", "NightResult", "due_mails", "run_night"]

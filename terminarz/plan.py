@@ -1,0 +1,243 @@
+"""The plan: occurrences of an organisation with their duty resolution, tasks and planning dates.
+
+:func:`load_setup` reads the organisation file (if any), its catalogues and
+absence sources and builds both calendars; :func:`plan` and :func:`plan_one`
+turn occurrences into :class:`PlannedOccurrence` values that the CLI, the
+feeds and the reminders all use. Without an organisation file the plan is the
+bundled catalogues alone: no duties, no tasks, no planning dates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from terminarz.catalogue import CatalogueSet, load_catalogues
+from terminarz.datarequests import Task, planning_date, tasks_for
+from terminarz.duties import Resolution, resolve
+from terminarz.errors import Problem, UsageError
+from terminarz.organisation import Duty, Organisation, load_organisation
+from terminarz.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id
+from terminarz.workdays import WorkingCalendar
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Setup:
+    """Everything a plan needs; ``obligations`` are those the organisation must fulfil
+    (its levels and selection), or every obligation of the catalogues without one."""
+
+    organisation: Organisation | None
+    catalogues: CatalogueSet
+    statutory: WorkingCalendar
+    institution: WorkingCalendar
+    obligations: tuple[Obligation, ...]
+    warnings: tuple[Problem, ...] = ()  # e.g. an absence source skipped (on_error = "skip")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlannedOccurrence:
+    """An occurrence with its duty, who handles it, its internal tasks and planning date.
+
+    ``planning_date`` is set when the institution does not work on the due date:
+    the previous day it works. The statutory due date itself never moves.
+    """
+
+    occurrence: Occurrence
+    duty: Duty | None
+    resolution: Resolution | None
+    tasks: tuple[Task, ...] = ()
+    planning_date: date | None = None
+
+    @property
+    def id(self) -> str:
+        return self.occurrence.id
+
+    @property
+    def due(self) -> date:
+        return self.occurrence.due
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """Who acts on the report: the responsible people, else the fallback, else nobody."""
+        return self.resolution.owners if self.resolution is not None else ()
+
+    def people(self) -> set[str]:
+        """Everyone with something to do here: owners and the owners of its tasks."""
+        found = set(self.owners)
+        for task in self.tasks:
+            found.update(task.owners)
+        return found
+
+
+def default_statutory() -> WorkingCalendar:
+    from terminarz.holidays_pl import default_source
+    from terminarz.paths import holiday_table_path
+
+    return WorkingCalendar(default_source(holiday_table_path()))
+
+
+def absence_window(organisation: Organisation, today: date) -> tuple[date, date]:
+    """The days absence calendars are expanded over: the feed horizon around ``today``."""
+    feeds = organisation.settings.feeds
+    start = today - timedelta(days=31 * (feeds.months_back + 1))
+    end = today + timedelta(days=31 * (feeds.months_ahead + 2))
+    return max(start, date(1990, 1, 1)), min(end, date(2100, 12, 31))
+
+
+def load_setup(
+    config: Path | None,
+    *,
+    catalogue_paths: list[Path] | None = None,
+    today: date | None = None,
+    statutory: WorkingCalendar | None = None,
+) -> Setup:
+    """Load the organisation file ``config`` (or none), its catalogues and absence sources.
+
+    ``catalogue_paths`` (``--catalogue``) replaces the catalogues the file names.
+    Recurring absences are expanded around ``today`` (the feed horizon); without
+    it, over their own span. A failing absence source raises, unless it says
+    ``on_error = "skip"`` — then it is left out and listed in ``warnings``.
+    """
+    from terminarz.paths import bundled_catalogues
+
+    statutory = statutory or default_statutory()
+    if config is None:
+        catalogues = load_catalogues(catalogue_paths or bundled_catalogues())
+        return Setup(
+            organisation=None, catalogues=catalogues, statutory=statutory,
+            institution=statutory, obligations=catalogues.obligations,
+        )  # fmt: skip
+    organisation = load_organisation(config)
+    paths = catalogue_paths or list(organisation.catalogue_paths) or bundled_catalogues()
+    catalogues = load_catalogues(paths)
+    warnings: list[Problem] = []
+    if organisation.absence_sources:
+        from terminarz.absences import load_source_absences
+
+        window = absence_window(organisation, today) if today is not None else None
+        extra, warnings = load_source_absences(organisation, window=window)
+        organisation = dataclasses.replace(
+            organisation, absences=organisation.absences + tuple(extra)
+        )
+    institution = statutory.with_institution(
+        days_off=organisation.days_off, working_days=organisation.extra_working_days
+    )
+    obligations = tuple(o for o in catalogues.obligations if organisation.applies(o.id, o.level))
+    return Setup(
+        organisation=organisation, catalogues=catalogues, statutory=statutory,
+        institution=institution, obligations=obligations, warnings=tuple(warnings),
+    )  # fmt: skip
+
+
+def planned(setup: Setup, occ: Occurrence, *, today: date) -> PlannedOccurrence:
+    """Resolve one occurrence: its duty, who handles it, its tasks and planning date."""
+    organisation = setup.organisation
+    if organisation is None:
+        return PlannedOccurrence(occurrence=occ, duty=None, resolution=None)
+    duty = organisation.duty_for(occ.obligation.id)
+    resolution = (
+        resolve(occ, duty, organisation, setup.institution, today=today) if duty else None
+    )
+    tasks = (
+        tasks_for(occ, duty, resolution, organisation, setup.statutory, setup.institution)
+        if duty else ()
+    )  # fmt: skip
+    return PlannedOccurrence(
+        occurrence=occ, duty=duty, resolution=resolution, tasks=tasks,
+        planning_date=planning_date(occ.due, setup.institution),
+    )  # fmt: skip
+
+
+def plan(
+    setup: Setup,
+    start: date,
+    end: date,
+    *,
+    today: date,
+    obligations: Iterable[Obligation] | None = None,
+) -> list[PlannedOccurrence]:
+    """Every occurrence due in [start, end] (of ``obligations``, default the setup's),
+    resolved, sorted by due date then id."""
+    chosen = setup.obligations if obligations is None else tuple(obligations)
+    occurrences = expand(chosen, setup.statutory, start, end, setup.catalogues.overrides)
+    result = [planned(setup, occ, today=today) for occ in occurrences]
+    result.sort(key=lambda p: (p.due, p.id))
+    return result
+
+
+def plan_tasks(
+    setup: Setup,
+    start: date,
+    end: date,
+    *,
+    today: date,
+    obligations: Iterable[Obligation] | None = None,
+) -> list[tuple[PlannedOccurrence, Task]]:
+    """Every internal task whose date (``Task.due``) lies in [start, end], with its
+    occurrence (which may be due later), sorted by date then task id."""
+    organisation = setup.organisation
+    if organisation is None:
+        return []
+    chosen = setup.obligations if obligations is None else tuple(obligations)
+    longest = max((i.request_days for d in organisation.duties for i in d.inputs), default=0)
+    if longest == 0:
+        return []
+    # Task dates lie at most `longest` working days before the due date.
+    horizon = setup.statutory.add_working_days(end, longest + 1)
+    found = []
+    for item in plan(setup, start, horizon, today=today, obligations=chosen):
+        for task in item.tasks:
+            if start <= task.due <= end:
+                found.append((item, task))
+    found.sort(key=lambda pair: (pair[1].due, pair[1].id))
+    return found
+
+
+def find_occurrence(setup: Setup, occurrence_id: str) -> Occurrence:
+    """The occurrence named by ``occurrence_id``; :class:`UsageError` (Polish) when unknown."""
+    text = occurrence_id.strip()
+    try:
+        obligation_id, period = split_occurrence_id(text)
+    except ValueError:
+        raise UsageError(
+            f"„{occurrence_id}” nie jest identyfikatorem wystąpienia; oczekiwano postaci "
+            "<obowiązek>/<okres>, np. mpips-03@ops/2025"
+        ) from None
+    obligation = setup.catalogues.obligation(obligation_id)
+    if obligation is None:
+        raise UsageError(
+            f"nieznany obowiązek „{obligation_id}”; listę pokazuje: terminarz catalogue"
+        )
+    if obligation.deadline is None:
+        raise UsageError(f"obowiązek „{obligation_id}” nie ma własnego terminu, więc nie ma "
+                         "wystąpień")  # fmt: skip
+    if not obligation.applies_to(period):
+        raise UsageError(
+            f"obowiązek „{obligation_id}” nie ma wystąpienia za okres {period} "
+            f"(okresy: {obligation.period_kind.polish})"
+        )
+    return occurrence(obligation, period, setup.statutory, setup.catalogues.overrides)
+
+
+def plan_one(setup: Setup, occurrence_id: str, *, today: date) -> PlannedOccurrence:
+    """One occurrence, resolved; :class:`UsageError` with a Polish message for unknown ids."""
+    return planned(setup, find_occurrence(setup, occurrence_id), today=today)
+
+
+def for_person(items: Sequence[PlannedOccurrence], person: str) -> list[PlannedOccurrence]:
+    """The occurrences ``person`` acts on (responsible, as substitute, as fallback, or a task)."""
+    return [p for p in items if person in p.people()]
+
+
+def for_unit(
+    items: Sequence[PlannedOccurrence], organisation: Organisation, unit: str
+) -> list[PlannedOccurrence]:
+    """The occurrences a member of ``unit`` acts on, or whose data ``unit`` delivers."""
+    members = {p.id for p in organisation.people if p.unit == unit}
+    return [
+        p for p in items
+        if members & p.people() or any(t.unit == unit for t in p.tasks)
+    ]  # fmt: skip

@@ -1,0 +1,652 @@
+"""The feed server: a small WSGI application served by waitress.
+
+Routes (see :func:`feed_routes`):
+
+* ``/`` — the index page (``templates/index.html.j2``): the public feeds with
+  subscription links and the next five deadlines of each;
+* ``/feeds/all.ics``, ``/feeds/level/<id>.ics``, ``/feeds/unit/<id>.ics`` — the
+  public feeds (``[feeds] public = false`` hides them: 404);
+* ``/feeds/p/<token>.ics`` — one person's feed; the token is
+  :func:`terminarz.tokens.feed_token` and is never written to a log.
+
+Nothing is read from disk for a request: a path selects a feed from the set
+the organisation file defines, or gets 404. Feeds are generated in memory by
+:class:`FeedService` and cached until the organisation file, a catalogue, a
+local absence calendar, the state database (a confirmation) or the date
+changes; a conditional request (``If-None-Match`` / ``If-Modified-Since``) is
+answered 304 from the cache without regenerating anything.
+
+:class:`Router` is the WSGI callable: a table of :class:`Route` values, each a
+regular expression matched against the whole path with either a handler
+(``Request`` → ``Response``; HEAD, 405 and logging are done by the router) or
+a whole WSGI application mounted under it (the confirmation pages of
+:mod:`terminarz.confirm`). Adding a page is adding a ``Route`` to the list
+given to the router (``build_app(..., extra_routes=...)``).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from terminarz.errors import TerminarzError
+from terminarz.feeds import (
+    FeedRenderer,
+    FeedScope,
+    FeedSet,
+    RenderedFeed,
+    ScopeKind,
+    feed_set_for,
+    read_confirmations,
+)
+from terminarz.publication import PublicationMemory
+from terminarz.settings import Settings
+from terminarz.tokens import TokenIndex
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from terminarz.plan import Setup
+    from terminarz.workdays import WorkingCalendar
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Clock = Callable[[], datetime]
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
+# What follows these in a path (or a log message) is a secret and is never logged.
+TOKEN_PATH = re.compile(r"(/feeds/p/)[^/\s?#\"']*")
+CONFIRM_PATH = re.compile(r"(/confirm/)[^/\s?#\"']*")
+LOG = logging.getLogger("terminarz.server")
+
+
+# -- requests, responses and the router ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    method: str
+    path: str
+    environ: Mapping[str, Any]
+
+    def header(self, name: str) -> str | None:
+        value = self.environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return None if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response:
+    status: HTTPStatus
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+Handler = Callable[[Request, "re.Match[str]"], Response]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Route:
+    """``pattern`` must match the whole path; exactly one of ``handler`` and ``app`` is set.
+
+    A mounted ``app`` gets the request as is (every method, its own HEAD handling);
+    a ``handler`` serves ``methods`` and the router answers HEAD (from GET) and 405.
+    """
+
+    pattern: re.Pattern[str]
+    handler: Handler | None = None
+    app: WsgiApp | None = None
+    methods: frozenset[str] = frozenset({"GET", "HEAD"})
+
+    def __post_init__(self) -> None:
+        if (self.handler is None) == (self.app is None):
+            raise ValueError("a route has either a handler or a mounted app")
+
+
+def not_found() -> Response:
+    return Response(status=HTTPStatus.NOT_FOUND, body=b"Nie znaleziono.\n",
+                    headers=(("Content-Type", TEXT_TYPE),))  # fmt: skip
+
+
+class Router:
+    """The WSGI application: dispatch by :class:`Route`, log every request with secrets redacted.
+
+    ``redact`` patterns replace what follows their first group in logged paths
+    (personal tokens, confirmation links). A handler that raises gets a 500 and a
+    log line without the path's secret.
+    """
+
+    def __init__(
+        self,
+        routes: Sequence[Route],
+        *,
+        redact: Sequence[re.Pattern[str]] = (TOKEN_PATH, CONFIRM_PATH),
+        log: logging.Logger = LOG,
+    ) -> None:
+        self.routes = tuple(routes)
+        self._redact = tuple(redact)
+        self._log = log
+
+    def loggable(self, text: str) -> str:
+        """``text`` (a path or a log message) with every secret path segment replaced by ``…``."""
+        for pattern in self._redact:
+            text = pattern.sub(r"\1…", text)
+        return text
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        path = str(environ.get("PATH_INFO", "") or "/")
+        for route in self.routes:
+            match = route.pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route.app is not None:
+                return self._mounted(route.app, environ, start_response, method, path)
+            if method not in route.methods:
+                allowed = ", ".join(sorted(route.methods))
+                response = Response(
+                    status=HTTPStatus.METHOD_NOT_ALLOWED, body=b"Metoda niedozwolona.\n",
+                    headers=(("Content-Type", TEXT_TYPE), ("Allow", allowed)),
+                )  # fmt: skip
+                return self._send(response, start_response, method, path)
+            assert route.handler is not None
+            request = Request(method=method, path=path, environ=environ)
+            try:
+                response = route.handler(request, match)
+            except Exception:
+                self._log.exception("błąd przy obsłudze %s %s", method, self.loggable(path))
+                response = Response(
+                    status=HTTPStatus.INTERNAL_SERVER_ERROR,
+                    body="Błąd serwera — szczegóły w dzienniku serwera.\n".encode(),
+                    headers=(("Content-Type", TEXT_TYPE),),
+                )  # fmt: skip
+            return self._send(response, start_response, method, path)
+        return self._send(not_found(), start_response, method, path)
+
+    def _send(
+        self, response: Response, start_response: StartResponse, method: str, path: str
+    ) -> Iterable[bytes]:
+        status = response.status
+        headers = list(response.headers)
+        if status is not HTTPStatus.NOT_MODIFIED:
+            headers.append(("Content-Length", str(len(response.body))))
+        start_response(f"{status.value} {status.phrase}", headers)
+        self._log.info("%s %s %d", method, self.loggable(path), status.value)
+        if method == "HEAD" or status is HTTPStatus.NOT_MODIFIED:
+            return [b""]
+        return [response.body]
+
+    def _mounted(
+        self,
+        app: WsgiApp,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        method: str,
+        path: str,
+    ) -> Iterable[bytes]:
+        def logging_start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
+            self._log.info("%s %s %s", method, self.loggable(path), status.split(" ", 1)[0])
+            return start_response(status, headers, *exc)
+
+        return app(environ, logging_start)
+
+
+# -- conditional requests -------------------------------------------------------------------
+
+
+def http_date(moment: datetime) -> str:
+    return email.utils.format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """``If-None-Match``: ``*`` or a list of tags, compared weakly (RFC 9110 §13.1.2)."""
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+def not_modified(request: Request, etag: str, modified: datetime) -> bool:
+    """Whether a conditional GET/HEAD may get 304; ``If-None-Match`` wins when present."""
+    tags = request.header("If-None-Match")
+    if tags is not None:
+        return etag_matches(tags, etag)
+    since = request.header("If-Modified-Since")
+    if since is None:
+        return False
+    try:
+        moment = email.utils.parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return modified.replace(microsecond=0) <= moment
+
+
+def cached_response(
+    request: Request,
+    body: bytes,
+    *,
+    etag: str,
+    modified: datetime,
+    content_type: str,
+    private: bool,
+    filename: str | None = None,
+) -> Response:
+    """200 with validators, or 304 when the client's copy is current."""
+    headers = [
+        ("ETag", etag),
+        ("Last-Modified", http_date(modified)),
+        ("Cache-Control", "private, no-cache" if private else "no-cache"),
+    ]
+    if private:
+        headers.append(("Referrer-Policy", "no-referrer"))
+        headers.append(("X-Robots-Tag", "noindex, nofollow"))
+    if not_modified(request, etag, modified):
+        return Response(status=HTTPStatus.NOT_MODIFIED, headers=tuple(headers))
+    headers.append(("Content-Type", content_type))
+    headers.append(("X-Content-Type-Options", "nosniff"))
+    if filename is not None:
+        headers.append(("Content-Disposition", f'inline; filename="{filename}"'))
+    return Response(status=HTTPStatus.OK, body=body, headers=tuple(headers))
+
+
+# -- the feed service ---------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Snapshot:
+    """One consistent view of the inputs, and the feeds rendered from it so far."""
+
+    key: tuple[object, ...]
+    today: date
+    setup: Setup
+    settings: Settings
+    feed_set: FeedSet
+    tokens: TokenIndex | None
+    rendered: dict[str, RenderedFeed] = field(default_factory=dict)
+    index: tuple[bytes, str] | None = None
+
+
+class FeedService:
+    """Feeds of one organisation file (or the bundled catalogues), regenerated on change.
+
+    The cache key is the date (in Europe/Warsaw), the size and modification time
+    of every file read (organisation file, catalogues, the holiday table, local
+    absence calendars) and SQLite's ``data_version`` of the state database —
+    which changes when another connection commits (a confirmation), but not on
+    this service's own writes to the publication memory. A request whose key
+    matches the snapshot costs a few ``stat`` calls and one pragma.
+
+    When a reload fails (an organisation file saved with a mistake), the error is
+    logged and the last good snapshot is served until the inputs change again.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: Path | None,
+        state_path: Path,
+        clock: Clock,
+        secret: bytes | None,
+        catalogue_paths: Sequence[Path] | None = None,
+        statutory: WorkingCalendar | None = None,
+        log: logging.Logger = LOG,
+    ) -> None:
+        from terminarz.state import connect
+
+        self._config = config
+        self._catalogue_paths = list(catalogue_paths) if catalogue_paths else None
+        self._clock = clock
+        self._secret = secret
+        self._statutory = statutory
+        self._log = log
+        self._lock = threading.Lock()
+        self._conn = connect(state_path, check_same_thread=False)
+        self._memory = PublicationMemory(self._conn)
+        self._renderer = FeedRenderer()
+        self._watched: tuple[Path, ...] = ()
+        self._snapshot: Snapshot | None = None
+        self._env: Environment | None = None
+        self.generations = 0  # how many feeds were rendered (for tests and the benchmark)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- the snapshot ------------------------------------------------------------------------
+
+    def _key(self, today: date) -> tuple[object, ...]:
+        stats: list[object] = [today]
+        for path in self._watched:
+            try:
+                st = path.stat()
+            except OSError:
+                stats.append((str(path), None))
+            else:
+                stats.append((str(path), st.st_mtime_ns, st.st_size))
+        stats.append(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        return tuple(stats)
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reloading the inputs first if anything changed."""
+        with self._lock:
+            return self._current()
+
+    def _current(self) -> Snapshot:
+        now = self._clock()
+        today = now.astimezone(WARSAW).date()
+        key = self._key(today)
+        old = self._snapshot
+        if old is not None and old.key == key:
+            return old
+        try:
+            fresh = self._load(today)
+        except TerminarzError as exc:
+            if old is None:
+                raise
+            self._log.error("nie udało się wczytać konfiguracji, nadal podaję poprzednią: %s", exc)
+            old.key = self._key(today)
+            return old
+        self._snapshot = fresh
+        return fresh
+
+    def _load(self, today: date) -> Snapshot:
+        from terminarz.paths import holiday_table_path
+        from terminarz.plan import load_setup
+
+        setup = load_setup(self._config, catalogue_paths=self._catalogue_paths, today=today,
+                           statutory=self._statutory)  # fmt: skip
+        for warning in setup.warnings:
+            self._log.warning("%s", warning)
+        organisation = setup.organisation
+        settings = organisation.settings if organisation is not None else Settings()
+        watched = [holiday_table_path(), *(c.path for c in setup.catalogues.catalogues)]
+        if self._config is not None:
+            watched.insert(0, self._config)
+        if organisation is not None:
+            watched += [Path(s.location()) for s in organisation.absence_sources if not s.is_url]
+        self._watched = tuple(watched)
+        key = self._key(today)  # before reading: a commit from now on is seen next time
+        feed_set = feed_set_for(setup, today=today, confirmations=read_confirmations(self._conn))
+        tokens = None
+        if self._secret is not None and organisation is not None:
+            tokens = TokenIndex(self._secret, (p.id for p in organisation.people))
+        return Snapshot(key=key, today=today, setup=setup, settings=settings, feed_set=feed_set,
+                        tokens=tokens)  # fmt: skip
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    def feed(self, scope_key: str) -> RenderedFeed | None:
+        """The rendered feed of ``scope_key`` (``level/rup``), or None if there is none."""
+        with self._lock:
+            snap = self._current()
+            return self._feed(snap, scope_key)
+
+    def public_feed(self, scope_key: str) -> RenderedFeed | None:
+        """Like :meth:`feed`, but None for a person's feed or when public feeds are off."""
+        with self._lock:
+            snap = self._current()
+            if not snap.settings.feeds.public or scope_key.startswith("person/"):
+                return None
+            return self._feed(snap, scope_key)
+
+    def person_feed(self, token: str) -> RenderedFeed | None:
+        """The feed of the person whose token this is; None otherwise (in constant time)."""
+        with self._lock:
+            snap = self._current()
+            if snap.tokens is None:
+                return None
+            person = snap.tokens.lookup(token)
+            return None if person is None else self._feed(snap, f"person/{person}")
+
+    def _feed(self, snap: Snapshot, scope_key: str) -> RenderedFeed | None:
+        found = snap.rendered.get(scope_key)
+        if found is not None:
+            return found
+        if snap.feed_set.scope(scope_key) is None:
+            return None
+        result = _generate_one(snap.feed_set, self._memory, self._renderer, scope_key,
+                               now=self._clock())  # fmt: skip
+        self.generations += 1
+        snap.rendered[scope_key] = result
+        return result
+
+    # -- the index page ----------------------------------------------------------------------
+
+    def index(self) -> tuple[bytes, str, date]:
+        """The index page's HTML, its ETag and the day it was made for."""
+        with self._lock:
+            snap = self._current()
+            if snap.index is None:
+                import hashlib
+
+                body = self._render_index(snap).encode("utf-8")
+                snap.index = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+            return (*snap.index, snap.today)
+
+    def _render_index(self, snap: Snapshot) -> str:
+        from terminarz.polish import long_date, short_date
+
+        if self._env is None:
+            from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+            from terminarz.paths import templates_dir
+
+            self._env = Environment(
+                loader=FileSystemLoader(str(templates_dir())),
+                undefined=StrictUndefined,
+                autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
+            )
+        base = snap.settings.server.base_url
+        feeds = []
+        if snap.settings.feeds.public:
+            for scope in snap.feed_set.scopes:
+                if not scope.public:
+                    continue
+                upcoming = [i for i in snap.feed_set.items.get(scope.key, ())
+                            if i.due >= snap.today][:5]  # fmt: skip
+                url = f"{base}/feeds/{scope.path}"
+                feeds.append({
+                    "title": scope.title,
+                    "kind": _KIND_WORDS[scope.kind],
+                    "url": url,
+                    "webcal": webcal(url),
+                    "upcoming": [{"date": short_date(i.due), "summary": i.summary}
+                                 for i in upcoming],
+                })  # fmt: skip
+        template = self._env.get_template("index.html.j2")
+        return template.render(
+            name=snap.feed_set.name, today=long_date(snap.today), feeds=feeds,
+            public=snap.settings.feeds.public,
+        )  # fmt: skip
+
+
+_KIND_WORDS = {
+    ScopeKind.ALL: "wszystkie terminy",
+    ScopeKind.LEVEL: "poziom",
+    ScopeKind.UNIT: "dział",
+    ScopeKind.PERSON: "osoba",
+}
+
+
+def _generate_one(
+    feed_set: FeedSet,
+    memory: PublicationMemory,
+    renderer: FeedRenderer,
+    scope_key: str,
+    *,
+    now: datetime,
+) -> RenderedFeed:
+    from terminarz.feeds import generate
+
+    return generate(feed_set, memory, now=now, renderer=renderer, only=[scope_key])[scope_key]
+
+
+def webcal(url: str) -> str:
+    """``https://host/x.ics`` → ``webcal://host/x.ics`` (clients subscribe on this scheme)."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def feed_url(base_url: str, scope: FeedScope, *, token: str | None = None) -> str:
+    if scope.kind is ScopeKind.PERSON:
+        if token is None:
+            raise ValueError("a person's feed needs a token")
+        return f"{base_url}/feeds/p/{token}.ics"
+    return f"{base_url}/feeds/{scope.path}"
+
+
+# -- routes -------------------------------------------------------------------------------------
+
+
+def feed_routes(service: FeedService) -> list[Route]:
+    """The index page and the feeds."""
+
+    def calendar(request: Request, rendered: RenderedFeed | None, *, private: bool) -> Response:
+        if rendered is None:
+            return not_found()
+        return cached_response(
+            request, rendered.body, etag=rendered.etag, modified=rendered.modified,
+            content_type=CALENDAR_TYPE, private=private,
+            filename=f"{rendered.scope.id or 'all'}.ics" if not private else "terminy.ics",
+        )  # fmt: skip
+
+    def index(request: Request, match: re.Match[str]) -> Response:
+        body, etag, day = service.index()
+        modified = datetime(day.year, day.month, day.day, tzinfo=WARSAW)
+        return cached_response(request, body, etag=etag, modified=modified,
+                               content_type=HTML_TYPE, private=False)  # fmt: skip
+
+    def everything(request: Request, match: re.Match[str]) -> Response:
+        return calendar(request, service.public_feed("all"), private=False)
+
+    def level(request: Request, match: re.Match[str]) -> Response:
+        return calendar(request, service.public_feed(f"level/{match['id']}"), private=False)
+
+    def unit(request: Request, match: re.Match[str]) -> Response:
+        return calendar(request, service.public_feed(f"unit/{match['id']}"), private=False)
+
+    def person(request: Request, match: re.Match[str]) -> Response:
+        return calendar(request, service.person_feed(match["token"]), private=True)
+
+    return [
+        Route(pattern=re.compile(r"/"), handler=index),
+        Route(pattern=re.compile(r"/feeds/all\.ics"), handler=everything),
+        Route(pattern=re.compile(rf"/feeds/level/(?P<id>{ID})\.ics"), handler=level),
+        Route(pattern=re.compile(rf"/feeds/unit/(?P<id>{ID})\.ics"), handler=unit),
+        Route(pattern=re.compile(r"/feeds/p/(?P<token>[A-Za-z0-9_-]{1,128})\.ics"), handler=person),
+    ]
+
+
+def build_app(service: FeedService, *, extra_routes: Sequence[Route] = ()) -> Router:
+    """The server's WSGI application: the feed routes, then ``extra_routes``."""
+    return Router([*feed_routes(service), *extra_routes])
+
+
+def mount(prefix: str, app: WsgiApp, *, methods: Iterable[str] = ("GET", "HEAD", "POST")) -> Route:
+    """A route giving every path under ``prefix`` (e.g. ``/confirm/``) to a WSGI ``app``."""
+    return Route(pattern=re.compile(re.escape(prefix) + r"[^/]*"), app=app,
+                 methods=frozenset(methods))  # fmt: skip
+
+
+# -- running under waitress -------------------------------------------------------------------
+
+
+class RedactingFilter(logging.Filter):
+    """Removes personal tokens from waitress's own log lines (it logs paths on errors)."""
+
+    def __init__(self, router: Router) -> None:
+        super().__init__()
+        self._router = router
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._router.loggable(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        return True
+
+
+class RunningServer:
+    """A waitress server on its own thread (tests, the benchmark); :meth:`stop` ends it."""
+
+    def __init__(self, app: Router, *, host: str = "127.0.0.1", port: int = 0,
+                 threads: int = 4) -> None:  # fmt: skip
+        self._server = _create(app, host=host, port=port, threads=threads, loop_timeout=0.2)
+        self._filter = RedactingFilter(app)
+        logging.getLogger("waitress").addFilter(self._filter)
+        self.host = str(self._server.effective_host)
+        self.port = int(self._server.effective_port)
+        self._thread = threading.Thread(target=self._server.run, name="terminarz-serve",
+                                        daemon=True)  # fmt: skip
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        server = self._server
+        for channel in list(server._map.values()):
+            if channel is not server:
+                channel.close()
+        server.task_dispatcher.shutdown()
+        server.close()
+        self._thread.join(timeout=10)
+        logging.getLogger("waitress").removeFilter(self._filter)
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_forever(
+    app: Router,
+    *,
+    host: str,
+    port: int,
+    threads: int = 4,
+    on_ready: Callable[[str, int], None] | None = None,
+) -> None:
+    """Serve until interrupted (SIGINT, or SystemExit raised by a signal handler)."""
+    server = _create(app, host=host, port=port, threads=threads, loop_timeout=1.0)
+    redacting = RedactingFilter(app)
+    waitress_log = logging.getLogger("waitress")
+    waitress_log.addFilter(redacting)
+    try:
+        if on_ready is not None:
+            on_ready(str(server.effective_host), int(server.effective_port))
+        server.run()  # returns on KeyboardInterrupt / SystemExit after shutting down
+    finally:
+        waitress_log.removeFilter(redacting)
+        server.close()
+
+
+def _create(app: Router, *, host: str, port: int, threads: int, loop_timeout: float) -> Any:
+    from waitress.server import create_server
+
+    try:
+        return create_server(
+            app, host=host, port=port, threads=threads, ident="terminarz",
+            asyncore_loop_timeout=loop_timeout, clear_untrusted_proxy_headers=True,
+        )  # fmt: skip
+    except OSError as exc:
+        raise TerminarzError(
+            f"nie można uruchomić serwera na {host}:{port}: {exc.strerror or exc}"
+        ) from None
+

@@ -1,0 +1,71 @@
+"""Fixtures shared by the whole suite: the statutory calendar, the bundled catalogues, the CLI.
+
+Keep this file small and general; fixtures for one area belong in that area's test file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from terminarz.catalogue import CatalogueSet, load_catalogues
+from terminarz.holidays_pl import default_source
+from terminarz.paths import bundled_catalogues, holiday_table_path
+from terminarz.workdays import WorkingCalendar
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def calendar() -> WorkingCalendar:
+    """The statutory working-day calendar, as the CLI builds it (memoises years as it goes)."""
+    return WorkingCalendar(default_source(holiday_table_path()))
+
+
+@pytest.fixture(scope="session")
+def catalogues() -> CatalogueSet:
+    """The catalogues bundled in ``calendars/``."""
+    return load_catalogues(bundled_catalogues())
+
+
+@pytest.fixture(scope="session")
+def terminarz_exe() -> Path:
+    """The real ``terminarz`` console script of the environment running the tests."""
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        found = shutil.which("terminarz", path=folder)
+        if found:
+            return Path(found)
+    pytest.fail("no `terminarz` console script next to the interpreter; run `pip install -e .`")
+
+
+@pytest.fixture(scope="session")
+def run_cli(terminarz_exe: Path) -> RunCli:
+    """Run the console script: ``run_cli("due", "--month", "2026-01", env={...})``.
+
+    Output is captured as UTF-8 text; ``NO_COLOR`` is removed from the environment
+    unless given in ``env``, so tests see what a pipe would get.
+    """
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        full_env.update(env or {})
+        return subprocess.run(
+            [str(terminarz_exe), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=full_env,
+            timeout=timeout,
+            check=False,
+        )
+
+    return run
