@@ -134,23 +134,41 @@ def parse_absences(
 def load_source_absences(
     organisation: Organisation, *, window: tuple[date, date] | None = None
 ) -> tuple[list[Absence], list[Problem]]:
-    """Absences of every source; a failing source raises, or is a warning with ``skip``."""
+    """Absences of every source; a failing source raises, or is a warning with ``skip``.
+
+    The error names the organisation file and the ``[[absence_sources]]`` entry,
+    and its message the source itself (file path or URL).
+    """
     absences: list[Absence] = []
     problems: list[Problem] = []
-    for source in organisation.absence_sources:
+    for index, source in enumerate(organisation.absence_sources):
         try:
             raw = read_source_bytes(source)
             absences.extend(parse_absences(raw, source, organisation, window=window))
         except TerminarzError as exc:
+            line = _source_line(organisation, index)
             if source.on_error is OnError.FAIL:
-                raise
-            problem = exc.problem
+                raise TerminarzError(
+                    str(exc), path=organisation.path, line=line, entry=source.source,
+                    field="source",
+                ) from None  # fmt: skip
             problems.append(Problem(
-                message=f"{problem.message} — pominięto to źródło (on_error = \"skip\")",
-                path=problem.path or organisation.path, line=problem.line, entry=source.source,
-                field=problem.field, severity=Severity.WARNING,
+                message=f"{exc} — pominięto to źródło (on_error = \"skip\")",
+                path=organisation.path, line=line, entry=source.source, field="source",
+                severity=Severity.WARNING,
             ))  # fmt: skip
     return absences, problems
+
+
+def _source_line(organisation: Organisation, index: int) -> int | None:
+    from terminarz.tomlcheck import LineIndex
+
+    path = organisation.path
+    try:
+        text = path.read_text(encoding="utf-8") if path is not None else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    return LineIndex(text).key("absence_sources", index, "source")
 
 
 def _source_name(source: AbsenceSource) -> str:

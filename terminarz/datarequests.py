@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from terminarz.errors import CalendarRangeError
 from terminarz.organisation import Duty, Input, Organisation
 from terminarz.rules import Occurrence
 from terminarz.workdays import WorkingCalendar
@@ -91,9 +92,12 @@ def split_task_id(text: str) -> tuple[str, TaskKind, str]:
 
 def planning_date(day: date, institution: WorkingCalendar) -> date | None:
     """The previous day the institution works, when it does not work on ``day``; else None."""
-    if institution.is_working_day(day):
+    try:
+        if institution.is_working_day(day):
+            return None
+        return institution.previous_working_day(day)
+    except CalendarRangeError:
         return None
-    return institution.previous_working_day(day)
 
 
 def input_name(item: Input, organisation: Organisation) -> str:
@@ -124,7 +128,10 @@ def tasks_for(
             (TaskKind.REQUEST, item.request_days, requesters),
             (TaskKind.DELIVER, item.deliver_days, head),
         ):
-            due = statutory.add_working_days(occurrence.due, -days) if days else occurrence.due
+            try:
+                due = statutory.add_working_days(occurrence.due, -days)
+            except CalendarRangeError:
+                continue  # before 1990: no task
             tasks.append(Task(
                 id=task_id(occurrence.id, kind, item.id), kind=kind,
                 occurrence_id=occurrence.id, unit=item.id, unit_name=name, data=item.data,
@@ -211,7 +218,7 @@ def letter_context(
         },
         "deadline": long_date(deadline),
         "deadline_moved": deliver.planning_date is not None,
-        "deadline_nominal": long_date(deliver.due),
+        "deadline_nominal": date_words(deliver.due),
         "request_date": long_date(request.working_date),
         "duty_basis": duty.basis,
         "request_basis": organisation.request_basis,

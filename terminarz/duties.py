@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from terminarz.errors import CalendarRangeError
 from terminarz.organisation import Absence, Designation, Duty, Organisation
 from terminarz.polish import plural, short_date
 from terminarz.rules import Occurrence
@@ -65,11 +66,17 @@ class Resolution:
 
 
 def preparation_window(due: date, prepare_days: int, calendar: WorkingCalendar) -> tuple[date, ...]:
-    """The last ``prepare_days`` working days of ``calendar`` up to and including ``due``."""
+    """The last ``prepare_days`` working days of ``calendar`` up to and including ``due``.
+
+    Near the first supported year (1990) the window is cut short rather than raising.
+    """
     last = calendar.on_or_before(due)
     days = [last]
     for _ in range(max(prepare_days, 1) - 1):
-        days.append(calendar.previous_working_day(days[-1]))
+        try:
+            days.append(calendar.previous_working_day(days[-1]))
+        except CalendarRangeError:
+            break
     return tuple(reversed(days))
 
 

@@ -21,6 +21,8 @@ two generations of the same input are byte-identical.
 by hand here: ``REFRESH-INTERVAL`` must carry ``VALUE=DURATION`` (RFC 7986 §5.7;
 ``Calendar.new(refresh_interval=...)`` omits it), and ``X-PUBLISHED-TTL`` added
 with a ``timedelta`` comes out as Python's ``12:00:00`` instead of ``PT12H``.
+It also writes ``NAME`` (RFC 7986 TEXT) without escaping commas and semicolons,
+so ``NAME`` is added as ``vText``.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terminarz.catalogue import CatalogueSet
+from terminarz.errors import TerminarzError
 from terminarz.explain import citation_lines, parties_line, short_explanation
 from terminarz.polish import date_words, long_date
 from terminarz.publication import FeedItem, PublicationMemory, PublishedEvent, PublishedFeed
@@ -119,7 +123,7 @@ class FeedSet:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RenderedFeed:
-    """A feed's bytes with what HTTP caching needs; ``events`` for the index page."""
+    """A feed's bytes, what HTTP caching needs, and the events as published (cancelled too)."""
 
     scope: FeedScope
     body: bytes
@@ -164,7 +168,6 @@ def read_confirmations(conn: sqlite3.Connection) -> dict[str, Confirmation]:
 
 def confirmation_line(confirmation: Confirmation, names: Mapping[str, str]) -> str:
     """``Wysłano: potwierdził(a) Anna Nowak, 3 lutego 2026 r., godz. 10:15.``"""
-    who = names.get(confirmation.by or "", confirmation.by or "") or "nie podano kto"
     when = confirmation.at
     try:
         moment = datetime.fromisoformat(confirmation.at)
@@ -178,7 +181,10 @@ def confirmation_line(confirmation: Confirmation, names: Mapping[str, str]) -> s
             when = f"{date_words(moment.date())}, godz. {moment:%H:%M}"
         else:
             when = date_words(moment.date())
-    line = f"Wysłano: potwierdził(a) {who}, {when}."
+    if confirmation.by:
+        line = f"Wysłano: potwierdził(a) {names.get(confirmation.by, confirmation.by)}, {when}."
+    else:
+        line = f"Wysłano: potwierdzono {when}."
     if confirmation.note:
         line += f" Uwagi: {confirmation.note}"
     return line
@@ -386,8 +392,8 @@ def build_feed_set(
     levels = sorted({o.level for o in setup.obligations})
     for level in levels:
         party = parties.get(level)
-        add(FeedScope(kind=ScopeKind.LEVEL, id=level,
-                      title=f"{party.name} ({level})" if party else level),
+        title = f"{party.name} ({level})" if party else level
+        add(_scope(ScopeKind.LEVEL, level, title),
             [i for p, i in occurrences if p.occurrence.obligation.level == level])  # fmt: skip
     if organisation is None:
         return FeedSet(
@@ -396,11 +402,11 @@ def build_feed_set(
         )  # fmt: skip
     for unit in organisation.units:
         members = {p.id for p in organisation.people if p.unit == unit.id}
-        add(FeedScope(kind=ScopeKind.UNIT, id=unit.id, title=unit.name),
+        add(_scope(ScopeKind.UNIT, unit.id, unit.name),
             [i for p, i in occurrences if members.intersection(p.owners)]
             + [i for t, i in tasks if members.intersection(t.owners) or _delivers(t, unit.id)])
     for person in organisation.people:
-        add(FeedScope(kind=ScopeKind.PERSON, id=person.id, title=person.name),
+        add(_scope(ScopeKind.PERSON, person.id, person.name),
             [i for p, i in occurrences if person.id in p.owners]
             + [i for t, i in tasks if person.id in t.owners])  # fmt: skip
     return FeedSet(
@@ -442,6 +448,16 @@ def feed_set_for(
                           confirmations=confirmations)  # fmt: skip
 
 
+def _scope(kind: ScopeKind, scope_id: str, title: str) -> FeedScope:
+    if not SAFE_ID.match(scope_id):
+        what = {ScopeKind.LEVEL: "poziomu", ScopeKind.UNIT: "działu"}.get(kind, "osoby")
+        raise TerminarzError(
+            f"identyfikator {what} „{scope_id}” nie nadaje się na nazwę kalendarza: może "
+            "zawierać tylko litery łacińskie, cyfry, „.”, „_” i „-” (najwyżej 100 znaków)"
+        )
+    return FeedScope(kind=kind, id=scope_id, title=title)
+
+
 def _delivers(task: Task, unit_id: str) -> bool:
     from terminarz.datarequests import TaskKind
 
@@ -469,28 +485,61 @@ def generate(
     renderer: FeedRenderer | None = None,
     only: Iterable[str] | None = None,
 ) -> dict[str, RenderedFeed]:
-    """Stamp, render and record every feed (or the scopes keyed in ``only``)."""
+    """Stamp, render and record every feed (or the scopes keyed in ``only``).
+
+    The memory keeps each feed under ``<namespace>|<scope key>`` (``mopr|person/anna``),
+    so the bundled catalogues and organisations can share one state database.
+    """
     renderer = renderer or FeedRenderer()
     wanted = set(only) if only is not None else None
     scopes = [s for s in feed_set.scopes if wanted is None or s.key in wanted]
+    memory_key = {s.key: f"{feed_set.namespace}|{s.key}" for s in scopes}
     published = memory.publish(
-        {s.key: feed_set.items.get(s.key, ()) for s in scopes},
+        {memory_key[s.key]: feed_set.items.get(s.key, ()) for s in scopes},
         start=feed_set.start, end=feed_set.end, now=now,
     )  # fmt: skip
     bodies = {
-        s.key: renderer.render(s, published[s.key], namespace=feed_set.namespace,
+        s.key: renderer.render(s, published[memory_key[s.key]], namespace=feed_set.namespace,
                                name=feed_set.name)
         for s in scopes
     }
     digests = {key: hashlib.sha256(body).hexdigest() for key, body in bodies.items()}
-    modified = memory.feeds_modified(digests, now=now)
+    modified = memory.feeds_modified({memory_key[k]: d for k, d in digests.items()}, now=now)
     return {
         s.key: RenderedFeed(
             scope=s, body=bodies[s.key], etag=f'"{digests[s.key][:32]}"',
-            modified=modified[s.key], events=published[s.key].events,
+            modified=modified[memory_key[s.key]], events=published[memory_key[s.key]].events,
         )
         for s in scopes
     }
+
+
+def write_feed_files(rendered: Mapping[str, RenderedFeed], out_dir: Path) -> int:
+    """Write each feed to ``out_dir/<scope path>``; return how many files changed.
+
+    A file is replaced atomically (a temporary file renamed over it) and only when
+    its bytes differ, so a static web server's validators change only with the content.
+    """
+    import os
+
+    changed = 0
+    for feed in rendered.values():
+        target = out_dir / feed.scope.path
+        try:
+            if target.read_bytes() == feed.body:
+                continue
+        except OSError:
+            pass
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(feed.body)
+            os.replace(temporary, target)
+        except OSError as exc:
+            message = f"nie można zapisać pliku: {exc.strerror or exc}"
+            raise TerminarzError(message, path=target) from None
+        changed += 1
+    return changed
 
 
 # -- iCalendar ---------------------------------------------------------------------------------
@@ -563,17 +612,22 @@ def _event_key(published: PublishedEvent) -> tuple[object, ...]:
 
 
 def _calendar(scope: FeedScope, *, namespace: str, name: str) -> Calendar:
-    from icalendar import Calendar, vDuration
+    from icalendar import Calendar, vDuration, vText
 
     title = calendar_name(name, scope)
-    cal = Calendar.new(
-        prodid=PRODID, method="PUBLISH", calscale="GREGORIAN", name=title,
-        description=f"{title}. Terminy obowiązków sprawozdawczych z terminarza. "
-        "Przypomnienia wysyła terminarz pocztą elektroniczną.",
-        uid=calendar_uid(namespace, scope),
-    )  # fmt: skip
-    # Both set by hand: icalendar omits VALUE=DURATION on REFRESH-INTERVAL (RFC 7986 §5.7
-    # requires it) and writes a timedelta X-PUBLISHED-TTL as "12:00:00".
+    description = (f"{title}. Terminy obowiązków sprawozdawczych z terminarza. "
+                   "Przypomnienia wysyła terminarz pocztą elektroniczną.")  # fmt: skip
+    cal = Calendar.new(prodid=PRODID, method="PUBLISH", calscale="GREGORIAN",
+                       uid=calendar_uid(namespace, scope))  # fmt: skip
+    # NAME and DESCRIPTION are TEXT (RFC 7986): escaped. icalendar treats NAME as an
+    # unknown property and would write it raw; X-WR-CALNAME and X-WR-CALDESC stay raw,
+    # as every client (and both icalendar and ical) reads them.
+    cal.add("NAME", vText(title))
+    cal.add("X-WR-CALNAME", title)
+    cal.add("DESCRIPTION", vText(description))
+    cal.add("X-WR-CALDESC", description)
+    # icalendar omits VALUE=DURATION on REFRESH-INTERVAL (RFC 7986 §5.7 requires it) and
+    # writes a timedelta X-PUBLISHED-TTL as "12:00:00": both set by hand.
     cal.add("REFRESH-INTERVAL", vDuration(REFRESH, params={"VALUE": "DURATION"}))
     cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     cal.add("X-WR-TIMEZONE", TIMEZONE)

@@ -186,6 +186,9 @@ class Ledger:
         overdue escalation (otherwise the first run would mail about every
         unconfirmed report of past years).
         """
+        found = self.epoch()
+        if found is not None:
+            return found
         with self._transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO mail_meta (key, value) VALUES (?, ?)",

@@ -30,9 +30,10 @@ from terminarz.datarequests import Task, TaskKind
 from terminarz.explain import short_explanation
 from terminarz.organisation import Organisation, Person
 from terminarz.plan import PlannedOccurrence, Setup
-from terminarz.polish import days_phrase, long_date, plural, short_date
+from terminarz.polish import date_words, days_phrase, long_date, plural, short_date
 from terminarz.reminders import DueMail, MailKind
 from terminarz.rules import trail
+from terminarz.workdays import WorkingCalendar
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -50,11 +51,6 @@ class PersonView:
     name: str
     email: str
     role: str
-
-    @property
-    def label(self) -> str:
-        """``Anna Nowak (kierownik DŚPS)``"""
-        return f"{self.name} ({self.role})" if self.role else self.name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -209,6 +205,9 @@ class MailComposer:
         self._overdue_every = overdue_every
         self._parties = setup.catalogues.parties
         self._people: dict[str, Person] = {p.id: p for p in self._org.people}
+        # per occurrence, shared by every recipient's mail (the composer lives for one run)
+        self._rules: dict[str, str] = {}
+        self._events: dict[tuple[str, datetime], bytes] = {}
 
     # -- people ----------------------------------------------------------------------
 
@@ -232,7 +231,9 @@ class MailComposer:
         duty = item.duty
         assert resolution is not None and duty is not None
         calendar = self._setup.institution
-        left = _working_days(calendar, today, item.due)
+        # "za N dni roboczych" counts to the statutory due date; the planning date (when the
+        # institution is closed that day) is told separately.
+        left = _working_days(self._setup.statutory, today, item.due)
         tier = None
         if resolution.tier is not None and resolution.tier > 0:
             tier = f"grupa zastępcza nr {resolution.tier}"
@@ -245,7 +246,7 @@ class MailComposer:
             until = expiry(today, self._links.days)
             claim = LinkClaim(occurrence_id=item.id, person_id=mail.recipient, expires=until)
             confirm_url = link_url(self._links.base_url, self._links.secret, claim)
-            confirm_expires = long_date(until)
+            confirm_expires = date_words(until)
         return MailView(
             kind=mail.kind.value,
             step=mail.step,
@@ -264,7 +265,7 @@ class MailComposer:
             remaining=_remaining(left),
             working_days=left,
             planning=long_date(item.planning_date) if item.planning_date else None,
-            rule=short_explanation(occ, trail(occ, self._setup.statutory)),
+            rule=self._rule(item),
             basis=str(obligation.basis),
             basis_quote=obligation.basis.quote,
             duty_name=duty.name,
@@ -288,6 +289,33 @@ class MailComposer:
             confirm_expires=confirm_expires,
             done_command=f"terminarz done {item.id} --by {mail.recipient}",
         )
+
+    def _rule(self, item: PlannedOccurrence) -> str:
+        found = self._rules.get(item.id)
+        if found is None:
+            occ = item.occurrence
+            found = self._rules[item.id] = short_explanation(occ, trail(occ, self._setup.statutory))
+        return found
+
+    def _event(self, view: MailView, item: PlannedOccurrence, now: datetime) -> bytes:
+        """The attached event of an occurrence (the same for every recipient)."""
+        key = (item.id, now)
+        found = self._events.get(key)
+        if found is None:
+            description = [
+                f"{view.title} ({view.occurrence_id})",
+                f"Termin: {view.due}" + (f"; planowo: {view.planning}" if view.planning else ""),
+                f"Podstawa: {view.basis}",
+                "Odpowiada: " + (", ".join(p.name for p in view.responsible) or "—"),
+            ]
+            found = self._events[key] = event_ics(
+                uid=event_uid(self._org.id, item.id),
+                due=item.due,
+                summary=f"{view.form} {view.for_period} → {view.report_to}",
+                description="\n".join(description),
+                stamp=now,
+            )
+        return found
 
     def _absence_lines(self, item: PlannedOccurrence) -> list[str]:
         assert item.resolution is not None
@@ -313,7 +341,7 @@ class MailComposer:
         pair = {t.kind: t for t in item.tasks if t.unit == task.unit}
         request = pair.get(TaskKind.REQUEST, task)
         deliver = pair.get(TaskKind.DELIVER, task)
-        left = _working_days(self._setup.institution, today, task.working_date)
+        left = _working_days(self._setup.statutory, today, task.due)
         return TaskView(
             kind=task.kind.value,
             unit_id=task.unit,
@@ -342,19 +370,7 @@ class MailComposer:
         org = self._org.id
         message_id = make_message_id(org, mail.key, self._sender)
         item = mail.planned
-        description = [
-            f"{view.title} ({view.occurrence_id})",
-            f"Termin: {view.due}" + (f"; planowo: {view.planning}" if view.planning else ""),
-            f"Podstawa: {view.basis}",
-            "Odpowiada: " + (", ".join(p.name for p in view.responsible) or "—"),
-        ]
-        ics = event_ics(
-            uid=event_uid(org, item.id),
-            due=item.due,
-            summary=f"{view.form} {view.for_period} → {view.report_to}",
-            description="\n".join(description),
-            stamp=now,
-        )
+        ics = self._event(view, item, now)
         message = build_message(
             rendered=rendered,
             sender=self._sender,
@@ -372,11 +388,11 @@ class MailComposer:
         )  # fmt: skip
 
 
-def _working_days(calendar: Any, today: date, day: date) -> int:
+def _working_days(calendar: WorkingCalendar, today: date, day: date) -> int:
     """Working days from ``today`` to ``day``: positive before it, 0 on it, negative after."""
     if day >= today:
-        return int(calendar.working_days_between(today + timedelta(days=1), day))
-    return -int(calendar.working_days_between(day + timedelta(days=1), today))
+        return calendar.working_days_between(today + timedelta(days=1), day)
+    return -calendar.working_days_between(day + timedelta(days=1), today)
 
 
 def _every_words(n: int) -> str:
@@ -444,19 +460,49 @@ def build_message(
     ics_name: str = "termin.ics",
     extra_headers: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The complete message (CRLF line ends) as the server receives it."""
-    from email.headerregistry import Address
-    from email.message import EmailMessage
-    from email.policy import SMTP
+    """The complete message (CRLF line ends, 7-bit clean) as the server receives it.
+
+    Built with the ``email`` package's MIME classes: UTF-8 headers as RFC 2047
+    encoded words, bodies and attachment in base64, and MIME boundaries derived
+    from the Message-ID — so the same mail is the same bytes, and no boundary can
+    occur in a base64 body. (The ``email.message.EmailMessage`` API gives the same
+    result but parses and refolds every header it is given, about five times
+    slower, which matters at national scale — see ``bench/bench_remind.py``.)
+    """
+    from email import encoders
+    from email.charset import BASE64, Charset
+    from email.mime.base import MIMEBase
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    from email.policy import compat32
     from email.utils import format_datetime, parseaddr
 
-    msg = EmailMessage(policy=SMTP)
+    utf8 = Charset("utf-8")
+    utf8.header_encoding = BASE64
+    utf8.body_encoding = BASE64
+    seed = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
+    alternative = MIMEMultipart("alternative", boundary=f"=_alt_{seed}")
+    parts = (MIMEText(_crlf(rendered.text), "plain", "utf-8"),  # utf-8 → base64
+             MIMEText(_crlf(rendered.html), "html", "utf-8"))  # fmt: skip
+    for part in parts:
+        del part["MIME-Version"]  # only the top-level header carries it (RFC 2045 § 4)
+        alternative.attach(part)
+    msg: MIMEBase = alternative
+    if ics is not None:
+        msg = MIMEMultipart("mixed", boundary=f"=_mix_{seed}")
+        msg.attach(alternative)
+        event = MIMEBase("text", "calendar", method="PUBLISH", charset="utf-8")
+        event.set_payload(ics)
+        encoders.encode_base64(event)
+        event.add_header("Content-Disposition", "attachment", filename=ics_name)
+        msg.attach(event)
+        del alternative["MIME-Version"], event["MIME-Version"]
     sender_name, sender_addr = parseaddr(sender)
-    msg["From"] = _address(Address, sender_name or "terminarz", sender_addr or sender)
-    msg["To"] = _address(Address, *to)
+    msg["From"] = _formataddr(sender_name or "terminarz", sender_addr or sender, utf8)
+    msg["To"] = _formataddr(*to, utf8)
     if cc:
-        msg["Cc"] = [_address(Address, name, addr) for name, addr in cc]
-    msg["Subject"] = rendered.subject
+        msg["Cc"] = ", ".join(_formataddr(name, addr, utf8) for name, addr in cc)
+    msg["Subject"] = _header(rendered.subject, utf8)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     if thread_id is not None:
@@ -465,17 +511,22 @@ def build_message(
     msg["X-Auto-Response-Suppress"] = "All"
     msg["Content-Language"] = "pl"
     for name, value in (extra_headers or {}).items():
-        msg[name] = value
-    msg.set_content(rendered.text, cte="quoted-printable")
-    msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
-    if ics is not None:
-        msg.add_attachment(
-            ics, maintype="text", subtype="calendar", filename=ics_name,
-            params={"method": "PUBLISH", "charset": "utf-8"},
-        )  # fmt: skip
-    return msg.as_bytes()
+        msg[name] = _header(value, utf8)
+    return msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
 
 
-def _address(cls: Any, name: str, addr: str) -> Any:
-    username, _, domain = addr.partition("@")
-    return cls(display_name=name, username=username, domain=domain)
+def _crlf(text: str) -> str:
+    """Canonical line ends for a text body (RFC 2046 § 4.1.1) before it is base64-encoded."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def _header(value: str, charset: Any) -> Any:
+    from email.header import Header
+
+    return value if value.isascii() else Header(value, charset)
+
+
+def _formataddr(name: str, addr: str, charset: Any) -> str:
+    from email.utils import formataddr
+
+    return formataddr((name, addr), charset=charset)

@@ -57,7 +57,7 @@ class RetryPolicy:
     attempts is ``len(delays) + 1``. The default waits 2, 10 and 30 seconds.
     """
 
-    delays: tuple[float, ...] = (2.0, 10.0, 30.0)
+    delays: tuple[float, ...] = (2.0, 10.0, 30.0)  # as [smtp] retry_delays
 
     @property
     def attempts(self) -> int:

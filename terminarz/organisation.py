@@ -345,9 +345,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     request_basis = ck.string(org_raw, "request_basis", where=w) or DEFAULT_REQUEST_BASIS
     city = ck.string(org_raw, "city", where=w, single_line=True) or ""
 
-    people = _parse_people(ck, data)
+    people, person_ids = _parse_people(ck, data)
     units = _parse_units(ck, data)
-    person_ids = {p.id for p in people}
     unit_ids = {u.id for u in units}
     for index, raw in enumerate(ck.array_of_tables(data, "people")):
         unit_id = raw.get("unit")
@@ -445,7 +444,9 @@ def _checked_id(
     return value
 
 
-def _parse_people(ck: Checker, data: dict[str, Any]) -> list[Person]:
+def _parse_people(ck: Checker, data: dict[str, Any]) -> tuple[list[Person], set[str]]:
+    """The valid people, and the ids of every entry (so one bad field does not make every
+    reference to that person an error too)."""
     people = []
     seen: set[str] = set()
     emails: dict[str, str] = {}
@@ -477,7 +478,7 @@ def _parse_people(ck: Checker, data: dict[str, Any]) -> list[Person]:
                              system_access=bool(access)))  # fmt: skip
     if "people" in data and not people and not ck.has_errors:
         ck.add("brak osób: dodaj co najmniej jeden wpis [[people]]")
-    return people
+    return people, seen
 
 
 def _parse_units(ck: Checker, data: dict[str, Any]) -> list[Unit]:
@@ -609,7 +610,7 @@ def _parse_inputs(ck: Checker, raw: dict[str, Any], w: Where, unit_ids: set[str]
             if key not in _INPUT:
                 ck.add(f"nieznany klucz „{label}.{key}” (dozwolone: {', '.join(sorted(_INPUT))})",
                        **w.at("inputs"))  # fmt: skip
-        sub = _SubWhere(w, label)
+        sub = _SubWhere(w, label, ck.lines)
         before = len(ck.problems)
         unit = ck.string(item, "unit", where=sub, single_line=True)
         ext_id = ck.string(item, "id", where=sub, single_line=True)
@@ -654,14 +655,17 @@ def _parse_inputs(ck: Checker, raw: dict[str, Any], w: Where, unit_ids: set[str]
 
 
 class _SubWhere(Where):
-    """A field inside an inline table of an entry: reported as ``inputs[1].data``."""
+    """A field inside an inline table of an entry: reported as ``inputs[1].data`` on the
+    line of the ``inputs`` key."""
 
-    def __init__(self, parent: Where, prefix: str) -> None:
+    def __init__(self, parent: Where, prefix: str, lines: LineIndex) -> None:
         super().__init__(parent.table, parent.index, parent.entry)
         self.prefix = prefix
+        self.line = lines.key(parent.table, parent.index, prefix.split("[")[0])
 
     def at(self, field: str) -> dict[str, Any]:
         found = super().at(f"{self.prefix}.{field}")
+        found["line"] = self.line
         return found
 
 
@@ -761,7 +765,7 @@ def _parse_calendar(ck: Checker, data: dict[str, Any]) -> tuple[dict[date, str],
                **w.at("days_off"))  # fmt: skip
         value = []
     for position, item in enumerate(value, start=1):
-        sub = _SubWhere(w, f"days_off[{position}]")
+        sub = _SubWhere(w, f"days_off[{position}]", ck.lines)
         for key in item:
             if key not in _DAY_OFF:
                 ck.add(f"nieznany klucz „days_off[{position}].{key}” (dozwolone: date, reason)",

@@ -18,7 +18,7 @@ from pathlib import Path
 from terminarz.catalogue import CatalogueSet, load_catalogues
 from terminarz.datarequests import Task, planning_date, tasks_for
 from terminarz.duties import Resolution, resolve
-from terminarz.errors import Problem, UsageError
+from terminarz.errors import CalendarRangeError, Problem, UsageError
 from terminarz.organisation import Duty, Organisation, load_organisation
 from terminarz.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id
 from terminarz.workdays import WorkingCalendar
@@ -186,7 +186,10 @@ def plan_tasks(
     if longest == 0:
         return []
     # Task dates lie at most `longest` working days before the due date.
-    horizon = setup.statutory.add_working_days(end, longest + 1)
+    try:
+        horizon = setup.statutory.add_working_days(end, longest + 1)
+    except CalendarRangeError:
+        horizon = date(setup.statutory.last_year, 12, 31)
     found = []
     for item in plan(setup, start, horizon, today=today, obligations=chosen):
         for task in item.tasks:

@@ -196,12 +196,21 @@ def nominal_and_due(
     if deadline is None:
         raise ValueError(f"{obligation.id} has no deadline")
     year, month = period.month_after(deadline.months_after)
+    return _nominal_and_due(deadline, year, month, calendar)
+
+
+def _nominal_and_due(
+    deadline: Deadline, year: int, month: int, calendar: WorkingCalendar
+) -> tuple[date, date]:
     if deadline.kind is DeadlineKind.NTH_WORKING_DAY:
         assert deadline.n is not None
         due = calendar.nth_working_day(year, month, deadline.n)
         return due, due
     assert deadline.day is not None
-    nominal = _clamped(year, month, deadline.day)
+    day = deadline.day
+    if day > 28:
+        day = min(day, _month_length(year, month))
+    nominal = date(year, month, day)
     if deadline.if_non_working is IfNonWorking.NEXT:
         return nominal, calendar.on_or_after(nominal)
     if deadline.if_non_working is IfNonWorking.PREVIOUS:
@@ -234,52 +243,91 @@ def expand(
     """Every occurrence whose due date lies in [start, end], sorted by due date then id.
 
     Obligations without a deadline yield nothing; periods whose due month lies
-    outside the calendar's years are skipped rather than raising.
+    outside the calendar's years are skipped rather than raising, as is a shift
+    past 31 December of the last supported year. An override is found when it
+    moves a date by up to three months either way.
+
+    This is the hot path (a century of the catalogue is about 8,000
+    occurrences): periods are walked as running numbers, validity is turned
+    into a range of them once per obligation, and the sort key is one integer.
     """
-    overrides = overrides or {}
-    result: list[Occurrence] = []
+    obligations = list(obligations)
+    own_overrides: dict[str, dict[str, Override]] = {}
+    for key, announced in (overrides or {}).items():
+        obligation_id, _, period_text = key.rpartition("/")
+        own_overrides.setdefault(obligation_id, {})[period_text] = announced
+    # Ids compare as "<obligation id>/<period>"; no obligation id contains "/", and
+    # within one obligation the period texts sort chronologically.
+    ranked = sorted({o.id for o in obligations}, key=lambda oid: oid + "/")
+    rank = {oid: i for i, oid in enumerate(ranked)}
+    width = len(rank)
+    shared: dict[tuple[PeriodKind, int], Period] = {}
+    lowest = calendar.first_year * 12
+    highest = calendar.last_year * 12 + 11
+    start_month = start.year * 12 + start.month - 1
+    end_month = end.year * 12 + end.month - 1
+    keyed: list[tuple[int, Occurrence]] = []
     for obligation in obligations:
         deadline = obligation.deadline
         if deadline is None:
             continue
-        # Due dates fall in the k-th month after the period, or a few days into
-        # the next month after a shift; overrides may move them further.
-        margin = 3 if overrides else 1
-        first = _period_of_month(obligation.period_kind, start, -(deadline.months_after + margin))
-        last = _period_of_month(obligation.period_kind, end, -deadline.months_after + margin - 1)
-        lowest = calendar.first_year * 12
-        highest = calendar.last_year * 12 + 11
-        for ordinal in range(first.ordinal(), last.ordinal() + 1):
-            period = _period_from_ordinal(obligation.period_kind, ordinal)
-            if not obligation.applies_to(period):
+        kind = obligation.period_kind
+        months, per_year, k = kind.months, kind.per_year, deadline.months_after
+        own = own_overrides.get(obligation.id)
+        # Due dates fall in the k-th month after the period, or a few days into the
+        # next (or, for "previous", the last) month after a shift; overrides may move
+        # them further.
+        margin = 3 if own else 1
+        # Period number o covers months o*months .. o*months + months - 1 (counted from
+        # year 0); its rule's month is o*months + months - 1 + k.
+        lo = _ceil_div(max(start_month - margin, lowest) - months + 1 - k, months)
+        hi = (min(end_month + margin, highest) - months + 1 - k) // months
+        if obligation.valid_from is not None:
+            vf = obligation.valid_from
+            lo = max(lo, _ceil_div(vf.year * 12 + vf.first_month - 1, months))
+        if obligation.valid_to is not None:
+            vt = obligation.valid_to
+            hi = min(hi, (vt.year * 12 + vt.last_month - months) // months)
+        only = frozenset(obligation.periods)
+        order = rank[obligation.id]
+        for number in range(lo, hi + 1):
+            if only and number % per_year + 1 not in only:
                 continue
-            year, month = period.month_after(deadline.months_after)
-            if not lowest <= year * 12 + month - 1 <= highest:
-                continue
+            year, month = divmod(number * months + months - 1 + k, 12)
+            month += 1
             try:
-                occ = occurrence(obligation, period, calendar, overrides)
+                nominal, due = _nominal_and_due(deadline, year, month, calendar)
             except CalendarRangeError:
-                continue  # a shift past 31 December of the last supported year
-            if start <= occ.due <= end:
-                result.append(occ)
-    result.sort(key=lambda o: (o.due, o.id))
-    return result
+                continue
+            period = shared.get((kind, number))
+            if period is None:
+                period = Period(year=number // per_year, index=number % per_year + 1, kind=kind)
+                shared[(kind, number)] = period
+            override = own.get(str(period)) if own else None
+            if override is not None:
+                due = override.due
+            if start <= due <= end:
+                occ = Occurrence(
+                    obligation=obligation, period=period, nominal=nominal, due=due,
+                    override=override,
+                )  # fmt: skip
+                keyed.append(((due.toordinal() * width + order) << 24 | number, occ))
+    keyed.sort(key=_first)
+    return [occ for _, occ in keyed]
 
 
-def _period_of_month(kind: PeriodKind, day: date, months: int) -> Period:
-    total = day.year * 12 + day.month - 1 + months
-    return Period.containing(kind, date(total // 12, total % 12 + 1, 1))
+def _first(item: tuple[int, Occurrence]) -> int:
+    return item[0]
 
 
-def _period_from_ordinal(kind: PeriodKind, ordinal: int) -> Period:
-    year, index = divmod(ordinal, kind.per_year)
-    return Period(year=year, index=index + 1, kind=kind)
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 
 
-def _clamped(year: int, month: int, day: int) -> date:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    last = (nxt - timedelta(days=1)).day
-    return date(year, month, min(day, last))
+def _month_length(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 # -- the trail: how a date was computed ---------------------------------------------

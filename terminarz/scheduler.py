@@ -89,6 +89,23 @@ def crontab_weekdays(field: str) -> str:
     return ",".join(days)
 
 
+def schedule_problem(expression: str) -> str | None:
+    """A Polish description of what is wrong with a cron expression's shape, or None.
+
+    Cheap (no APScheduler import), for ``check``; the daemon validates fully.
+    """
+    fields = expression.split()
+    if len(fields) not in (5, 6):
+        return (f"„{expression}” nie jest wyrażeniem cron: oczekiwano pięciu pól „minuta godzina "
+                "dzień miesiąc dzień-tygodnia” (np. „0 6 * * 1-5”) albo sześciu z sekundami "
+                "na początku")  # fmt: skip
+    try:
+        crontab_weekdays(fields[-1])
+    except ValueError:
+        return f"„{expression}”: niepoprawny dzień tygodnia „{fields[-1]}” (0–7 albo mon–sun)"
+    return None
+
+
 def cron_trigger(expression: str) -> CronTrigger:
     """The trigger of a crontab expression (5 fields, or 6 with seconds first) in Warsaw time.
 

@@ -41,7 +41,6 @@ from zoneinfo import ZoneInfo
 from terminarz.errors import TerminarzError
 from terminarz.feeds import (
     FeedRenderer,
-    FeedScope,
     FeedSet,
     RenderedFeed,
     ScopeKind,
@@ -500,14 +499,6 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
-def feed_url(base_url: str, scope: FeedScope, *, token: str | None = None) -> str:
-    if scope.kind is ScopeKind.PERSON:
-        if token is None:
-            raise ValueError("a person's feed needs a token")
-        return f"{base_url}/feeds/p/{token}.ics"
-    return f"{base_url}/feeds/{scope.path}"
-
-
 # -- routes -------------------------------------------------------------------------------------
 
 
@@ -599,12 +590,12 @@ class RunningServer:
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
+        """Let the worker threads finish, then close every socket from the server's thread."""
+        from waitress import wasyncore
+
         server = self._server
-        for channel in list(server._map.values()):
-            if channel is not server:
-                channel.close()
         server.task_dispatcher.shutdown()
-        server.close()
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
         self._thread.join(timeout=10)
         logging.getLogger("waitress").removeFilter(self._filter)
 

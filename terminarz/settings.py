@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from terminarz.tomlcheck import Checker, Where
 
 SETTINGS_SECTIONS = ("state", "feeds", "server", "smtp", "reminders")
+RETRY_DELAYS = (2, 10, 30)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +59,7 @@ class SmtpSettings:
     password_env: str | None = None
     sender: str = "terminarz@localhost"
     timeout: int = 30
+    retry_delays: tuple[int, ...] = RETRY_DELAYS  # seconds before each retry of a failed send
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,7 +88,9 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     state = StateSettings(path=(base / state_path) if state_path else None)
 
     feeds_raw = ck.table(data, "feeds")
-    ck.unknown_keys(feeds_raw, ("months_back", "months_ahead", "public", "alarm_days"), table="feeds")
+    ck.unknown_keys(
+        feeds_raw, ("months_back", "months_ahead", "public", "alarm_days"), table="feeds"
+    )
     w = Where("feeds")
     feeds = FeedSettings(
         months_back=_opt(ck.integer(feeds_raw, "months_back", where=w, low=0, high=120), 12),
@@ -108,15 +112,17 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
         host=host,
         port=port,
         base_url=(base_url or f"http://{host}:{port}").rstrip("/"),
-        secret_env=_opt(ck.string(server_raw, "secret_env", where=w, single_line=True),
-                        "TERMINARZ_SECRET"),  # fmt: skip
+        secret_env=_opt(
+            ck.string(server_raw, "secret_env", where=w, single_line=True), "TERMINARZ_SECRET"
+        ),
         link_days=_opt(ck.integer(server_raw, "link_days", where=w, low=1, high=365), 30),
     )
 
     smtp_raw = ck.table(data, "smtp")
     ck.unknown_keys(
         smtp_raw,
-        ("host", "port", "security", "username", "password_env", "sender", "timeout"),
+        ("host", "port", "security", "username", "password_env", "sender", "timeout",
+         "retry_delays"),
         table="smtp",
     )
     w = Where("smtp")
@@ -136,20 +142,41 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
         security=security,
         username=ck.string(smtp_raw, "username", where=w, single_line=True),
         password_env=ck.string(smtp_raw, "password_env", where=w, single_line=True),
-        sender=_opt(ck.string(smtp_raw, "sender", where=w, single_line=True),
-                    "terminarz@localhost"),  # fmt: skip
+        sender=_opt(
+            ck.string(smtp_raw, "sender", where=w, single_line=True), "terminarz@localhost"
+        ),
         timeout=_opt(ck.integer(smtp_raw, "timeout", where=w, low=1, high=600), 30),
+        retry_delays=_retry_delays(smtp_raw, ck, w),
     )
 
     rem_raw = ck.table(data, "reminders")
     ck.unknown_keys(rem_raw, ("schedule", "overdue_every", "lock_timeout"), table="reminders")
     w = Where("reminders")
+    schedule = _opt(ck.string(rem_raw, "schedule", where=w, single_line=True), "0 6 * * *")
+    from terminarz.scheduler import schedule_problem
+
+    problem = schedule_problem(schedule)
+    if problem is not None:
+        ck.add(problem, **w.at("schedule"))
     reminders = ReminderSettings(
-        schedule=_opt(ck.string(rem_raw, "schedule", where=w, single_line=True), "0 6 * * *"),
+        schedule=schedule,
         overdue_every=_opt(ck.integer(rem_raw, "overdue_every", where=w, low=1, high=60), 2),
         lock_timeout=_opt(ck.integer(rem_raw, "lock_timeout", where=w, low=1, high=86400), 600),
     )
     return Settings(state=state, feeds=feeds, server=server, smtp=smtp, reminders=reminders)
+
+
+def _retry_delays(raw: dict[str, Any], ck: Checker, w: Where) -> tuple[int, ...]:
+    value = raw.get("retry_delays")
+    if value is None:
+        return RETRY_DELAYS
+    if (not isinstance(value, list) or len(value) > 10
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 600
+                       for v in value)):  # fmt: skip
+        ck.add("„retry_delays” musi być listą (najwyżej 10) liczb sekund od 0 do 600, "
+               "np. [2, 10, 30]", **w.at("retry_delays"))  # fmt: skip
+        return RETRY_DELAYS
+    return tuple(value)
 
 
 T = TypeVar("T")

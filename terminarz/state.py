@@ -122,7 +122,9 @@ def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection
         migrate(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise TerminarzError(f"plik nie jest poprawną bazą stanu SQLite: {exc}", path=path) from None
+        raise TerminarzError(
+            f"plik nie jest poprawną bazą stanu SQLite: {exc}", path=path
+        ) from None
     return conn
 
 

@@ -19,6 +19,7 @@ import hmac
 from collections.abc import Iterable, Mapping
 
 from terminarz.errors import TerminarzError
+from terminarz.polish import plural
 
 MIN_SECRET_BYTES = 16
 _DOMAIN = b"terminarz-feed:"
@@ -40,7 +41,8 @@ def read_secret(env_name: str, environ: Mapping[str, str]) -> bytes:
     secret = value.encode("utf-8")
     if len(secret) < MIN_SECRET_BYTES:
         raise TerminarzError(
-            f"zmienna środowiskowa {env_name} jest za krótka ({len(secret)} bajtów); "
+            f"zmienna środowiskowa {env_name} jest za krótka ({len(secret)} "
+            f"{plural(len(secret), 'bajt', 'bajty', 'bajtów')}); "
             f"klucz musi mieć co najmniej {MIN_SECRET_BYTES} bajtów"
         )
     return secret

@@ -77,7 +77,8 @@ class WorkingCalendar:
         self._holidays = holidays
         self._days_off = dict(days_off or {})
         self._extra_working = frozenset(working_days)
-        self._years: dict[int, list[int]] = {}
+        # year -> (sorted working-day ordinals, index of each month's first one; 13 entries)
+        self._years: dict[int, tuple[list[int], list[int]]] = {}
 
     @property
     def holidays(self) -> HolidaySource:
@@ -130,31 +131,36 @@ class WorkingCalendar:
     # -- per-year memo -------------------------------------------------------------
 
     def _year(self, year: int) -> list[int]:
-        days = self._years.get(year)
-        if days is None:
+        return self._memo(year)[0]
+
+    def _memo(self, year: int) -> tuple[list[int], list[int]]:
+        memo = self._years.get(year)
+        if memo is None:
             self._check_year(year)
-            holidays = self._holidays.year(year)
+            holidays = {day.toordinal() for day in self._holidays.year(year)}
             start = date(year, 1, 1).toordinal()
             end = date(year, 12, 31).toordinal()
-            days = []
-            weekday = date(year, 1, 1).weekday()
-            for ordinal in range(start, end + 1):
-                day = date.fromordinal(ordinal)
-                if day in holidays:
-                    pass
-                elif day in self._extra_working or (weekday < 5 and day not in self._days_off):
-                    days.append(ordinal)
-                weekday = (weekday + 1) % 7
-            self._years[year] = days
-        return days
+            # (ordinal + 6) % 7 is the weekday: ordinal 1 (1 January 1) was a Monday.
+            if self.is_statutory:
+                days = [o for o in range(start, end + 1) if (o + 6) % 7 < 5 and o not in holidays]
+            else:
+                off = {day.toordinal() for day in self._days_off}
+                extra = {day.toordinal() for day in self._extra_working}
+                days = [
+                    o
+                    for o in range(start, end + 1)
+                    if o not in holidays and (o in extra or ((o + 6) % 7 < 5 and o not in off))
+                ]
+            starts = [bisect_left(days, date(year, m, 1).toordinal()) for m in range(1, 13)]
+            memo = (days, [*starts, len(days)])
+            self._years[year] = memo
+        return memo
 
     # -- queries -----------------------------------------------------------------
 
     def month_working_days(self, year: int, month: int) -> list[date]:
-        days = self._year(year)
-        lo = bisect_left(days, date(year, month, 1).toordinal())
-        hi = bisect_left(days, _month_end(year, month).toordinal() + 1)
-        return [date.fromordinal(o) for o in days[lo:hi]]
+        days, starts = self._memo(year)
+        return [date.fromordinal(o) for o in days[starts[month - 1] : starts[month]]]
 
     def nth_working_day(self, year: int, month: int, n: int) -> date:
         """The n-th working day (n ≥ 1) of a month.
@@ -164,9 +170,9 @@ class WorkingCalendar:
         """
         if n < 1:
             raise ValueError(f"n must be at least 1, got {n}")
-        days = self._year(year)
-        i = bisect_left(days, date(year, month, 1).toordinal()) + n - 1
-        if i >= len(days) or days[i] > _month_end(year, month).toordinal():
+        days, starts = self._memo(year)
+        i = starts[month - 1] + n - 1
+        if i >= starts[month]:
             raise ValueError(f"{year}-{month:02d} has fewer than {n} working days")
         return date.fromordinal(days[i])
 

@@ -59,7 +59,8 @@ EVENTS = [
     ),
     pytest.param(
         "DTSTART;VALUE=DATE:20270118\r\nSUMMARY:Urlop — jan",
-        [("jan", D(2027, 1, 18), D(2027, 1, 18), "Urlop — jan")], id="all-day-no-dtend-id-in-summary",
+        [("jan", D(2027, 1, 18), D(2027, 1, 18), "Urlop — jan")],
+        id="all-day-no-dtend-id-in-summary",
     ),
     pytest.param(
         "DTSTART;TZID=Europe/Warsaw:20270128T090000\r\n"
@@ -68,7 +69,8 @@ EVENTS = [
     ),
     pytest.param(
         "DTSTART:20270131T233000Z\r\nDTEND:20270201T010000Z\r\nSUMMARY:jan: dyżur",
-        [("jan", D(2027, 2, 1), D(2027, 2, 1), "jan: dyżur")], id="utc-late-evening-is-next-day-in-warsaw",
+        [("jan", D(2027, 2, 1), D(2027, 2, 1), "jan: dyżur")],
+        id="utc-late-evening-is-next-day-in-warsaw",
     ),
     pytest.param(
         "DTSTART;TZID=Europe/Warsaw:20270128T080000\r\n"
@@ -97,7 +99,8 @@ EVENTS = [
         "DTSTART;VALUE=DATE:20270118\r\nSUMMARY:Urlop Piotra", [], id="nobody-named",
     ),
     pytest.param(
-        "DTSTART;VALUE=DATE:20270118\r\nSUMMARY:janina — urlop", [], id="id-matches-whole-word-only",
+        "DTSTART;VALUE=DATE:20270118\r\nSUMMARY:janina — urlop", [],
+        id="id-matches-whole-word-only",
     ),
 ]
 
@@ -128,7 +131,9 @@ def test_recurring_without_end_is_bounded_by_window():
 def test_match_attendee_only_ignores_summary():
     raw = ics("DTSTART;VALUE=DATE:20270118\r\nSUMMARY:jan urlop")
     assert spans(raw, SourceMatch.ATTENDEE) == []
-    raw = ics("DTSTART;VALUE=DATE:20270118\r\nSUMMARY:jan\r\nATTENDEE:mailto:anna.nowak@example.org")
+    raw = ics(
+        "DTSTART;VALUE=DATE:20270118\r\nSUMMARY:jan\r\nATTENDEE:mailto:anna.nowak@example.org"
+    )
     assert [s[0] for s in spans(raw, SourceMatch.SUMMARY)] == ["jan"]
     assert [s[0] for s in spans(raw, SourceMatch.ANY)] == ["anna"]
 
@@ -241,7 +246,7 @@ def test_failing_source_stops_or_is_skipped(tmp_path: Path):
 class _Handler(http.server.BaseHTTPRequestHandler):
     body = b""
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         if self.path == "/urlopy.ics":
             self.send_response(200)
             self.send_header("Content-Type", "text/calendar; charset=utf-8")

@@ -85,7 +85,8 @@ def test_nth_working_day_has_n_minus_one_before_it(
 
 
 @FAST
-@given(day=days, n=st.integers(-400, 400))
+@given(day=st.dates(min_value=date(1991, 6, 1), max_value=date(2099, 6, 30)),
+       n=st.integers(-250, 250))  # at most about a year, so 1990-2100 is never left
 def test_add_working_days_round_trips_from_a_working_day(
     calendar: WorkingCalendar, day: date, n: int
 ):

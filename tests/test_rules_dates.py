@@ -242,6 +242,18 @@ period = "quarter"
 deadline = { kind = "nth_working_day", n = 3, months_after = 2 }
 basis = { paragraph = "6" }
 
+[[obligations]]
+id = "kwartal@ops"
+form = "TEST-Q"
+title = "Kwartalne, obowiązujące od lutego do listopada 2025 r."
+level = "ops"
+recipients = ["wzps"]
+period = "quarter"
+deadline = { kind = "nth_working_day", n = 1 }
+basis = { paragraph = "7" }
+valid_from = "2025-02"
+valid_to = "2025-11"
+
 [[overrides]]
 occurrence = "dzien-6@ops/2025-12"
 due = 2026-01-20
@@ -338,6 +350,56 @@ def test_expand_places_overridden_occurrences_on_their_new_date(
 
 
 # -- expand -----------------------------------------------------------------------------------
+
+
+def test_validity_limits_whole_periods(test_catalogue: CatalogueSet, calendar: WorkingCalendar):
+    # Valid from February to November 2025: Q1 starts before it, Q4 ends after it.
+    ob = test_catalogue.obligation("kwartal@ops")
+    assert ob is not None
+    got = expand([ob], calendar, D(2024, 1, 1), D(2027, 12, 31))
+    # 1 Jul 2025 is a Tuesday, 1 Oct 2025 a Wednesday: both are the 1st working day.
+    assert [(o.id, o.due) for o in got] == [
+        ("kwartal@ops/2025-Q2", D(2025, 7, 1)),
+        ("kwartal@ops/2025-Q3", D(2025, 10, 1)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (D(2025, 1, 1), D(2027, 12, 31)),
+        (D(2026, 1, 6), D(2026, 2, 16)),
+        (D(2025, 12, 24), D(2026, 1, 7)),
+        (D(2026, 3, 16), D(2026, 3, 16)),
+        (D(2025, 12, 1), D(2025, 12, 31)),
+    ],
+    ids=["three years", "6 Jan to 16 Feb", "over New Year", "one day with an override",
+         "December 2025: 1 Jan 2026 moved back to 31 Dec"],
+)
+def test_expand_agrees_with_occurrences_one_by_one(
+    catalogues: CatalogueSet,
+    test_catalogue: CatalogueSet,
+    calendar: WorkingCalendar,
+    start: date,
+    end: date,
+):
+    """expand() walks periods as numbers; the slow way asks every period of the years."""
+    for cats in (catalogues, test_catalogue):
+        expected = []
+        for ob in cats.obligations:
+            if ob.deadline is None:
+                continue
+            for year in range(start.year - 2, end.year + 1):
+                for index in range(1, ob.period_kind.per_year + 1):
+                    period = Period(year=year, index=index, kind=ob.period_kind)
+                    if ob.applies_to(period):
+                        occ = occurrence(ob, period, calendar, cats.overrides)
+                        if start <= occ.due <= end:
+                            expected.append(occ)
+        expected.sort(key=lambda o: (o.due, o.id))
+        assert expand(cats.obligations, calendar, start, end, cats.overrides) == expected
+    if start == D(2025, 12, 1):
+        assert "nowy-rok@ops/2025" in [o.id for o in expected]
 
 JANUARY_2026 = [
     ("mpips-01.dzial-1@rup/2025-12", D(2026, 1, 5)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from terminarz.cli import core, duties
+from terminarz.cli import core, duties, feeds, remind
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
 from terminarz.errors import TerminarzError
 
@@ -30,6 +30,8 @@ Przykłady:
   terminarz check                                sprawdź pliki katalogów
   terminarz who mpips-03@ops/2026 --config terminarz.toml   kto odpowiada i dlaczego
   terminarz request mpips-03@ops/2026 --unit dokip          pismo z prośbą o dane (II.4)
+  terminarz feed --config terminarz.toml --out kalendarze   kalendarze .ics do subskrypcji
+  terminarz serve --config terminarz.toml                   serwer HTTP z kalendarzami
 """
 
 
@@ -40,6 +42,8 @@ def build_parser() -> PolishParser:
     )
     core.register(sub)
     duties.register(sub)
+    feeds.register(sub)
+    remind.register(sub)
     return parser
 
 

@@ -171,8 +171,14 @@ class Context:
 
     @property
     def catalogues(self) -> CatalogueSet:
+        """``--catalogue`` files; else, for a command taking ``--config`` with an organisation
+        file in use, that file's catalogues; else the bundled ones."""
         if self._catalogues is None:
-            self._catalogues = load_catalogues(self.catalogue_paths())
+            given = getattr(self.args, "catalogue", None)
+            if not given and hasattr(self.args, "config") and self.config is not None:
+                self._catalogues = self.setup.catalogues
+            else:
+                self._catalogues = load_catalogues(self.catalogue_paths())
         return self._catalogues
 
     @property

@@ -471,9 +471,10 @@ def cmd_check(ctx: Context) -> int:
         return report_problems(ctx, found, summary=[summary])
     paths: list[Path] = ctx.args.paths or ctx.catalogue_paths()
     catalogues, problems = check_catalogues(paths)
+    n = sum(len(c.obligations) for c in catalogues)
     return report_problems(ctx, problems, summary=[
         f"{len(paths)} {plural(len(paths), 'plik', 'pliki', 'plików')}, "
-        f"{sum(len(c.obligations) for c in catalogues)} obowiązków"
+        f"{n} {plural(n, 'obowiązek', 'obowiązki', 'obowiązków')}"
     ])  # fmt: skip
 
 

@@ -413,7 +413,7 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
     """Every problem of the organisation file and of its catalogues; and a summary line."""
     from terminarz.absences import load_source_absences
     from terminarz.catalogue import check_catalogues
-    from terminarz.errors import Problem, Severity, TerminarzError
+    from terminarz.errors import TerminarzError
     from terminarz.organisation import check_organisation, cross_check
     from terminarz.paths import bundled_catalogues
     from terminarz.polish import plural
@@ -431,11 +431,7 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
         _, warnings = load_source_absences(organisation)
         problems += warnings
     except TerminarzError as exc:
-        problem = exc.problem
-        problems.append(Problem(
-            message=problem.message, path=problem.path or organisation.path, line=problem.line,
-            entry=problem.entry, field=problem.field, severity=Severity.ERROR,
-        ))  # fmt: skip
+        problems.append(exc.problem)
     applicable = [o for o in obligations if organisation.applies(o.id, o.level)]
     n_people, n_duties, n_reports = (
         len(organisation.people), len(organisation.duties), len(applicable)

@@ -1,0 +1,138 @@
+"""The daemon: crontab expressions as APScheduler triggers, and a real process under SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from test_mail_sink import smtp_sink
+from test_reminders import copy_example
+
+from terminarz.errors import TerminarzError
+from terminarz.scheduler import cron_trigger, crontab_weekdays, schedule_problem
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+@pytest.mark.parametrize(
+    ("field", "names"),
+    [
+        ("*", "*"),
+        ("1-5", "mon,tue,wed,thu,fri"),
+        ("0", "sun"),
+        ("7", "sun"),
+        ("6,0", "sat,sun"),
+        ("*/2", "sun,tue,thu,sat"),
+        ("1-5/2", "mon,wed,fri"),
+        ("mon-fri", "mon-fri"),
+        ("sat,SUN", "sat,sun"),
+    ],
+    ids=["any", "weekdays", "sunday-0", "sunday-7", "weekend", "every-other", "range-step",
+         "names", "name-list"],
+)  # fmt: skip
+def test_crontab_weekdays_keep_their_crontab_meaning(field: str, names: str) -> None:
+    assert crontab_weekdays(field) == names
+
+
+@pytest.mark.parametrize("field", ["8", "5-1", "x-1", "1/0", ""], ids=str)
+def test_wrong_weekdays_are_refused(field: str) -> None:
+    with pytest.raises(ValueError):
+        crontab_weekdays(field)
+
+
+@pytest.mark.parametrize(
+    ("expression", "after", "expected"),
+    [
+        ("0 6 * * *", datetime(2027, 1, 18, 6, 0, 1, tzinfo=WARSAW),
+         datetime(2027, 1, 19, 6, 0, tzinfo=WARSAW)),
+        ("30 5 * * 1-5", datetime(2027, 1, 22, 7, 0, tzinfo=WARSAW),  # Friday → Monday
+         datetime(2027, 1, 25, 5, 30, tzinfo=WARSAW)),
+        ("0 6 * * *", datetime(2027, 3, 27, 12, 0, tzinfo=WARSAW),  # over the switch to CEST
+         datetime(2027, 3, 28, 6, 0, tzinfo=WARSAW)),
+        ("*/10 * * * * *", datetime(2027, 1, 18, 6, 0, 1, tzinfo=WARSAW),
+         datetime(2027, 1, 18, 6, 0, 10, tzinfo=WARSAW)),
+    ],
+    ids=["daily", "weekdays-skip-weekend", "dst-spring", "seconds-field"],
+)  # fmt: skip
+def test_next_run_in_warsaw_time(expression: str, after: datetime, expected: datetime) -> None:
+    fire = cron_trigger(expression).get_next_fire_time(None, after)
+    assert fire == expected
+    assert fire.utcoffset() == expected.utcoffset()
+
+
+def test_a_wrong_schedule_is_a_polish_error() -> None:
+    with pytest.raises(TerminarzError, match="nie jest poprawnym wyrażeniem cron"):
+        cron_trigger("0 25 * * *")
+    assert schedule_problem("0 6 * *") is not None
+    assert schedule_problem("0 6 * * 9") is not None
+    assert schedule_problem("0 6 * * 1-5") is None
+
+
+def test_check_reports_a_wrong_schedule(tmp_path: Path) -> None:
+    from terminarz.organisation import check_organisation
+
+    config = copy_example(tmp_path, '\n[reminders]\nschedule = "0 6 * *"\n')
+    _, problems = check_organisation(config)
+    assert any(p.field == "schedule" and "pięciu pól" in p.message for p in problems)
+
+
+def _lines(stream: object) -> queue.Queue[str]:
+    found: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            found.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return found
+
+
+def _wait_for(lines: queue.Queue[str], text: str, seen: list[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if text in line:
+            return
+    pytest.fail(f"no {text!r} in daemon output:\n{''.join(seen)}")
+
+
+def test_daemon_runs_on_its_trigger_and_stops_on_sigterm(
+    tmp_path: Path, terminarz_exe: Path
+) -> None:
+    config = copy_example(tmp_path, '\n[reminders]\nschedule = "* * * * * *"\n')
+    feeds = tmp_path / "kalendarze"
+    with smtp_sink() as server:
+        env = {**os.environ, **server.env(), "TERMINARZ_SECRET": "sekret-testowy-0123456789abcdef"}
+        process = subprocess.Popen(
+            [str(terminarz_exe), "daemon", "--config", str(config), "--feeds", str(feeds)],
+            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+            encoding="utf-8",
+        )  # fmt: skip
+        seen: list[str] = []
+        try:
+            assert process.stderr is not None
+            lines = _lines(process.stderr)
+            _wait_for(lines, "demon uruchomiony", seen, 20)
+            _wait_for(lines, "zakończony (kod 0)", seen, 20)
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=20)
+            _wait_for(lines, "demon zatrzymany", seen, 5)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert code == 0, "".join(seen)
+    assert "otrzymano sygnał SIGTERM" in "".join(seen)
+    assert (feeds / "all.ics").is_file()  # the feeds were regenerated by the same run
