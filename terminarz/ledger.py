@@ -24,7 +24,7 @@ in the ``confirmation`` table; each change is also appended to
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -365,6 +365,22 @@ class Ledger:
         ).fetchall()
         return [ConfirmationEvent(occurrence_id=r[0], action=r[1], person=r[2], at=r[3], note=r[4])
                 for r in rows]  # fmt: skip
+
+
+def read_confirmations(state_path: Path) -> dict[str, Confirmation]:
+    """The confirmations in a state database, for ``due`` and the like; {} when there is no
+    database yet (it is not created just to be read)."""
+    if not state_path.exists():
+        return {}
+    with Ledger.open(state_path) as ledger:
+        return ledger.confirmations()
+
+
+def confirmation_words(confirmation: Confirmation, names: Callable[[str], str] = str) -> str:
+    """``✔ wysłano 2027-01-29 (Anna Nowak)`` — how a confirmed occurrence is shown in tables."""
+    day = confirmation.confirmed_at[:10]
+    who = f" ({names(confirmation.confirmed_by)})" if confirmation.confirmed_by else ""
+    return f"✔ wysłano {day}{who}"
 
 
 def _record(row: Sequence[object]) -> MailRecord:

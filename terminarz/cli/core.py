@@ -151,8 +151,14 @@ def cmd_due(ctx: Context) -> int:
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
+    from terminarz.ledger import confirmation_words, read_confirmations
+    from terminarz.state import default_state_path
+
+    confirmed = read_confirmations(default_state_path())  # terminarz done without --config
     if args.format == "json":
-        dump_json([occurrence_json(o, catalogues, today) for o in occurrences], ctx.out)
+        dump_json([occurrence_json(o, catalogues, today) | {"confirmed": (
+            {"by": confirmed[o.id].confirmed_by, "at": confirmed[o.id].confirmed_at}
+            if o.id in confirmed else None)} for o in occurrences], ctx.out)  # fmt: skip
         return 0
     style = ctx.style
     out = ctx.out
@@ -171,7 +177,8 @@ def cmd_due(ctx: Context) -> int:
         mark = "" if occ.nominal == occ.due and occ.override is None else " *"
         rows.append([
             short_date(occ.due) + mark,
-            days_phrase((occ.due - today).days),
+            confirmation_words(confirmed[occ.id]) if occ.id in confirmed
+            else days_phrase((occ.due - today).days),
             ob.label,
             f"{ob.level} → {', '.join(ob.recipients)}",
             occ.period.for_words(),
@@ -181,6 +188,8 @@ def cmd_due(ctx: Context) -> int:
     for i, line in enumerate(lines):
         if i >= 2:
             days = (occurrences[i - 2].due - today).days
+            if occurrences[i - 2].id in confirmed:
+                days = 999  # sent: no warning colour
             line = style.red(line) if days < 0 else style.yellow(line) if days <= 3 else line
         out.write(line + "\n")
     if any(o.nominal != o.due or o.override for o in occurrences):

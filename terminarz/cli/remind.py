@@ -28,6 +28,7 @@ from terminarz.cli.common import (
     table,
     warsaw_today,
 )
+from terminarz.cli.feeds import add_state
 from terminarz.errors import TerminarzError, UsageError
 
 if TYPE_CHECKING:
@@ -48,6 +49,12 @@ def warsaw_now() -> datetime:
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo(TIMEZONE))
+
+
+def ctx_state_path(ctx: Context) -> Path:
+    """``--state``, else ``[state] path`` of the organisation file, else the user's data dir."""
+    given: Path | None = getattr(ctx.args, "state", None)
+    return given or state_path_of(ctx.setup)
 
 
 def state_path_of(setup: Setup) -> Path:
@@ -343,6 +350,7 @@ def register_log(sub: Any) -> None:
         epilog=LOG_EXAMPLES,
     )  # fmt: skip
     add_config(p)
+    add_state(p)
     p.add_argument("--occurrence", metavar="ID",
                    help="tylko to wystąpienie, np. mpips-03@ops/2026")  # fmt: skip
     p.add_argument("--person", metavar="OSOBA",
@@ -356,7 +364,7 @@ def cmd_log(ctx: Context) -> int:
 
     args = ctx.args
     setup = ctx.setup
-    state_path = state_path_of(setup)
+    state_path = ctx_state_path(ctx)
     if args.person and setup.organisation is not None and \
             setup.organisation.person(args.person) is None:  # fmt: skip
         raise UsageError(f"--person: nieznana osoba „{args.person}” w pliku organizacji")
@@ -436,6 +444,7 @@ def register_done(sub: Any) -> None:
     p.add_argument("--by", metavar="OSOBA", help="kto wysłał (identyfikator osoby)")
     p.add_argument("--note", metavar="TEKST", help="uwagi, np. numer sprawozdania w systemie")
     add_config(p)
+    add_state(p)
     p.set_defaults(handler=cmd_done)
 
 
@@ -449,6 +458,7 @@ def register_undone(sub: Any) -> None:
     p.add_argument("occurrence", metavar="WYSTĄPIENIE", help="identyfikator, np. mpips-03@ops/2026")
     p.add_argument("--by", metavar="OSOBA", help="kto cofa (identyfikator osoby)")
     add_config(p)
+    add_state(p)
     p.set_defaults(handler=cmd_undone)
 
 
@@ -463,16 +473,16 @@ def _checked(ctx: Context) -> tuple[Setup, str, str | None]:
     return setup, occ.id, by
 
 
-def _open(setup: Setup) -> Ledger:
+def _open(ctx: Context) -> Ledger:
     from terminarz.ledger import Ledger
 
-    return Ledger.open(state_path_of(setup))
+    return Ledger.open(ctx_state_path(ctx))
 
 
 def cmd_done(ctx: Context) -> int:
     setup, occurrence_id, by = _checked(ctx)
     note = " ".join(ctx.args.note.split()) if ctx.args.note else None
-    with _open(setup) as ledger:
+    with _open(ctx) as ledger:
         before = ledger.confirmation(occurrence_id)
         found = ledger.confirm(occurrence_id, by=by, at=warsaw_now(), note=note)
     who = _who(setup, found.confirmed_by)
@@ -487,7 +497,7 @@ def cmd_done(ctx: Context) -> int:
 
 def cmd_undone(ctx: Context) -> int:
     setup, occurrence_id, by = _checked(ctx)
-    with _open(setup) as ledger:
+    with _open(ctx) as ledger:
         removed = ledger.unconfirm(occurrence_id, by=by, at=warsaw_now())
     if removed is None:
         ctx.out.write(f"{occurrence_id}: nie było potwierdzone; nic nie zmieniono\n")
