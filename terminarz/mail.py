@@ -107,6 +107,7 @@ class MailView:
     duty_name: str
     duty_basis: str
     responsible: tuple[PersonView, ...]
+    substitutes: tuple[PersonView, ...]  # the later tiers, who take over if these are away
     substitute: bool
     tier: str | None
     designation_basis: str | None
@@ -271,6 +272,7 @@ class MailComposer:
             duty_name=duty.name,
             duty_basis=duty.basis,
             responsible=tuple(self.person(p) for p in resolution.responsible),
+            substitutes=tuple(self.person(p) for p in _later_tiers(duty.tiers, resolution)),
             substitute=resolution.substitute,
             tier=tier,
             designation_basis=resolution.designation.basis if resolution.designation else None,
@@ -393,6 +395,21 @@ def _working_days(calendar: WorkingCalendar, today: date, day: date) -> int:
     if day >= today:
         return calendar.working_days_between(today + timedelta(days=1), day)
     return -calendar.working_days_between(day + timedelta(days=1), today)
+
+
+def _later_tiers(tiers: tuple[tuple[str, ...], ...], resolution: Any) -> list[str]:
+    """Members of the tiers after the one in charge (none under a designation or II.5)."""
+    if resolution.designation is not None or resolution.needs_designation:
+        return []
+    start = (resolution.tier or 0) + 1
+    seen = set(resolution.responsible)
+    found = []
+    for tier in tiers[start:]:
+        for person in tier:
+            if person not in seen:
+                seen.add(person)
+                found.append(person)
+    return found
 
 
 def _every_words(n: int) -> str:

@@ -32,6 +32,8 @@ Przykłady:
   terminarz request mpips-03@ops/2026 --unit dokip          pismo z prośbą o dane (II.4)
   terminarz feed --config terminarz.toml --out kalendarze   kalendarze .ics do subskrypcji
   terminarz serve --config terminarz.toml                   serwer HTTP z kalendarzami
+  terminarz remind --config terminarz.toml                  przypomnienia e-mail (cron)
+  terminarz done mpips-03@ops/2026 --by kier-dokip          sprawozdanie wysłane
 """
 
 

@@ -85,11 +85,11 @@ zastępują ustawienia z sekcji [smtp].
 def register_remind(sub: Any) -> None:
     p = sub.add_parser(
         "remind", help="przebieg nocny: wyślij przypomnienia e-mail należne na dziś",
-        description="Wysyła przypomnienia należne na dany dzień (domyślnie dziś w Europe/Warsaw): "
-        "przed terminem, o zastępstwie, o potrzebie wyznaczenia (II.5), o danych do zamówienia "
-        "i dostarczenia (II.4) oraz po terminie. Każda wiadomość jest zapisywana w bazie stanu "
-        "przed wysłaniem, więc nie wychodzi dwa razy i nie ginie. Bez --verbose nic nie wypisuje, "
-        "gdy wszystko się udało.",
+        description="Wysyła przypomnienia należne na dany dzień (domyślnie dziś w Europe/Warsaw):\n"
+        "przed terminem, o zastępstwie, o potrzebie wyznaczenia (II.5), o danych do zamówienia\n"
+        "i dostarczenia (II.4) oraz po terminie. Każda wiadomość jest zapisywana w bazie stanu\n"
+        "przed wysłaniem, więc nie wychodzi dwa razy i nie ginie. Bez --verbose nic nie\n"
+        "wypisuje, gdy wszystko się udało.",
         epilog=REMIND_EXAMPLES,
     )  # fmt: skip
     p.add_argument("--config", dest="configs", metavar="PLIK", type=Path, action="append",
@@ -345,8 +345,8 @@ Przykłady:
 def register_log(sub: Any) -> None:
     p = sub.add_parser(
         "log", help="co i kiedy wysłano do kogo (dziennik poczty)",
-        description="Dziennik wiadomości z bazy stanu: kiedy, do kogo, jaki rodzaj i krok, "
-        "stan (wysłano, oczekuje, odrzucono, anulowano); z --occurrence także potwierdzenia.",
+        description="Dziennik wiadomości z bazy stanu: kiedy, do kogo, jaki rodzaj i krok, stan\n"
+        "(wysłano, oczekuje, odrzucono, anulowano); z --occurrence także potwierdzenia.",
         epilog=LOG_EXAMPLES,
     )  # fmt: skip
     add_config(p)
@@ -434,9 +434,9 @@ def _stamp(text: str) -> str:
 def register_done(sub: Any) -> None:
     p = sub.add_parser(
         "done", help="zapisz, że sprawozdanie wysłano (przypomnienia ustają)",
-        description="Zapisuje w bazie stanu, że sprawozdanie zostało wysłane: kto i kiedy. "
-        "Potwierdzone wystąpienie nie dostaje już przypomnień, a w „due” i kalendarzach jest "
-        "oznaczone jako wysłane (✔).",
+        description="Zapisuje w bazie stanu, że sprawozdanie zostało wysłane: kto i kiedy.\n"
+        "Potwierdzone wystąpienie nie dostaje już przypomnień, a w „due” i kalendarzach\n"
+        "jest oznaczone jako wysłane (✔).",
         epilog="Przykład:\n"
         "  terminarz done mpips-03@ops/2026 --by kier-dokip --config osrodek.toml",
     )  # fmt: skip
@@ -451,7 +451,7 @@ def register_done(sub: Any) -> None:
 def register_undone(sub: Any) -> None:
     p = sub.add_parser(
         "undone", help="cofnij potwierdzenie wysłania sprawozdania",
-        description="Usuwa potwierdzenie (np. zapisane przez pomyłkę); przypomnienia wracają "
+        description="Usuwa potwierdzenie (np. zapisane przez pomyłkę); przypomnienia wracają\n"
         "od najbliższego przebiegu.",
         epilog="Przykład:\n  terminarz undone mpips-03@ops/2026 --config osrodek.toml",
     )  # fmt: skip
@@ -521,8 +521,8 @@ def _who(setup: Setup, person: str | None) -> str:
 def register_daemon(sub: Any) -> None:
     p = sub.add_parser(
         "daemon", help="tryb usługi: przebieg nocny według harmonogramu (zamiast crona)",
-        description="Działa w tle (np. jako usługa systemd) i o porze z [reminders] schedule "
-        "(domyślnie 0 6 * * *, czas Europe/Warsaw) uruchamia to samo co „terminarz remind”. "
+        description="Działa w tle (np. jako usługa systemd) i o porze z [reminders] schedule\n"
+        "(domyślnie 0 6 * * *, czas Europe/Warsaw) uruchamia to samo co „terminarz remind”.\n"
         "Kończy pracę czysto po SIGTERM.",
         epilog="Przykłady:\n  terminarz daemon --config /etc/terminarz/osrodek.toml\n"
         "  terminarz daemon --config /etc/terminarz/osrodek.toml --feeds /var/www/kalendarze",
