@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,29 @@ from terminarz.paths import bundled_catalogues, holiday_table_path
 from terminarz.workdays import WorkingCalendar
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the suite away from the developer's own state and configuration.
+
+    The default state database lives in the user's data directory, and the config
+    is looked up in ``TERMINARZ_CONFIG``: both point into a temporary folder for the
+    whole session, and SMTP overrides from the environment are dropped.
+    """
+    home = tmp_path_factory.mktemp("home")
+    saved = dict(os.environ)
+    for key in list(os.environ):
+        if key == "TERMINARZ_CONFIG" or key.startswith("TERMINARZ_SMTP_"):
+            del os.environ[key]
+    os.environ["XDG_DATA_HOME"] = str(home / "data")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    os.environ["XDG_STATE_HOME"] = str(home / "state")
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from terminarz.catalogue import CatalogueSet, check_catalogues
 from terminarz.cli.common import (
@@ -32,6 +34,9 @@ from terminarz.polish import (
 )
 from terminarz.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id, trail
 from terminarz.workdays import DayKind, month_days
+
+if TYPE_CHECKING:
+    from terminarz.ledger import Confirmation
 
 # -- due --------------------------------------------------------------------------------------
 
@@ -140,6 +145,87 @@ def occurrence_json(occ: Occurrence, catalogues: CatalogueSet, today: date) -> d
     }
 
 
+def confirmed_json(confirmation: Confirmation | None) -> dict[str, object] | None:
+    if confirmation is None:
+        return None
+    return {"by": confirmation.confirmed_by, "at": confirmation.confirmed_at,
+            "note": confirmation.note}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DueRow:
+    """One line of the ``due`` table, with or without an organisation's columns."""
+
+    occurrence: Occurrence
+    confirmation: Confirmation | None = None
+    planning_date: date | None = None
+    responsible: str | None = None  # None: no "Odpowiada" column
+    urgent: bool = False  # nobody responsible, or a designation needed
+
+
+def write_due_table(
+    ctx: Context,
+    rows: list[DueRow],
+    *,
+    start: date,
+    end: date,
+    scope: str | None = None,
+    names: Callable[[str], str] = str,
+) -> None:
+    """Heading, the table (overdue red, ≤ 3 days yellow, sent plain) and its footnotes."""
+    from terminarz.ledger import confirmation_words
+
+    args = ctx.args
+    today = ctx.today
+    style = ctx.style
+    out = ctx.out
+    heading = (
+        f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
+        if args.month or not (args.date_from or args.date_to)
+        else f"Terminy od {short_date(start)} do {short_date(end)}"
+    )
+    out.write(style.bold(heading) + f"  (dziś: {short_date(today)})\n")
+    out.write(f"{scope}\n\n" if scope else "\n")
+    if not rows:
+        out.write("Brak terminów w tym okresie.\n")
+        return
+    with_people = any(r.responsible is not None for r in rows)
+    cells = []
+    for row in rows:
+        occ = row.occurrence
+        ob = occ.obligation
+        when = short_date(occ.due) + ("" if occ.nominal == occ.due and not occ.override else " *")
+        if row.planning_date is not None:
+            when += f" (planowo {short_date(row.planning_date)})"
+        status = (
+            confirmation_words(row.confirmation, names) if row.confirmation
+            else days_phrase((occ.due - today).days)
+        )  # fmt: skip
+        cell = [when, status, ob.label, f"{ob.level} → {', '.join(ob.recipients) or '—'}",
+                occ.period.for_words()]  # fmt: skip
+        if with_people:
+            cell.append(row.responsible or "")
+        cells.append([*cell, occ.id])
+    header = ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres"]
+    header += ["Odpowiada", "Id"] if with_people else ["Id"]
+    for i, line in enumerate(table(cells, header)):
+        if i >= 2:
+            row = rows[i - 2]
+            days = (row.occurrence.due - today).days
+            if row.confirmation is None:
+                if days < 0 or row.urgent:
+                    line = style.red(line)
+                elif days <= 3:
+                    line = style.yellow(line)
+        out.write(line + "\n")
+    if any(r.occurrence.nominal != r.occurrence.due or r.occurrence.override for r in rows):
+        out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
+                  "terminarz explain <id>\n")  # fmt: skip
+    if any(r.planning_date for r in rows):
+        out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; zaplanuj pracę "
+                  "na poprzedni dzień pracy\n")  # fmt: skip
+
+
 def cmd_due(ctx: Context) -> int:
     args = ctx.args
     today = ctx.today
@@ -151,52 +237,20 @@ def cmd_due(ctx: Context) -> int:
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
-    from terminarz.ledger import confirmation_words, read_confirmations
+    from terminarz.ledger import read_confirmations
     from terminarz.state import default_state_path
 
     confirmed = read_confirmations(default_state_path())  # terminarz done without --config
     if args.format == "json":
-        dump_json([occurrence_json(o, catalogues, today) | {"confirmed": (
-            {"by": confirmed[o.id].confirmed_by, "at": confirmed[o.id].confirmed_at}
-            if o.id in confirmed else None)} for o in occurrences], ctx.out)  # fmt: skip
+        dump_json([occurrence_json(o, catalogues, today)
+                   | {"confirmed": confirmed_json(confirmed.get(o.id))}
+                   for o in occurrences], ctx.out)  # fmt: skip
         return 0
-    style = ctx.style
-    out = ctx.out
-    heading = (
-        f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
-        if args.month or not (args.date_from or args.date_to)
-        else f"Terminy od {short_date(start)} do {short_date(end)}"
-    )
-    out.write(style.bold(heading) + f"  (dziś: {short_date(today)})\n\n")
-    if not occurrences:
-        out.write("Brak terminów w tym okresie.\n")
-        return 0
-    rows = []
-    for occ in occurrences:
-        ob = occ.obligation
-        mark = "" if occ.nominal == occ.due and occ.override is None else " *"
-        rows.append([
-            short_date(occ.due) + mark,
-            confirmation_words(confirmed[occ.id]) if occ.id in confirmed
-            else days_phrase((occ.due - today).days),
-            ob.label,
-            f"{ob.level} → {', '.join(ob.recipients)}",
-            occ.period.for_words(),
-            occ.id,
-        ])  # fmt: skip
-    lines = table(rows, ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres", "Id"])
-    for i, line in enumerate(lines):
-        if i >= 2:
-            days = (occurrences[i - 2].due - today).days
-            if occurrences[i - 2].id in confirmed:
-                days = 999  # sent: no warning colour
-            line = style.red(line) if days < 0 else style.yellow(line) if days <= 3 else line
-        out.write(line + "\n")
-    if any(o.nominal != o.due or o.override for o in occurrences):
-        out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
-                  "terminarz explain <id>\n")  # fmt: skip
+    rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id)) for o in occurrences]
+    write_due_table(ctx, rows, start=start, end=end)
     n = len(occurrences)
-    out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}\n")
+    if n:
+        ctx.out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}\n")
     return 0
 
 

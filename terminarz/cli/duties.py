@@ -289,10 +289,17 @@ def why_line(item: PlannedOccurrence, organisation: Organisation) -> str | None:
 
 def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     """``terminarz due`` with an organisation file: people, substitutes, tasks, planning dates."""
-    from terminarz.cli.common import table
-    from terminarz.cli.core import filter_obligations, occurrence_json
+    from terminarz.cli.core import (
+        DueRow,
+        confirmed_json,
+        filter_obligations,
+        occurrence_json,
+        write_due_table,
+    )
+    from terminarz.cli.remind import state_path_of
+    from terminarz.ledger import read_confirmations
     from terminarz.plan import for_person, for_unit, plan, plan_tasks
-    from terminarz.polish import MONTHS_NOMINATIVE, days_phrase, plural
+    from terminarz.polish import plural
 
     args = ctx.args
     today = ctx.today
@@ -310,68 +317,42 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
         items = for_unit(items, organisation, unit)
         members = {p.id for p in organisation.people if p.unit == unit}
         tasks = [(i, t) for i, t in tasks if t.unit == unit or members & set(t.owners)]
+    confirmed = read_confirmations(state_path_of(setup))
     if args.format == "json":
         result = []
         for item in items:
             data = occurrence_json(item.occurrence, setup.catalogues, today)
             data.update(planned_json(item))
+            data["confirmed"] = confirmed_json(confirmed.get(item.id))
             result.append(data)
         dump_json(result, ctx.out)
         return 0
     assert organisation is not None
     style = ctx.style
     out = ctx.out
-    heading = (
-        f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
-        if args.month or not (args.date_from or args.date_to)
-        else f"Terminy od {short_date(start)} do {short_date(end)}"
-    )
     scope = organisation.name
     if person:
         scope += f" — {organisation.person_name(person)} ({person})"
     if unit:
         found = organisation.unit(unit)
         scope += f" — {found.name if found else unit}"
-    out.write(style.bold(heading) + f"  (dziś: {short_date(today)})\n{scope}\n\n")
-    if not items:
-        out.write("Brak terminów w tym okresie.\n")
-    else:
-        rows = []
-        for item in items:
-            occ = item.occurrence
-            ob = occ.obligation
-            mark = "" if occ.nominal == occ.due and occ.override is None else " *"
-            when = short_date(occ.due) + mark
-            if item.planning_date is not None:
-                when += f" (planowo {short_date(item.planning_date)})"
-            rows.append([
-                when, days_phrase((occ.due - today).days), ob.label,
-                f"{ob.level} → {', '.join(ob.recipients)}", occ.period.for_words(),
-                responsible_cell(item), occ.id,
-            ])  # fmt: skip
-        header = ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres", "Odpowiada", "Id"]
-        lines = table(rows, header)
-        for i, line in enumerate(lines):
-            if i >= 2:
-                item = items[i - 2]
-                days = (item.due - today).days
-                urgent = item.resolution is None or item.resolution.needs_designation
-                line = style.red(line) if days < 0 or urgent else (
-                    style.yellow(line) if days <= 3 else line
-                )
-            out.write(line + "\n")
-        if any(o.occurrence.nominal != o.due or o.occurrence.override for o in items):
-            out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
-                      "terminarz explain <id>\n")  # fmt: skip
-        if any(o.planning_date for o in items):
-            out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; zaplanuj pracę "
-                      "na poprzedni dzień pracy\n")  # fmt: skip
-        whys = [w for item in items if (w := why_line(item, organisation))]
-        if whys:
-            out.write("\nDlaczego:\n")
-            for why in whys:
-                out.write(f"  {why}\n")
-            out.write("  (pełne wyjaśnienie: terminarz who <id>)\n")
+    rows = [
+        DueRow(
+            occurrence=item.occurrence,
+            confirmation=confirmed.get(item.id),
+            planning_date=item.planning_date,
+            responsible=responsible_cell(item),
+            urgent=item.resolution is None or item.resolution.needs_designation,
+        )
+        for item in items
+    ]
+    write_due_table(ctx, rows, start=start, end=end, scope=scope, names=organisation.person_name)
+    whys = [w for item in items if item.id not in confirmed and (w := why_line(item, organisation))]
+    if whys:
+        out.write("\nDlaczego:\n")
+        for why in whys:
+            out.write(f"  {why}\n")
+        out.write("  (pełne wyjaśnienie: terminarz who <id>)\n")
     if tasks:
         out.write(f"\n{style.bold('Zadania wewnętrzne (pkt II.4)')}\n")
         for _, task in tasks:
