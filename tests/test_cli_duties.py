@@ -427,3 +427,21 @@ def test_catalogue_path_relative_to_the_organisation_file(run_cli: RunCli, tmp_p
     assert out.splitlines()[-1] == "Termin: czwartek, 30 kwietnia 2026 r."
     assert ok(run_cli, "who", "ocena@ops/2025", "--config", str(config), *NOV).splitlines()[-1] \
         == "Odpowiada: Pracownik A (a)"
+
+
+def test_due_with_config_shows_confirmed_reports(tmp_path: Path):
+    """``done`` then ``due --config``: the report shows as sent (✔, who) and in JSON."""
+    env = _env_without_config() | {"XDG_DATA_HOME": str(tmp_path / "data")}
+    before = _due(tmp_path, env, "--config", EXAMPLE)
+    assert "✔" not in before and "zastępstwo" in before
+    done = subprocess.run(
+        [*_exe(None), "done", "mpips-03@ops/2026", "--config", EXAMPLE, "--by", "kier-dokip"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    after = _due(tmp_path, env, "--config", EXAMPLE)
+    row = next(line for line in after.splitlines() if "mpips-03@ops/2026" in line)
+    assert "✔ wysłano" in row and "Kierownik Działu Organizacji, Kadr i Płac" in row
+    assert "Dlaczego:" not in after  # a sent report needs no explanation of who must send it
+    data = json.loads(_due(tmp_path, env, "--config", EXAMPLE, "--format", "json"))
+    assert data[0]["confirmed"]["by"] == "kier-dokip"
