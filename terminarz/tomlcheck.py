@@ -50,12 +50,55 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = _TOML_LINE.search(str(exc))
+        line = int(m.group(1)) if m else max(len(text.splitlines()), 1)  # "at end of document"
         raise TerminarzError(
-            f"błąd składni TOML: {exc}", path=path, line=int(m.group(1)) if m else None
+            f"błąd składni TOML: {toml_error_in_polish(str(exc))}", path=path, line=line
         ) from None
     except RecursionError:
         raise TerminarzError("błąd składni TOML: zbyt głębokie zagnieżdżenie", path=path) from None
     return data, text
+
+
+# tomllib's messages (CPython 3.11–3.13), longest prefixes first where they overlap.
+_TOML_MESSAGES = (
+    ("Cannot declare", "klucz lub sekcja zadeklarowana dwa razy"),
+    ("Cannot mutate immutable namespace", "nie można zmieniać tabeli zapisanej w jednej linii"),
+    ("Cannot overwrite a value", "wartość tego klucza została już podana"),
+    ("Cannot redefine namespace", "nie można ponownie zdefiniować sekcji"),
+    ("Duplicate inline table key", "klucz powtórzony w tabeli w jednej linii"),
+    ("Escaped character is not a Unicode scalar value", "niepoprawny znak Unicode w sekwencji \\u"),
+    ("Expected '=' after a key", "po kluczu brakuje znaku „=”"),
+    ("Expected ']' at the end of a table", "brak „]” na końcu nagłówka sekcji"),
+    ("Expected ']]' at the end of an array", "brak „]]” na końcu nagłówka listy wpisów"),
+    ("Expected", "nieoczekiwany znak"),
+    ("Found invalid character", "niepoprawny znak"),
+    ("Illegal character", "niedozwolony znak (np. koniec wiersza wewnątrz tekstu w cudzysłowie)"),
+    ("Invalid date or datetime", "niepoprawna data"),
+    ("Invalid hex value", "niepoprawna wartość szesnastkowa"),
+    ("Invalid initial character for a key part", "niepoprawny początek klucza"),
+    ("Invalid statement", "niepoprawny wiersz (oczekiwano: klucz = wartość albo [sekcja])"),
+    ("Invalid value", "niepoprawna wartość (tekst trzeba ująć w cudzysłów)"),
+    ("Unclosed array", "niezamknięta lista — brak „]”"),
+    ("Unclosed inline table", "niezamknięta tabela — brak „}”"),
+    ("Unescaped '\\' in a string", "w tekście ukośnik „\\” trzeba zapisać jako „\\\\”"),
+    ("Unterminated string", "niezamknięty tekst — brak cudzysłowu zamykającego"),
+)
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+
+
+def toml_error_in_polish(message: str) -> str:
+    """tomllib's English message in Polish, with the column; the original kept in brackets."""
+    position = _TOML_POSITION.search(message)
+    bare = _TOML_POSITION.sub("", message).strip()
+    where = ""
+    if position and position.group(2):
+        where = f" (kolumna {position.group(2)})"
+    elif position:
+        where = " (na końcu pliku)"
+    for english, polish in _TOML_MESSAGES:
+        if bare.startswith(english):
+            return f"{polish}{where} [{bare}]"
+    return f"{bare}{where}"
 
 
 class LineIndex:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from terminarz.catalogue import check_catalogues, load_catalogues
-from terminarz.errors import ValidationError
+from terminarz.errors import TerminarzError, ValidationError
+from terminarz.tomlcheck import read_toml
 
 VALID = """\
 [act]
@@ -340,3 +341,27 @@ def test_errors_of_several_files_are_collected(tmp_path: Path):
     catalogues, problems = check_catalogues([good, bad1, bad2])
     assert [c.path for c in catalogues] == [good]
     assert [p.path for p in problems] == [bad1, bad2]
+
+
+@pytest.mark.parametrize(
+    ("text", "polish"),
+    [
+        pytest.param('a = "x\nb = 1\n', "niedozwolony znak", id="newline-in-string"),
+        pytest.param("a = x\n", "niepoprawna wartość (tekst trzeba ująć w cudzysłów)",
+                     id="unquoted-text"),
+        pytest.param("a = [1, 2\n", "niezamknięta lista", id="unclosed-array"),
+        pytest.param("a = 1\na = 2\n", "wartość tego klucza została już podana", id="twice"),
+        pytest.param("[act\n", "brak „]” na końcu nagłówka sekcji", id="unclosed-header"),
+        pytest.param("a = 2026-02-30\n", "niepoprawna data", id="impossible-date"),
+        pytest.param('a = "abc\n', "niedozwolony znak", id="unterminated"),
+        pytest.param("a b = 1\n", "po kluczu brakuje znaku „=”", id="space-in-key"),
+    ],
+)
+def test_toml_syntax_errors_are_explained_in_polish(tmp_path: Path, text: str, polish: str):
+    path = tmp_path / "zly.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(TerminarzError) as caught:
+        read_toml(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}(")
+    assert f"błąd składni TOML: {polish}" in message
