@@ -237,10 +237,14 @@ def cmd_due(ctx: Context) -> int:
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
-    from terminarz.ledger import read_confirmations
     from terminarz.state import default_state_path
 
-    confirmed = read_confirmations(default_state_path())  # terminarz done without --config
+    state = default_state_path()  # where terminarz done without --config records
+    confirmed: dict[str, Confirmation] = {}
+    if state.exists():  # sqlite3 is imported only when there is something to read
+        from terminarz.ledger import read_confirmations
+
+        confirmed = read_confirmations(state)
     if args.format == "json":
         dump_json([occurrence_json(o, catalogues, today)
                    | {"confirmed": confirmed_json(confirmed.get(o.id))}
