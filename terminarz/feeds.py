@@ -9,7 +9,8 @@ A generation has three steps:
    the responsible people, the alarm;
 2. :class:`~terminarz.publication.PublicationMemory` stamps them (sequence,
    created, last change) and adds the cancelled ones;
-3. :func:`render_feed` writes the calendar with ``icalendar`` 7.
+3. :func:`render_feed` writes the calendar with ``icalendar`` 7 (:class:`FeedRenderer`
+   does the same, reusing each unchanged event's bytes kept in the state database).
 
 Every event is all-day on its due date (``DTSTART;VALUE=DATE``, ``DTEND`` the
 next day — exclusive), ``TRANSP:TRANSPARENT`` (a deadline does not make anyone
@@ -33,7 +34,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,7 +43,13 @@ from terminarz.catalogue import CatalogueSet
 from terminarz.errors import TerminarzError
 from terminarz.explain import citation_lines, parties_line, short_explanation
 from terminarz.polish import date_words, long_date
-from terminarz.publication import FeedItem, PublicationMemory, PublishedEvent, PublishedFeed
+from terminarz.publication import (
+    FeedItem,
+    PublicationMemory,
+    PublishedEvent,
+    PublishedFeed,
+    Rendering,
+)
 from terminarz.rules import Occurrence, trail
 from terminarz.workdays import WorkingCalendar
 
@@ -498,11 +505,17 @@ def generate(
         {memory_key[s.key]: feed_set.items.get(s.key, ()) for s in scopes},
         start=feed_set.start, end=feed_set.end, now=now,
     )  # fmt: skip
-    bodies = {
-        s.key: renderer.render(s, published[memory_key[s.key]], namespace=feed_set.namespace,
-                               name=feed_set.name)
-        for s in scopes
-    }
+    shared: dict[str, tuple[str, bytes]] = {}
+    bodies: dict[str, bytes] = {}
+    fresh: dict[str, dict[str, Rendering]] = {}
+    for s in scopes:
+        body, renderings = renderer.render(s, published[memory_key[s.key]],
+                                           namespace=feed_set.namespace, name=feed_set.name,
+                                           shared=shared)  # fmt: skip
+        bodies[s.key] = body
+        if renderings:
+            fresh[memory_key[s.key]] = renderings
+    memory.store_renderings(fresh)
     digests = {key: hashlib.sha256(body).hexdigest() for key, body in bodies.items()}
     modified = memory.feeds_modified({memory_key[k]: d for k, d in digests.items()}, now=now)
     return {
@@ -569,46 +582,133 @@ def render_feed(scope: FeedScope, feed: PublishedFeed, *, namespace: str, name: 
 
 
 class FeedRenderer:
-    """:func:`render_feed` with each event's ``icalendar`` output kept between generations.
+    """:func:`render_feed` reusing each event's bytes kept in the publication memory.
 
-    Serialising an event with ``icalendar`` costs about half a millisecond, so a
-    server that regenerates a feed after one confirmation would redo hundreds
-    of unchanged events. The renderer keeps, per feed, the bytes of every event
-    of the last generation, keyed by everything the event is made of, and has
-    ``icalendar`` serialise only new or changed events. The result is the same
-    bytes as :func:`render_feed` (a calendar's serialisation is its header, its
-    events' serialisations in order, and ``END:VCALENDAR``); a test checks it.
+    Serialising an event with ``icalendar`` costs about 0.4 ms, so a server that
+    regenerates a feed after one confirmation, or a nightly ``terminarz feed``,
+    would redo hundreds of unchanged events. The memory keeps every event's
+    bytes with a *rendering key* — a digest of the event's content fingerprint,
+    SEQUENCE, CREATED, DTSTAMP/LAST-MODIFIED, status and UID and of
+    :meth:`version` (the icalendar version, :data:`RENDERING_FORMAT` and a probe
+    rendering) — and ``icalendar`` serialises only events whose key differs.
+
+    Within one generation an event rendered for one feed is reused for another
+    feed holding the same item with the same content and stamps: only its UID
+    differs, and that content line (rendered by ``icalendar`` for both UIDs,
+    never folded) is swapped. The result is always the bytes of
+    :func:`render_feed` (a calendar's serialisation is its header, its events'
+    serialisations in order, and ``END:VCALENDAR``); tests check it.
     """
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[str, str, str], dict[tuple[object, ...], bytes]] = {}
+        self._version: str | None = None
 
-    def render(self, scope: FeedScope, feed: PublishedFeed, *, namespace: str, name: str) -> bytes:
+    def version(self) -> str:
+        """What, besides an event's own data, its bytes depend on (computed once)."""
+        if self._version is None:
+            self._version = _rendering_version()
+        return self._version
+
+    def render(
+        self,
+        scope: FeedScope,
+        feed: PublishedFeed,
+        *,
+        namespace: str,
+        name: str,
+        shared: dict[str, tuple[str, bytes]] | None = None,
+    ) -> tuple[bytes, dict[str, Rendering]]:
+        """The feed's bytes, and the renderings made now (by item key) for the memory to keep.
+
+        ``shared`` (content key → UID and bytes) lets the feeds of one generation
+        reuse each other's events; pass the same dict for all of them.
+        """
         head: bytes = _calendar(scope, namespace=namespace, name=name).to_ical()
         if not head.endswith(_END):
             raise AssertionError("icalendar did not end the calendar with END:VCALENDAR")
-        memo_key = (namespace, name, scope.key)
-        old = self._memo.get(memo_key, {})
-        new: dict[tuple[object, ...], bytes] = {}
+        version = self.version()
+        shared = {} if shared is None else shared
+        fresh: dict[str, Rendering] = {}
         chunks = []
         for published in feed.events:
-            key = _event_key(published)
-            chunk = old.get(key)
-            if chunk is None:
-                chunk = _event(scope, published, namespace=namespace).to_ical()
-            new[key] = chunk
+            item = published.item
+            uid = event_uid(namespace, scope, item.key)
+            content = _content_key(version, published)
+            key = hashlib.sha256(f"{content}\x1f{uid}".encode()).hexdigest()[:32]
+            stored = feed.renderings.get(item.key)
+            if stored is not None and stored.key == key:
+                chunk = stored.body
+            else:
+                reused = _reuse(shared.get(content), uid)
+                chunk = reused or _event(scope, published, namespace=namespace).to_ical()
+                fresh[item.key] = Rendering(key=key, body=chunk)
+            shared.setdefault(content, (uid, chunk))
             chunks.append(chunk)
-        self._memo[memo_key] = new
-        return head[: -len(_END)] + b"".join(chunks) + _END
+        return head[: -len(_END)] + b"".join(chunks) + _END, fresh
 
 
 _END = b"END:VCALENDAR\r\n"
+RENDERING_FORMAT = "1"
+"""Part of every stored rendering's key: bump it when :func:`_event` changes what it writes
+(the probe in :func:`_rendering_version` catches most such changes anyway)."""
 
 
-def _event_key(published: PublishedEvent) -> tuple[object, ...]:
+def _content_key(version: str, published: PublishedEvent) -> str:
+    """Everything an event's bytes are made of, except its UID."""
     item = published.item
-    return (item.key, item.fingerprint(), published.sequence, published.created,
-            published.modified, published.cancelled)  # fmt: skip
+    return "\x1f".join((
+        version, item.key, item.fingerprint(), str(published.sequence),
+        published.created.isoformat(), published.modified.isoformat(),
+        "cancelled" if published.cancelled else "",
+    ))  # fmt: skip
+
+
+def _rendering_version() -> str:
+    """The icalendar version, :data:`RENDERING_FORMAT` and the bytes of two probe events.
+
+    A change in how events are written — a new icalendar, a changed
+    :func:`_event` or Polish date format — changes the probe, so every stored
+    rendering is redone once.
+    """
+    import icalendar
+
+    stamp = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    item = FeedItem(key="probe@ops/2026-01", due=date(2026, 2, 27),
+                    summary="Próba; zażółć gęślą jaźń, \\ test " + "x" * 60,
+                    description="Wiersz 1\nWiersz 2; przecinek, ukośnik \\ " + "ą" * 80,
+                    categories=("A,B", "ops"), responsible=("p",), alarm_minutes=2340)  # fmt: skip
+    scope = FeedScope(kind=ScopeKind.PERSON, id="probe", title="Próba")
+    probe = [
+        _event(scope, PublishedEvent(item=item, sequence=3, created=stamp, modified=stamp,
+                                     cancelled=cancelled), namespace="probe").to_ical()
+        for cancelled in (False, True)
+    ]  # fmt: skip
+    digest = hashlib.sha256(b"\x1f".join([icalendar.__version__.encode(),
+                                          RENDERING_FORMAT.encode(), *probe]))  # fmt: skip
+    return digest.hexdigest()[:16]
+
+
+def _reuse(found: tuple[str, bytes] | None, uid: str) -> bytes | None:
+    """``found`` (another feed's event: its UID and bytes) with ``uid`` instead; None if unsafe."""
+    if found is None:
+        return None
+    other, chunk = found
+    if other == uid:
+        return chunk
+    old = b"\r\n" + _uid_line(other) + b"\r\n"
+    if chunk.count(old) != 1:
+        return None
+    return chunk.replace(old, b"\r\n" + _uid_line(uid) + b"\r\n")
+
+
+def _uid_line(uid: str) -> bytes:
+    """The ``UID`` content line of an event, as ``icalendar`` writes it."""
+    from icalendar import Event
+
+    event = Event()
+    event.uid = uid
+    line: bytes = event.content_line("UID", event["UID"]).to_ical()
+    return line
 
 
 def _calendar(scope: FeedScope, *, namespace: str, name: str) -> Calendar:

@@ -23,6 +23,13 @@ last changed.
 Nothing is written when nothing changed. All scopes of one generation are
 updated in one ``BEGIN IMMEDIATE`` transaction, so two generators running at
 the same time (the server and a cron job) never both bump one event.
+
+Next to each record the memory keeps the event's iCalendar bytes as last
+rendered (:class:`Rendering`), with a key of everything they were made from;
+:mod:`terminarz.feeds` reuses them while the key matches, so a new process
+(a nightly ``terminarz feed``, a restarted server) serialises only the events
+that changed. A rendering is a cache: the key travels with its bytes, so bytes
+written by a concurrent generator are never mistaken for another version.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 _SEP = "\x1f"
@@ -77,11 +84,24 @@ class PublishedEvent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Rendering:
+    """An event's iCalendar bytes as last rendered, and the key of what they were made from."""
+
+    key: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PublishedFeed:
-    """One scope's events, sorted by due date then key, and when the feed last changed."""
+    """One scope's events, sorted by due date then key, and when the feed last changed.
+
+    ``renderings`` holds, by item key, the bytes stored for the scope's events
+    (whatever version they are: the renderer compares the key).
+    """
 
     scope: str
     events: tuple[PublishedEvent, ...]
+    renderings: Mapping[str, Rendering] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def modified(self) -> datetime | None:
@@ -127,11 +147,12 @@ class PublicationMemory:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for scope, items in feeds.items():
-                rows = self._rows(scope)
+                rows, renderings = self._rows(scope)
                 events, writes = _merge(items, rows, start=start, end=end, now=stamp)
                 if writes:
                     conn.executemany(_UPSERT, [(scope, key, *_columns(r)) for key, r in writes])
-                result[scope] = PublishedFeed(scope=scope, events=tuple(events))
+                result[scope] = PublishedFeed(scope=scope, events=tuple(events),
+                                              renderings=renderings)  # fmt: skip
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -176,26 +197,50 @@ class PublicationMemory:
             raise
         return result
 
+    def store_renderings(self, renderings: Mapping[str, Mapping[str, Rendering]]) -> None:
+        """Keep each event's bytes (scope → item key → rendering) with its publication record."""
+        rows = [
+            (r.key, r.body, scope, item)
+            for scope, by_item in renderings.items()
+            for item, r in by_item.items()
+        ]
+        if not rows:
+            return
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "UPDATE feed_event SET ical_key = ?, ical = ? WHERE scope = ? AND item = ?", rows
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
     def scopes(self) -> list[str]:
         query = "SELECT DISTINCT scope FROM feed_event ORDER BY 1"
         return [r[0] for r in self._conn.execute(query)]
 
-    def _rows(self, scope: str) -> dict[str, _Row]:
+    def _rows(self, scope: str) -> tuple[dict[str, _Row], dict[str, Rendering]]:
         cursor = self._conn.execute(
             "SELECT item, due, summary, description, categories, responsible, fingerprint, "
-            "sequence, created, modified, cancelled FROM feed_event WHERE scope = ?",
+            "sequence, created, modified, cancelled, ical_key, ical FROM feed_event "
+            "WHERE scope = ?",
             (scope,),
         )
-        return {
-            item: _Row(
+        rows: dict[str, _Row] = {}
+        renderings: dict[str, Rendering] = {}
+        for (item, due, summary, description, categories, responsible, fingerprint,
+             sequence, created, modified, cancelled, ical_key, ical) in cursor:  # fmt: skip
+            rows[item] = _Row(
                 due=date.fromisoformat(due), summary=summary, description=description,
                 categories=_split(categories), responsible=_split(responsible),
                 fingerprint=fingerprint, sequence=int(sequence), created=_parse_stamp(created),
                 modified=_parse_stamp(modified), cancelled=bool(cancelled),
-            )
-            for (item, due, summary, description, categories, responsible, fingerprint,
-                 sequence, created, modified, cancelled) in cursor
-        }
+            )  # fmt: skip
+            if ical_key is not None and ical is not None:
+                renderings[item] = Rendering(key=ical_key, body=bytes(ical))
+        return rows, renderings
 
 
 def _merge(
@@ -289,4 +334,7 @@ def _format_stamp(moment: datetime) -> str:
 
 
 def _parse_stamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    """The inverse of :func:`_format_stamp` (``fromisoformat`` reads ``Z`` since Python 3.11)."""
+    if len(text) != 20 or not text.endswith("Z"):
+        raise ValueError(f"not a UTC stamp: {text!r}")
+    return datetime.fromisoformat(text)

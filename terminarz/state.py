@@ -89,6 +89,12 @@ MIGRATIONS: tuple[str, ...] = (
         modified TEXT NOT NULL
     );
     """,
+    # 4: each published event's iCalendar bytes as last rendered (terminarz.feeds), with the
+    # key of everything they were made from: a new process re-renders only changed events.
+    """
+    ALTER TABLE feed_event ADD COLUMN ical_key TEXT;
+    ALTER TABLE feed_event ADD COLUMN ical BLOB;
+    """,
 )
 
 

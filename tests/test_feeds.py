@@ -348,7 +348,7 @@ def test_a_confirmation_marks_the_event(conn: sqlite3.Connection) -> None:
     assert bumped == {"mpips-03@ops/2025", "mpips-03@ops/2025#prosba:dokip"}
 
 
-def test_the_memoising_renderer_gives_the_same_bytes(
+def test_the_reusing_renderer_gives_the_same_bytes(
     catalogue_setup: Setup, conn: sqlite3.Connection, tmp_path: Path
 ) -> None:
     renderer = FeedRenderer()
