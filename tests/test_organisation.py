@@ -202,7 +202,8 @@ ERRORS = [
                  f"{P}(44), wpis „kier”, pole „to”: „to” (2027-01-05) jest wcześniejsze niż "
                  "„from” (2027-01-18)", id="absence-ends-before-it-starts"),
     pytest.param("from = 2027-01-18", "from = 2027-02-30",
-                 f"{P}(43): błąd składni TOML: niepoprawna data (kolumna 8) [Invalid date or datetime]",
+                 f"{P}(43): błąd składni TOML: niepoprawna data (kolumna 8) "
+                 "[Invalid date or datetime]",
                  id="impossible-date"),
     pytest.param("from = 2027-01-18", 'from = "18.01.2027"',
                  f"{P}(43), wpis „kier”, pole „from”: „from” musi być datą w postaci RRRR-MM-DD, "
