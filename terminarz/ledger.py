@@ -216,13 +216,24 @@ class Ledger:
             )
         return frozenset(found)
 
-    def claim(self, claims: Sequence[Claim], *, at: datetime) -> list[int]:
+    def claim(
+        self, claims: Sequence[Claim], *, at: datetime, epoch: date | None = None
+    ) -> list[int]:
         """Insert the mails as pending in one transaction; return the ids of the new rows.
 
         A key already in the ledger is skipped (another run claimed it first).
+        ``epoch``, when given, is recorded in the same transaction unless an epoch
+        is recorded already (as :meth:`start_epoch` does, one commit fewer).
         """
         ids: list[int] = []
+        if not claims and epoch is None:
+            return ids
         with self._transaction() as conn:
+            if epoch is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO mail_meta (key, value) VALUES (?, ?)",
+                    (EPOCH_KEY, epoch.isoformat()),
+                )
             for c in claims:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO mail (occurrence_id, kind, step, recipient, series, "

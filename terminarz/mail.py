@@ -22,11 +22,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.policy import Compat32
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from terminarz.confirm import LinkClaim, expiry, link_url
 from terminarz.datarequests import Task, TaskKind
+from terminarz.errors import TerminarzError
 from terminarz.explain import short_explanation
 from terminarz.organisation import Organisation, Person
 from terminarz.plan import PlannedOccurrence, Setup
@@ -161,6 +163,10 @@ class MailRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            # One renderer serves a whole run: templates are loaded once and kept in a plain
+            # dict (no stat() per use, no LRU bookkeeping; the folder holds a few dozen files).
+            auto_reload=False,
+            cache_size=-1,
         )
 
     def render(self, kind: MailKind, view: MailView) -> Rendered:
@@ -202,6 +208,8 @@ class MailComposer:
         self._setup = setup
         self._org: Organisation = setup.organisation
         self._sender = sender
+        self._from = _parse_sender(sender)  # parsed once: parseaddr is slow enough to matter
+        self._domain = _domain(sender)
         self._links = links
         self._overdue_every = overdue_every
         self._parties = setup.catalogues.parties
@@ -370,16 +378,16 @@ class MailComposer:
             raise ValueError(f"person {recipient.id} has no e-mail address")
         cc = tuple(p for p in view.cc if p.email and p.email != recipient.email)
         org = self._org.id
-        message_id = make_message_id(org, mail.key, self._sender)
+        message_id = _message_id(org, mail.key, self._domain)
         item = mail.planned
         ics = self._event(view, item, now)
         message = build_message(
             rendered=rendered,
-            sender=self._sender,
+            sender=self._from,
             to=(recipient.name, recipient.email),
             cc=[(p.name, p.email) for p in cc],
             message_id=message_id,
-            thread_id=make_message_id(org, (item.id, "thread", "", ""), self._sender),
+            thread_id=_message_id(org, (item.id, "thread", "", ""), self._domain),
             date=now,
             ics=ics,
             ics_name=f"{_slug(item.id)}.ics",
@@ -426,8 +434,12 @@ def _remaining(days: int) -> str:
 
 def make_message_id(organisation: str, key: Sequence[str], sender: str) -> str:
     """``<32 hex digits@sender's domain>``, the same for the same key, different across orgs."""
+    return _message_id(organisation, key, _domain(sender))
+
+
+def _message_id(organisation: str, key: Sequence[str], domain: str) -> str:
     digest = hashlib.sha256("\x1f".join((organisation, *key)).encode("utf-8")).hexdigest()[:32]
-    return f"<{digest}@{_domain(sender)}>"
+    return f"<{digest}@{domain}>"
 
 
 def event_uid(organisation: str, occurrence_id: str) -> str:
@@ -435,11 +447,17 @@ def event_uid(organisation: str, occurrence_id: str) -> str:
 
 
 def _domain(sender: str) -> str:
-    from email.utils import parseaddr
-
-    address = parseaddr(sender)[1]
+    address = _parse_sender(sender)[1]
     domain = address.rpartition("@")[2]
     return domain.strip("<> ") or "terminarz.invalid"
+
+
+def _parse_sender(sender: str) -> tuple[str, str]:
+    """(display name, address) of a ``From`` value such as ``Terminarz <t@example.org>``."""
+    from email.utils import parseaddr
+
+    name, address = parseaddr(sender)
+    return name, address or sender
 
 
 def _slug(text: str) -> str:
@@ -467,7 +485,7 @@ def event_ics(*, uid: str, due: date, summary: str, description: str, stamp: dat
 def build_message(
     *,
     rendered: Rendered,
-    sender: str,
+    sender: str | tuple[str, str],
     to: tuple[str, str],
     cc: Sequence[tuple[str, str]] = (),
     message_id: str,
@@ -479,57 +497,80 @@ def build_message(
 ) -> bytes:
     """The complete message (CRLF line ends, 7-bit clean) as the server receives it.
 
-    Built with the ``email`` package's MIME classes: UTF-8 headers as RFC 2047
-    encoded words, bodies and attachment in base64, and MIME boundaries derived
-    from the Message-ID — so the same mail is the same bytes, and no boundary can
-    occur in a base64 body. (The ``email.message.EmailMessage`` API gives the same
-    result but parses and refolds every header it is given, about five times
-    slower, which matters at national scale — see ``bench/bench_remind.py``.)
+    Built with the ``email`` package's MIME classes: ``multipart/alternative``
+    (text, HTML), inside ``multipart/mixed`` with the ``.ics`` when one is
+    given; bodies UTF-8 in base64 (so no MIME boundary can occur in them), and
+    boundaries derived from the Message-ID, so the same mail is the same bytes.
+    ``sender`` is a ``From`` value or an already parsed (display name, address).
+
+    The header values are encoded here — a non-ASCII subject as RFC 2047
+    encoded words of at most 75 characters, a display name by
+    ``email.utils.formataddr`` — and folded at 78 characters; the generator
+    writes them as they are (:class:`_Prefolded`). Left to itself it parses and
+    refolds every header of every part through ``email.header.Header``, which
+    made it the largest single cost of a national night (``bench/bench_remind.py``).
     """
-    from email import encoders
     from email.charset import BASE64, Charset
-    from email.mime.base import MIMEBase
     from email.mime.multipart import MIMEMultipart
-    from email.mime.text import MIMEText
-    from email.policy import compat32
-    from email.utils import format_datetime, parseaddr
+    from email.mime.nonmultipart import MIMENonMultipart
+    from email.utils import format_datetime
 
     utf8 = Charset("utf-8")
     utf8.header_encoding = BASE64
-    utf8.body_encoding = BASE64
     seed = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
     alternative = MIMEMultipart("alternative", boundary=f"=_alt_{seed}")
-    parts = (MIMEText(_crlf(rendered.text), "plain", "utf-8"),  # utf-8 → base64
-             MIMEText(_crlf(rendered.html), "html", "utf-8"))  # fmt: skip
-    for part in parts:
-        del part["MIME-Version"]  # only the top-level header carries it (RFC 2045 § 4)
-        alternative.attach(part)
-    msg: MIMEBase = alternative
+    for subtype, text in (("plain", rendered.text), ("html", rendered.html)):
+        part = MIMENonMultipart("text", subtype, charset="utf-8")
+        alternative.attach(_base64(part, _crlf(text).encode("utf-8")))
+    msg = alternative
     if ics is not None:
         msg = MIMEMultipart("mixed", boundary=f"=_mix_{seed}")
         msg.attach(alternative)
-        event = MIMEBase("text", "calendar", method="PUBLISH", charset="utf-8")
-        event.set_payload(ics)
-        encoders.encode_base64(event)
+        event = _base64(MIMENonMultipart("text", "calendar", method="PUBLISH", charset="utf-8"),
+                        ics)  # fmt: skip
         event.add_header("Content-Disposition", "attachment", filename=ics_name)
         msg.attach(event)
-        del alternative["MIME-Version"], event["MIME-Version"]
-    sender_name, sender_addr = parseaddr(sender)
-    msg["From"] = _formataddr(sender_name or "terminarz", sender_addr or sender, utf8)
-    msg["To"] = _formataddr(*to, utf8)
-    if cc:
-        msg["Cc"] = ", ".join(_formataddr(name, addr, utf8) for name, addr in cc)
-    msg["Subject"] = _header(rendered.subject, utf8)
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = message_id
-    if thread_id is not None:
-        msg["References"] = thread_id
-    msg["Auto-Submitted"] = "auto-generated"
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg["Content-Language"] = "pl"
-    for name, value in (extra_headers or {}).items():
-        msg[name] = _header(value, utf8)
-    return msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+        del alternative["MIME-Version"]  # only the top-level header carries it (RFC 2045 § 4)
+    sender_name, sender_addr = _parse_sender(sender) if isinstance(sender, str) else sender
+    headers = [
+        ("From", _address(sender_name or "terminarz", sender_addr, utf8)),
+        ("To", _address(*to, utf8)),
+        ("Cc", ", ".join(_address(name, addr, utf8) for name, addr in cc)),
+        ("Subject", _unstructured(rendered.subject)),
+        ("Date", format_datetime(date)),
+        ("Message-ID", message_id),
+        ("References", thread_id or ""),
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+        ("Content-Language", "pl"),
+        *((name, _unstructured(value)) for name, value in (extra_headers or {}).items()),
+    ]
+    for name, value in headers:
+        if value:
+            msg[name] = _folded(name, value)
+    return msg.as_bytes(policy=_PREFOLDED)
+
+
+class _Prefolded(Compat32):
+    """``compat32`` with CRLF, writing each header value exactly as given: those of
+    :func:`build_message` are encoded and folded already, and the MIME classes' own
+    (``Content-Type`` with its parameters and the like) are short ASCII."""
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        return f"{name}: {value}{self.linesep}"
+
+
+_PREFOLDED = _Prefolded(linesep="\r\n")
+
+
+def _base64(part: Any, payload: bytes) -> Any:
+    """``part`` (a fresh ``MIMENonMultipart``) with ``payload`` as its body in base64."""
+    import base64
+
+    del part["MIME-Version"]
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(payload).decode("ascii"))
+    return part
 
 
 def _crlf(text: str) -> str:
@@ -537,13 +578,59 @@ def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
-def _header(value: str, charset: Any) -> Any:
-    from email.header import Header
+# base64 of 42 bytes is 56 characters: an encoded word of 68 (RFC 2047: at most 75), so
+# that "Subject: " and the first word fit in a line of 78
+_WORD_BYTES = 42
 
-    return value if value.isascii() else Header(value, charset)
+
+def _encoded_words(text: str) -> str:
+    """``text`` as RFC 2047 encoded words (UTF-8, base64), split between characters, never
+    inside one, and separated by spaces (which decoders drop between encoded words of
+    unstructured text such as the subject)."""
+    import base64
+
+    data = text.encode("utf-8")
+    words = []
+    start = 0
+    while start < len(data):
+        end = min(start + _WORD_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte
+            end -= 1
+        words.append(f"=?utf-8?b?{base64.b64encode(data[start:end]).decode('ascii')}?=")
+        start = end
+    return " ".join(words)
 
 
-def _formataddr(name: str, addr: str, charset: Any) -> str:
+def _unstructured(value: str) -> str:
+    """Unstructured header text, white space collapsed: ASCII as it is, else encoded words."""
+    value = " ".join(value.split())
+    return value if value.isascii() else _encoded_words(value)
+
+
+def _address(name: str, addr: str, charset: Any) -> str:
+    """``Name <addr>``: an ASCII name quoted when it must be, any other as one encoded word.
+
+    (One word, however long: Python's own parser — and so the tests — would put a space
+    between two adjacent encoded words of a display name.)
+    """
     from email.utils import formataddr
 
-    return formataddr((name, addr), charset=charset)
+    if not addr.isascii() or any(c in addr for c in "\r\n<>"):
+        # people's addresses are checked when the file is loaded; this catches the sender
+        raise TerminarzError(f"adres e-mail „{addr}” musi być zwykłym adresem ze znaków ASCII "
+                             "(domenę z polskimi literami wpisz w postaci xn--…)")  # fmt: skip
+    return formataddr((" ".join(name.split()), addr), charset=charset)
+
+
+def _folded(name: str, value: str, width: int = 78) -> str:
+    """``value`` folded (CRLF and a space, before a space) where ``Name: value`` would
+    pass ``width`` characters; a single word longer than that stays whole."""
+    line = f"{name}:"
+    lines = []
+    for token in value.split(" "):
+        if len(line) + 1 + len(token) > width and line.strip() and not line.endswith(":"):
+            lines.append(line)
+            line = ""
+        line += " " + token
+    lines.append(line)
+    return "\r\n".join(lines)[len(name) + 2 :]

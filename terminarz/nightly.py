@@ -6,7 +6,8 @@ of its steps is what makes a mail never lost and never sent twice:
 1. decide the mails due today that are not in the ledger yet
    (:func:`terminarz.reminders.decide`) and render each one completely;
 2. claim them — insert them as ``pending`` with their bytes, in one
-   transaction;
+   transaction (which, on the first run from a state database, also records
+   the epoch: the day reminders started);
 3. send every pending mail, oldest first — those just claimed and those left
    by an earlier run (a failed send, or a process killed between claim and
    send) — each marked ``sent`` as soon as the server accepted it.
@@ -120,11 +121,12 @@ def run_night(
     if mailer is None:
         raise ValueError("a mailer is needed unless dry_run")
 
-    epoch = ledger.start_epoch(today)
+    recorded = ledger.epoch()
+    epoch = recorded or today
     mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
     now = clock()
     claims = [_claim(m, composer.compose(m, today=today, now=now), today) for m in mails]
-    claimed = set(ledger.claim(claims, at=now))
+    claimed = set(ledger.claim(claims, at=now, epoch=None if recorded else today))
 
     tally = _Tally()
     confirmed = ledger.confirmations()

@@ -87,12 +87,51 @@ def absence_window(organisation: Organisation, today: date) -> tuple[date, date]
     return max(start, date(1990, 1, 1)), min(end, date(2100, 12, 31))
 
 
+class CatalogueCache:
+    """Catalogue sets already loaded, shared by the organisation files of one run
+    (``terminarz remind --config a.toml --config b.toml …``), which mostly name the
+    same catalogues: each distinct set of files is read and checked once.
+
+    Keyed by every file's resolved path, modification time and size, so a file
+    changed during the run is read again. A file that cannot be read or checked
+    is never cached (its error is raised each time). Safe to share between threads.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._sets: dict[tuple[tuple[str, int, int], ...], CatalogueSet] = {}
+        self._lock = threading.Lock()
+
+    def load(self, paths: Sequence[Path]) -> CatalogueSet:
+        try:
+            key = tuple(_file_key(path) for path in paths)
+        except OSError:
+            return load_catalogues(paths)  # reports the missing file in Polish
+        with self._lock:
+            found = self._sets.get(key)
+            if found is None:
+                found = self._sets[key] = load_catalogues(paths)
+            return found
+
+
+def _catalogues(paths: Sequence[Path], cache: CatalogueCache | None) -> CatalogueSet:
+    return cache.load(paths) if cache is not None else load_catalogues(paths)
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    resolved = path.resolve()
+    stat = resolved.stat()
+    return str(resolved), stat.st_mtime_ns, stat.st_size
+
+
 def load_setup(
     config: Path | None,
     *,
     catalogue_paths: list[Path] | None = None,
     today: date | None = None,
     statutory: WorkingCalendar | None = None,
+    catalogue_cache: CatalogueCache | None = None,
 ) -> Setup:
     """Load the organisation file ``config`` (or none), its catalogues and absence sources.
 
@@ -100,19 +139,20 @@ def load_setup(
     Recurring absences are expanded around ``today`` (the feed horizon); without
     it, over their own span. A failing absence source raises, unless it says
     ``on_error = "skip"`` — then it is left out and listed in ``warnings``.
+    ``catalogue_cache`` lets many calls share catalogues already loaded.
     """
     from terminarz.paths import bundled_catalogues
 
     statutory = statutory or default_statutory()
     if config is None:
-        catalogues = load_catalogues(catalogue_paths or bundled_catalogues())
+        catalogues = _catalogues(catalogue_paths or bundled_catalogues(), catalogue_cache)
         return Setup(
             organisation=None, catalogues=catalogues, statutory=statutory,
             institution=statutory, obligations=catalogues.obligations,
         )  # fmt: skip
     organisation = load_organisation(config)
     paths = catalogue_paths or list(organisation.catalogue_paths) or bundled_catalogues()
-    catalogues = load_catalogues(paths)
+    catalogues = _catalogues(paths, catalogue_cache)
     warnings: list[Problem] = []
     if organisation.absence_sources:
         from terminarz.absences import load_source_absences

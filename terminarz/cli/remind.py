@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from terminarz.mail import MailRenderer
     from terminarz.mailer import Mailer
     from terminarz.nightly import NightResult
-    from terminarz.plan import Setup
+    from terminarz.plan import CatalogueCache, Setup
     from terminarz.settings import SmtpSettings
     from terminarz.workdays import WorkingCalendar
 
@@ -101,7 +101,8 @@ def register_remind(sub: Any) -> None:
                    )  # fmt: skip
     p.add_argument("--jobs", type=int, metavar="N",
                    help="przy wielu plikach: ile organizacji obsługiwać naraz, każda przez "
-                   "własne połączenie SMTP (domyślnie 4)")  # fmt: skip
+                   "własne połączenie SMTP (domyślnie 4; przy wielu plikach rozdzielane też "
+                   "między procesy, po jednym na rdzeń)")  # fmt: skip
     p.add_argument("--verbose", "-v", action="store_true",
                    help="wypisz jednowierszowe podsumowanie przebiegu")  # fmt: skip
     p.set_defaults(handler=cmd_remind)
@@ -132,6 +133,9 @@ class _Outcome:
     warnings: tuple[str, ...] = ()
 
 
+MIN_FILES_PER_PROCESS = 50  # with fewer, starting a worker process costs more than it saves
+
+
 def remind_many(
     configs: list[Path],
     *,
@@ -143,27 +147,66 @@ def remind_many(
     statutory: WorkingCalendar | None = None,
     renderer: MailRenderer | None = None,
     jobs: int | None = None,
+    processes: int | None = None,
 ) -> int:
     """Run the nightly job for each organisation file and return the exit code.
 
-    With several files, ``jobs`` worker threads (default: up to 4) take the
-    files in turn, each with its own SMTP connection, reused while files name
-    the same server: one organisation's mails go out while the next one's are
-    being prepared. Each organisation is handled by one worker under its own
-    run lock, so concurrency never changes what is sent. A file with a mistake
-    is reported and the others still run (exit code 2 at the end).
+    With several files, ``jobs`` workers (default: up to 4) take the files in
+    turn, each with its own SMTP connection, reused while files name the same
+    server: one organisation's mails go out while the next one's are being
+    prepared. Each organisation is handled by one worker under its own run
+    lock, so concurrency never changes what is sent. A file with a mistake is
+    reported and the others still run (exit code 2 at the end). The mail
+    templates are compiled and each distinct set of catalogues is read once
+    per process.
+
+    The workers are threads; with many files (a national night: at least
+    :data:`MIN_FILES_PER_PROCESS` per process) they are spread over one worker
+    process per CPU core, up to ``jobs`` — Python runs one thread at a time
+    per process, and loading, planning and rendering an organisation keep a
+    thread busier than sending its mails. ``processes`` overrides that choice
+    (1: threads only). Outcomes are printed in file order either way; a dry
+    run, and ``statutory`` and ``renderer`` when given, stay in this process.
+    Worker processes start from a fork server, which imports the main module
+    again: a script calling this must keep its work under
+    ``if __name__ == "__main__":`` (the ``terminarz`` command does).
     """
+    out = out or sys.stdout
+    environ = os.environ if environ is None else environ
+    workers = max(1, min(jobs if jobs is not None else 4, len(configs)))
+    count = 1
+    if not dry_run and statutory is None and renderer is None:
+        count = _process_count(len(configs), workers, processes)
+    if count > 1:
+        outcomes: Iterable[_Outcome] = _in_processes(
+            configs, count, today=today, environ=dict(environ), threads=-(-workers // count)
+        )
+    else:
+        outcomes = _outcomes(configs, today=today, dry_run=dry_run, environ=environ,
+                             statutory=statutory, renderer=renderer, workers=workers)  # fmt: skip
+    return _report(outcomes, out=out, dry_run=dry_run, verbose=verbose)
+
+
+def _outcomes(
+    configs: list[Path],
+    *,
+    today: date,
+    dry_run: bool,
+    environ: Any,
+    statutory: WorkingCalendar | None,
+    renderer: MailRenderer | None,
+    workers: int,
+) -> Iterator[_Outcome]:
+    """Each file's outcome, in file order, from ``workers`` threads of this process."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     from terminarz.mail import MailRenderer
-    from terminarz.plan import default_statutory
+    from terminarz.plan import CatalogueCache, default_statutory
 
-    out = out or sys.stdout
-    environ = os.environ if environ is None else environ
     statutory = statutory or default_statutory()
     renderer = renderer or MailRenderer()
-    workers = max(1, min(jobs if jobs is not None else 4, len(configs)))
+    catalogues = CatalogueCache()  # the files mostly name the same catalogues: read each once
     local = threading.local()
     opened: list[Mailer] = []
     opened_lock = threading.Lock()
@@ -172,26 +215,61 @@ def remind_many(
         mailer: Mailer | None = getattr(local, "mailer", None)
         outcome, mailer = _run_config(config, today=today, dry_run=dry_run, mailer=mailer,
                                       renderer=renderer, environ=environ,
-                                      statutory=statutory)  # fmt: skip
+                                      statutory=statutory, catalogues=catalogues)  # fmt: skip
         if mailer is not None and mailer is not getattr(local, "mailer", None):
             local.mailer = mailer
             with opened_lock:
                 opened.append(mailer)
         return outcome
 
-    code = 0
     try:
         if workers == 1:
-            outcomes = map(work, configs)
-            code = _report(outcomes, out=out, dry_run=dry_run, verbose=verbose)
+            yield from map(work, configs)
         else:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="remind") as pool:
-                code = _report(pool.map(work, configs), out=out, dry_run=dry_run,
-                               verbose=verbose)  # fmt: skip
+                yield from pool.map(work, configs)
     finally:
         for mailer in opened:
             mailer.close()
-    return code
+
+
+def _process_count(files: int, workers: int, requested: int | None) -> int:
+    if requested is not None:
+        return max(1, min(requested, files))
+    return max(1, min(os.cpu_count() or 1, workers, files // MIN_FILES_PER_PROCESS))
+
+
+def _in_processes(
+    configs: list[Path], count: int, *, today: date, environ: dict[str, str], threads: int
+) -> list[_Outcome]:
+    """Every file's outcome, in file order, from ``count`` worker processes that take
+    every ``count``-th file each (so a run of similar files splits evenly)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [configs[i::count] for i in range(count)]
+    with ProcessPoolExecutor(max_workers=count, mp_context=_process_context()) as pool:
+        futures = [pool.submit(_share, share, today, environ, threads) for share in shares]
+        results = [future.result() for future in futures]
+    return [results[k % count][k // count] for k in range(len(configs))]
+
+
+def _share(configs: list[Path], today: date, environ: dict[str, str],
+           threads: int) -> list[_Outcome]:  # fmt: skip
+    """One worker process's files (see :func:`remind_many`)."""
+    return list(_outcomes(configs, today=today, dry_run=False, environ=environ, statutory=None,
+                          renderer=None, workers=threads))  # fmt: skip
+
+
+def _process_context() -> Any:
+    """``forkserver`` (safe with threads running, unlike ``fork``; the server process
+    imports the reminder modules once and forks each worker from itself), else ``spawn``."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["jinja2", "terminarz.nightly", "terminarz.cli.remind"])
+    return context
 
 
 def _run_config(
@@ -203,13 +281,15 @@ def _run_config(
     renderer: MailRenderer,
     environ: Any,
     statutory: WorkingCalendar,
+    catalogues: CatalogueCache,
 ) -> tuple[_Outcome, Mailer | None]:
     from terminarz.ledger import RunLocked
     from terminarz.plan import load_setup
 
     notes: list[str] = []
     try:
-        setup = load_setup(config, today=today, statutory=statutory)
+        setup = load_setup(config, today=today, statutory=statutory,
+                           catalogue_cache=catalogues)  # fmt: skip
         notes.extend(str(w) for w in setup.warnings)
         if setup.organisation is None:
             raise UsageError("przypomnienia wymagają pliku organizacji (--config)")
