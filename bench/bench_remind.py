@@ -6,8 +6,9 @@ from another unit; every tenth with its primary group on leave, so the
 substitutes get handover notices), then runs ``terminarz remind`` for one day
 (Monday 18 January 2027: the T-10 reminder of MPiPS-03 for 2026 and the day
 its data must be requested) over all of them — ``terminarz remind --config f1
---config f2 … --today 2027-01-18``, in-process — against an aiosmtpd server on
-a loopback port, running in its own process like a real mail server.
+--config f2 … --today 2027-01-18``, called in this process (with the worker
+processes it starts for many files) — against an aiosmtpd server on a
+loopback port, running in its own process like a real mail server.
 
 Against the same server, it sends the very same messages (read back from the
 ledgers) with plain ``smtplib`` — the raw cost of the mail itself — once over
@@ -20,13 +21,15 @@ within a minute, so the night is run in ``--rounds`` slices (default 5) and
 each slice of ``remind`` is followed at once by the raw sends of the same
 mails: both sides see the same drift, and the ratio is taken over the sums.
 Each slice is a separate ``terminarz remind`` call, so the run pays the
-start-up (templates compiled, catalogue read, SMTP connections opened) once
-per slice instead of once — against remind, never in its favour.
+start-up (worker processes, templates compiled, catalogue read, SMTP
+connections opened) once per slice instead of once — against remind, never
+in its favour. The CPU lines count this process and its children (the
+workers) apart from the server, and the server.
 
 The state databases are created (empty, migrated) before the timed run;
 creating them is timed separately and printed. So every organisation is on
-its first night of reminders (the epoch, the lock file and the WAL are
-created during the run).
+its first night of reminders (the epoch and the lock file are written
+during the run; the WAL files are created and removed on every night).
 
 Usage::
 
