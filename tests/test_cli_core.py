@@ -296,6 +296,12 @@ def test_check_lists_every_error(run_cli: RunCli, tmp_path: Path):
 # -- mistakes: Polish, one paragraph, exit 2, never a traceback --------------------------------
 
 MISTAKES = [
+    pytest.param(("due", "--from", "2026-01-01", "--to", "2101-01-01"),
+                 r"--to: kalendarz dni roboczych obejmuje lata 1990–2100; 2101 r\. jest poza",
+                 id="range beyond 2100"),
+    pytest.param(("due", "--month", "1989-12"),
+                 r"--month: kalendarz dni roboczych obejmuje lata 1990–2100; 1989 r\. jest poza",
+                 id="month before 1990"),
     pytest.param(("due", "--month", "2026-13"), r"--month: „2026-13” nie jest miesiącem",
                  id="bad month"),
     pytest.param(("due", "--from", "2026-02-30", "--to", "2026-03-31"),

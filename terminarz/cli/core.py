@@ -23,6 +23,7 @@ from terminarz.cli.common import (
 )
 from terminarz.errors import Severity, UsageError
 from terminarz.explain import citation_lines, parties_line, trail_lines, validity_words
+from terminarz.holidays_pl import FIRST_YEAR, LAST_YEAR
 from terminarz.periods import PeriodKind
 from terminarz.polish import (
     MONTHS_NOMINATIVE,
@@ -89,9 +90,16 @@ def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
         end = parse_day(args.date_to, option="--to")
         if end < start:
             raise UsageError(f"--to ({end}) jest wcześniej niż --from ({start})")
-        return start, end
-    month = parse_month(args.month) if args.month else parse_month(f"{today:%Y-%m}")
-    return month.first_day, month.last_day
+    else:
+        month = parse_month(args.month) if args.month else parse_month(f"{today:%Y-%m}")
+        start, end = month.first_day, month.last_day
+    for option, day in (("--from", start), ("--to", end)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise UsageError(
+                f"{option if args.date_from else '--month'}: kalendarz dni roboczych obejmuje "
+                f"lata {FIRST_YEAR}–{LAST_YEAR}; {day.year} r. jest poza tym zakresem"
+            )
+    return start, end
 
 
 def filter_obligations(
