@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from terminarz.errors import Problem, ValidationError
+from terminarz.errors import Problem, TerminarzError, raise_if_errors
 from terminarz.periods import Period, PeriodKind
 from terminarz.rules import (
     Act,
@@ -64,31 +64,33 @@ class Catalogue:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CatalogueSet:
-    """Several catalogues used together; obligation ids are unique across them."""
+    """Several catalogues used together; obligation ids are unique across them.
+
+    The merged views (obligations, overrides, parties) are built once, when the set is
+    made: a century of occurrences asks for party names thousands of times.
+    """
 
     catalogues: tuple[Catalogue, ...]
+    obligations: tuple[Obligation, ...] = field(init=False, repr=False, compare=False)
+    overrides: dict[str, Override] = field(init=False, repr=False, compare=False)
+    parties: dict[str, Party] = field(init=False, repr=False, compare=False)
+    _by_id: dict[str, Obligation] = field(init=False, repr=False, compare=False)
 
-    @property
-    def obligations(self) -> tuple[Obligation, ...]:
-        return tuple(o for c in self.catalogues for o in c.obligations)
-
-    @property
-    def overrides(self) -> dict[str, Override]:
-        return {o.occurrence_id: o for c in self.catalogues for o in c.overrides}
-
-    @property
-    def parties(self) -> dict[str, Party]:
-        return {p.id: p for c in self.catalogues for p in c.parties}
+    def __post_init__(self) -> None:
+        obligations = tuple(o for c in self.catalogues for o in c.obligations)
+        object.__setattr__(self, "obligations", obligations)
+        object.__setattr__(self, "_by_id", {o.id: o for o in obligations})
+        object.__setattr__(
+            self, "overrides", {o.occurrence_id: o for c in self.catalogues for o in c.overrides}
+        )
+        object.__setattr__(self, "parties", {p.id: p for c in self.catalogues for p in c.parties})
 
     @property
     def levels(self) -> list[str]:
         return sorted({o.level for o in self.obligations})
 
     def obligation(self, obligation_id: str) -> Obligation | None:
-        for obligation in self.obligations:
-            if obligation.id == obligation_id:
-                return obligation
-        return None
+        return self._by_id.get(obligation_id)
 
     def party_name(self, party_id: str) -> str:
         party = self.parties.get(party_id)
@@ -103,15 +105,12 @@ class CatalogueSet:
 def load_catalogues(paths: Sequence[Path]) -> CatalogueSet:
     """Load and check every file; raise :class:`ValidationError` listing every problem."""
     catalogues, problems = check_catalogues(paths)
-    if any(p.severity == "error" for p in problems):
-        raise ValidationError(problems)
+    raise_if_errors(problems)
     return CatalogueSet(catalogues=tuple(catalogues))
 
 
 def check_catalogues(paths: Sequence[Path]) -> tuple[list[Catalogue], list[Problem]]:
     """Load what can be loaded and collect every problem (nothing is raised for a bad file)."""
-    from terminarz.errors import TerminarzError
-
     catalogues: list[Catalogue] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
@@ -126,9 +125,8 @@ def check_catalogues(paths: Sequence[Path]) -> tuple[list[Catalogue], list[Probl
         problems.extend(checker.problems)
         if catalogue is None:
             continue
-        for obligation in catalogue.obligations:
+        for index, obligation in enumerate(catalogue.obligations):
             if obligation.id in seen:
-                index = _index_of(catalogue, obligation)
                 problems.append(
                     Problem(
                         message="identyfikator obowiązku powtarza się "
@@ -140,10 +138,6 @@ def check_catalogues(paths: Sequence[Path]) -> tuple[list[Catalogue], list[Probl
             seen.setdefault(obligation.id, path)
         catalogues.append(catalogue)
     return catalogues, problems
-
-
-def _index_of(catalogue: Catalogue, obligation: Obligation) -> int:
-    return catalogue.obligations.index(obligation)
 
 
 def _parse(data: dict[str, Any], ck: Checker) -> Catalogue | None:

@@ -248,9 +248,6 @@ class Organisation:
         person = self.person(person_id)
         return person.name if person else person_id
 
-    def absences_of(self, person_id: str) -> tuple[Absence, ...]:
-        return tuple(a for a in self.absences if a.person == person_id)
-
     def applies(self, obligation_id: str, level: str) -> bool:
         """Whether an obligation of ``level`` is one this organisation must fulfil."""
         if level not in self.levels:
@@ -312,11 +309,6 @@ def check_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
     ck = Checker(path, text)
     organisation = _parse(data, ck)
     return organisation, list(ck.problems)
-
-
-def parse_organisation(data: dict[str, Any], checker: Checker) -> Organisation | None:
-    """Check already parsed TOML ``data``; problems go to ``checker``; None when any is an error."""
-    return _parse(data, checker)
 
 
 def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:

@@ -60,8 +60,3 @@ def days_phrase(days: int, *, working: bool = False) -> str:
     else:
         noun = f"{abs(days)} {plural(days, 'dzień', 'dni', 'dni')}"
     return f"za {noun}" if days > 0 else f"{noun} temu"
-
-
-def ordinal(n: int) -> str:
-    """``2.`` — Polish writes ordinals as a number with a full stop."""
-    return f"{n}."

@@ -339,11 +339,6 @@ class FeedService:
         stats.append(self._conn.execute("PRAGMA data_version").fetchone()[0])
         return tuple(stats)
 
-    def snapshot(self) -> Snapshot:
-        """The current snapshot, reloading the inputs first if anything changed."""
-        with self._lock:
-            return self._current()
-
     def _current(self) -> Snapshot:
         now = self._clock()
         today = now.astimezone(WARSAW).date()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -211,9 +211,6 @@ class Context:
     @property
     def style(self) -> Style:
         return Style.for_stream(self.out)
-
-
-Command = Callable[[Context], int]
 
 
 # -- terminal output ------------------------------------------------------------------------
