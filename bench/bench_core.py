@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_core.py --runs 25  # more start-up runs
 
 (a) Expansion: every occurrence of the bundled catalogues due 1992–2100 (8,052)
-    with ``terminarz.rules.expand`` on a fresh ``WorkingCalendar``, against a
+    with ``terminarz.law.rules.expand`` on a fresh ``WorkingCalendar``, against a
     naive reference in the same run that walks day by day over membership in
     the ``holidays`` library. Both must produce identical (id, due, nominal)
     lists; the script fails otherwise. Target: expansion at least 10× faster.
@@ -32,12 +32,12 @@ from collections.abc import Callable, Container
 from datetime import date, timedelta
 from pathlib import Path
 
-from terminarz.catalogue import load_catalogues
-from terminarz.holidays_pl import FIRST_YEAR, LAST_YEAR, TableHolidays, default_source
+from terminarz.law.catalogue import load_catalogues
+from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR, TableHolidays, default_source
+from terminarz.law.periods import PeriodKind
+from terminarz.law.rules import Deadline, DeadlineKind, IfNonWorking, Obligation, Occurrence, expand
+from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
-from terminarz.periods import PeriodKind
-from terminarz.rules import Deadline, DeadlineKind, IfNonWorking, Obligation, Occurrence, expand
-from terminarz.workdays import WorkingCalendar
 
 START, END = date(1992, 1, 1), date(2100, 12, 31)
 EXPANSION_TARGET = 10.0
@@ -217,7 +217,8 @@ def bench_expansion(runs: int) -> float:
     t0 = time.perf_counter()
     source = default_source(holiday_table_path())
     load_table = time.perf_counter() - t0
-    assert isinstance(source, TableHolidays), "regenerate: python -m terminarz.holidays_pl --write"
+    assert isinstance(source, TableHolidays), (
+        "regenerate: python -m terminarz.law.holidays_pl --write")
     t0 = time.perf_counter()
     library = holidays_lib.country_holidays("PL", years=range(FIRST_YEAR, LAST_YEAR + 1))
     build_library = time.perf_counter() - t0

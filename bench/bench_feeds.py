@@ -9,7 +9,7 @@
     nothing changed in the same process (same connection and renderer), and
     as a new process does it (new connection and renderer on that database).
 (b) Synthetic feeds of 500 and 10,000 events rendered with ``icalendar``
-    (``terminarz.feeds.render_feed``, nothing reused) against a direct string
+    (``terminarz.notify.feeds.render_feed``, nothing reused) against a direct string
     writer in this file that produces the same bytes (checked); the ratio is
     printed. The 500-event feed is also timed through ``generate`` (publication
     memory + rendering): the first generation into a new database; a new
@@ -47,8 +47,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from terminarz import state
-from terminarz.feeds import (
+from terminarz.notify.feeds import (
     CANCELLED_PREFIX,
     PRODID,
     TIMEZONE,
@@ -63,11 +62,12 @@ from terminarz.feeds import (
     generate,
     render_feed,
 )
+from terminarz.org.plan import load_setup
 from terminarz.paths import calendars_dir
-from terminarz.plan import load_setup
-from terminarz.publication import FeedItem, PublicationMemory, PublishedEvent, PublishedFeed
-from terminarz.server import FeedService, RunningServer, build_app
+from terminarz.store import state
+from terminarz.store.publication import FeedItem, PublicationMemory, PublishedEvent, PublishedFeed
 from terminarz.tokens import feed_token
+from terminarz.web.server import FeedService, RunningServer, build_app
 
 T = TypeVar("T")
 TODAY = date(2026, 11, 24)
@@ -147,7 +147,7 @@ def _duration(delta: timedelta) -> str:
 
 
 def direct_feed(scope: FeedScope, feed: PublishedFeed, *, namespace: str, name: str) -> bytes:
-    """The same bytes as :func:`terminarz.feeds.render_feed`, written by hand."""
+    """The same bytes as :func:`terminarz.notify.feeds.render_feed`, written by hand."""
     title = calendar_name(name, scope)
     description = (f"{title}. Terminy obowiązków sprawozdawczych z terminarza. "
                    "Przypomnienia wysyła terminarz pocztą elektroniczną.")  # fmt: skip

@@ -259,9 +259,9 @@ def main() -> int:
     from datetime import date
 
     from terminarz.cli import main as terminarz
-    from terminarz.ledger import Ledger, MailStatus
-    from terminarz.plan import CatalogueCache, default_statutory, load_setup
-    from terminarz.state import connect
+    from terminarz.org.plan import CatalogueCache, default_statutory, load_setup
+    from terminarz.store.ledger import Ledger, MailStatus
+    from terminarz.store.state import connect
 
     sink = subprocess.Popen([sys.executable, "-c", SINK], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)  # fmt: skip

@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from terminarz.catalogue import load_catalogues  # noqa: E402
 from terminarz.errors import TerminarzError  # noqa: E402
-from terminarz.organisation import cross_check, load_organisation  # noqa: E402
-from terminarz.plan import load_setup, plan  # noqa: E402
+from terminarz.law.catalogue import load_catalogues  # noqa: E402
+from terminarz.org.organisation import cross_check, load_organisation  # noqa: E402
+from terminarz.org.plan import load_setup, plan  # noqa: E402
 
 CALENDARS = ROOT / "calendars"
 BASES = {

@@ -153,7 +153,7 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     ck.unknown_keys(rem_raw, ("schedule", "overdue_every", "lock_timeout"), table="reminders")
     w = Where("reminders")
     schedule = _opt(ck.string(rem_raw, "schedule", where=w, single_line=True), "0 6 * * *")
-    from terminarz.scheduler import schedule_problem
+    from terminarz.crontab import schedule_problem
 
     problem = schedule_problem(schedule)
     if problem is not None:

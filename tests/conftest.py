@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.catalogue import CatalogueSet, load_catalogues
-from terminarz.holidays_pl import default_source
+from terminarz.law.catalogue import CatalogueSet, load_catalogues
+from terminarz.law.holidays_pl import default_source
+from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
-from terminarz.workdays import WorkingCalendar
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 

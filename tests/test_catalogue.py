@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.catalogue import CatalogueSet, load_catalogues
 from terminarz.errors import ValidationError
+from terminarz.law.catalogue import CatalogueSet, load_catalogues
+from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.rules import DeadlineKind, IfNonWorking
 from terminarz.paths import bundled_catalogues
-from terminarz.periods import Period, PeriodKind
-from terminarz.rules import DeadlineKind, IfNonWorking
 
 M, Q, H, Y = PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.YEAR
 NTH, FIXED = DeadlineKind.NTH_WORKING_DAY, DeadlineKind.FIXED

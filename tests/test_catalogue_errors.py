@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.catalogue import check_catalogues, load_catalogues
 from terminarz.errors import TerminarzError, ValidationError
+from terminarz.law.catalogue import check_catalogues, load_catalogues
 from terminarz.tomlcheck import read_toml
 
 VALID = """\

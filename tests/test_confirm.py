@@ -17,20 +17,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from test_reminders import OCC, copy_example
 
-from terminarz.confirm import (
-    ConfirmApp,
-    LinkClaim,
-    LinkProblem,
-    LinkRefused,
-    confirm_app,
-    link_url,
-    make_token,
-    read_token,
-)
-from terminarz.ledger import Ledger
-from terminarz.plan import load_setup
-from terminarz.server import Router, RunningServer, mount
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.links import LinkClaim, LinkProblem, LinkRefused, link_url, make_token, read_token
+from terminarz.org.plan import load_setup
+from terminarz.store.ledger import Ledger
+from terminarz.web.confirm import ConfirmApp, confirm_app
+from terminarz.web.server import Router, RunningServer, mount
 
 SECRET = b"sekret-testowy-0123456789abcdef"
 CLAIM = LinkClaim(occurrence_id=OCC, person_id="kier-dokip", expires=date(2027, 2, 17))
@@ -190,8 +182,8 @@ def test_other_methods_are_not_allowed(served: tuple[str, Path, Clock]) -> None:
 def test_a_link_confirmation_stops_the_reminders(
     served: tuple[str, Path, Clock], calendar: WorkingCalendar
 ) -> None:
-    from terminarz.plan import plan
-    from terminarz.reminders import decide
+    from terminarz.notify.reminders import decide
+    from terminarz.org.plan import plan
 
     base, state, _ = served
     assert fetch(link_url(base, SECRET, CLAIM), method="POST")[0] == 200

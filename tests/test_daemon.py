@@ -16,8 +16,8 @@ import pytest
 from test_mail_sink import smtp_sink
 from test_reminders import copy_example
 
+from terminarz.crontab import cron_trigger, crontab_weekdays, schedule_problem
 from terminarz.errors import TerminarzError
-from terminarz.scheduler import cron_trigger, crontab_weekdays, schedule_problem
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -77,7 +77,7 @@ def test_a_wrong_schedule_is_a_polish_error() -> None:
 
 
 def test_check_reports_a_wrong_schedule(tmp_path: Path) -> None:
-    from terminarz.organisation import check_organisation
+    from terminarz.org.organisation import check_organisation
 
     config = copy_example(tmp_path, '\n[reminders]\nschedule = "0 6 * *"\n')
     _, problems = check_organisation(config)

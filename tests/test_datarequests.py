@@ -14,18 +14,12 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from terminarz.catalogue import CatalogueSet
-from terminarz.datarequests import (
-    LetterFormat,
-    TaskKind,
-    letter_context,
-    render_letter,
-    render_request,
-    split_task_id,
-)
-from terminarz.organisation import Duty, Input, Organisation, Person, Unit
-from terminarz.plan import PlannedOccurrence, Setup, plan, plan_one, plan_tasks
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.catalogue import CatalogueSet
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.notify.letters import LetterFormat, letter_context, render_letter, render_request
+from terminarz.org.datarequests import TaskKind, split_task_id
+from terminarz.org.organisation import Duty, Input, Organisation, Person, Unit
+from terminarz.org.plan import PlannedOccurrence, Setup, plan, plan_one, plan_tasks
 
 D = date
 TODAY = D(2025, 12, 1)

@@ -14,12 +14,12 @@ from datetime import date
 
 import pytest
 
-from terminarz.catalogue import CatalogueSet
-from terminarz.duties import preparation_window, resolve
-from terminarz.organisation import Absence, Designation, Duty, Organisation, Person, Unit
-from terminarz.periods import Period
-from terminarz.rules import Occurrence, occurrence
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.catalogue import CatalogueSet
+from terminarz.law.periods import Period
+from terminarz.law.rules import Occurrence, occurrence
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.org.duties import preparation_window, resolve
+from terminarz.org.organisation import Absence, Designation, Duty, Organisation, Person, Unit
 
 D = date
 FAR = D(2026, 11, 24)  # "today" well before the window

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.absences import load_source_absences, parse_absences
 from terminarz.errors import Severity, TerminarzError
-from terminarz.organisation import (
+from terminarz.org.absences import load_source_absences, parse_absences
+from terminarz.org.organisation import (
     AbsenceSource,
     OnError,
     Organisation,
@@ -24,7 +24,7 @@ from terminarz.organisation import (
     SourceMatch,
     load_organisation,
 )
-from terminarz.plan import load_setup, plan_one
+from terminarz.org.plan import load_setup, plan_one
 
 D = date
 PEOPLE = (

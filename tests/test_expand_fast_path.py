@@ -13,8 +13,8 @@ from datetime import date, timedelta
 import pytest
 
 from terminarz.errors import CalendarRangeError
-from terminarz.periods import Period, PeriodKind
-from terminarz.rules import (
+from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.rules import (
     Act,
     Citation,
     Deadline,
@@ -24,7 +24,7 @@ from terminarz.rules import (
     Occurrence,
     expand,
 )
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.workdays import WorkingCalendar
 
 D = date
 

@@ -16,9 +16,10 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from terminarz import state
 from terminarz.errors import TerminarzError
-from terminarz.feeds import (
+from terminarz.law.rules import expand
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.notify.feeds import (
     FeedRenderer,
     FeedSet,
     RenderedFeed,
@@ -29,12 +30,11 @@ from terminarz.feeds import (
     render_feed,
     shift_months,
 )
+from terminarz.org.plan import Setup, load_setup, plan, plan_tasks
 from terminarz.paths import calendars_dir
-from terminarz.plan import Setup, load_setup, plan, plan_tasks
-from terminarz.publication import PublicationMemory, PublishedFeed
-from terminarz.rules import expand
 from terminarz.settings import FeedSettings
-from terminarz.workdays import WorkingCalendar
+from terminarz.store import state
+from terminarz.store.publication import PublicationMemory, PublishedFeed
 
 TODAY = date(2026, 2, 2)
 NOW = datetime(2026, 2, 2, 7, 30, tzinfo=UTC)

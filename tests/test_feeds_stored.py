@@ -19,8 +19,8 @@ import icalendar
 import pytest
 from test_feeds import catalogue_with
 
-from terminarz import feeds, state
-from terminarz.feeds import (
+from terminarz.notify import feeds
+from terminarz.notify.feeds import (
     FeedRenderer,
     FeedSet,
     RenderedFeed,
@@ -29,9 +29,10 @@ from terminarz.feeds import (
     read_confirmations,
     render_feed,
 )
+from terminarz.org.plan import Setup, load_setup
 from terminarz.paths import calendars_dir
-from terminarz.plan import Setup, load_setup
-from terminarz.publication import PublicationMemory, PublishedFeed
+from terminarz.store import state
+from terminarz.store.publication import PublicationMemory, PublishedFeed
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 

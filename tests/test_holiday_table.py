@@ -1,7 +1,7 @@
 """calendars/holidays-pl.json must be exactly what the installed `holidays` library says.
 
 When the library is upgraded, these tests fail until the table is regenerated with
-``python -m terminarz.holidays_pl --write``; until then the CLI falls back to the
+``python -m terminarz.law.holidays_pl --write``; until then the CLI falls back to the
 library itself (slower, but never wrong).
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.holidays_pl import (
+from terminarz.law.holidays_pl import (
     FIRST_YEAR,
     LAST_YEAR,
     LibraryHolidays,
@@ -25,7 +25,7 @@ from terminarz.holidays_pl import (
 )
 from terminarz.paths import holiday_table_path
 
-REGENERATE = "regenerate it: .venv/bin/python -m terminarz.holidays_pl --write"
+REGENERATE = "regenerate it: .venv/bin/python -m terminarz.law.holidays_pl --write"
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from test_mail_sink import SinkServer, free_port, smtp_sink
 from test_reminders import OCC, copy_example
 
 from terminarz.cli import main
-from terminarz.ledger import Claim, Ledger, MailStatus, run_lock
+from terminarz.store.ledger import Claim, Ledger, MailStatus, run_lock
 
 AT = datetime(2027, 1, 18, 6, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
 SECRET = "sekret-testowy-0123456789abcdef"
@@ -94,7 +94,7 @@ def test_confirm_undo_and_log(tmp_path: Path) -> None:
 
 
 def test_the_lock_is_exclusive(tmp_path: Path) -> None:
-    from terminarz.ledger import RunLocked
+    from terminarz.store.ledger import RunLocked
 
     state = tmp_path / "s.sqlite3"
     with run_lock(state, timeout=1), pytest.raises(RunLocked, match="inny przebieg"), \
@@ -173,7 +173,7 @@ def test_a_failed_reminder_is_replaced_by_the_newer_one(
 
 CRASH = textwrap.dedent("""
     import os, sys
-    import terminarz.mailer as mailer
+    import terminarz.notify.mailer as mailer
     original = mailer.Mailer.send
     calls = []
     def send(self, *args, **kwargs):

@@ -20,7 +20,8 @@ import jinja2
 import pytest
 from test_reminders import DESIGNATED, NOBODY, copy_example
 
-from terminarz.mail import (
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.notify.mail import (
     Links,
     MailComposer,
     MailRenderer,
@@ -29,10 +30,9 @@ from terminarz.mail import (
     build_message,
     make_message_id,
 )
+from terminarz.notify.reminders import DueMail, MailKind, decide
+from terminarz.org.plan import Setup, load_setup, plan
 from terminarz.paths import templates_dir
-from terminarz.plan import Setup, load_setup, plan
-from terminarz.reminders import DueMail, MailKind, decide
-from terminarz.workdays import WorkingCalendar
 
 NOW = datetime(2027, 1, 18, 6, 0, 5, tzinfo=ZoneInfo("Europe/Warsaw"))
 SECRET = b"sekret-testowy-0123456789abcdef"
@@ -239,7 +239,7 @@ def test_a_missing_variable_fails_loudly(tmp_path: Path) -> None:
 
 
 def test_build_message_encodes_polish_headers() -> None:
-    from terminarz.mail import Rendered
+    from terminarz.notify.mail import Rendered
 
     raw = build_message(
         rendered=Rendered(subject="Zażółć gęślą jaźń — termin", text="Treść ąę\n",

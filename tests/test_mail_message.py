@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from terminarz.catalogue import load_catalogues
 from terminarz.errors import TerminarzError
-from terminarz.ledger import Claim, Ledger
-from terminarz.mail import Rendered, build_message, event_ics
+from terminarz.law.catalogue import load_catalogues
+from terminarz.notify.mail import Rendered, build_message, event_ics
+from terminarz.org.plan import CatalogueCache
 from terminarz.paths import bundled_catalogues
-from terminarz.plan import CatalogueCache
+from terminarz.store.ledger import Claim, Ledger
 
 NOW = datetime(2027, 1, 18, 6, 0, 5, tzinfo=ZoneInfo("Europe/Warsaw"))
 LONG_SUBJECT = ("Wymaga wyznaczenia (pkt II.5): MPiPS-03 za 2026 r. — nikt nie jest dostępny, "

@@ -13,7 +13,7 @@ import pytest
 from test_mail_sink import free_port, smtp_sink
 
 from terminarz.errors import TerminarzError
-from terminarz.mailer import (
+from terminarz.notify.mailer import (
     Mailer,
     MailError,
     RetryPolicy,

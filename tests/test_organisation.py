@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.catalogue import CatalogueSet
 from terminarz.errors import Severity, TerminarzError, ValidationError
-from terminarz.organisation import (
+from terminarz.law.catalogue import CatalogueSet
+from terminarz.org.organisation import (
     check_organisation,
     cross_check,
     email_problem,

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from terminarz.periods import Period, PeriodKind, iter_periods
+from terminarz.law.periods import Period, PeriodKind, iter_periods
 
 PARSE = [
     # text, kind, index, first day, last day, words

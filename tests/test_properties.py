@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from terminarz.catalogue import CatalogueSet
-from terminarz.periods import Period, PeriodKind
-from terminarz.rules import (
+from terminarz.law.catalogue import CatalogueSet
+from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.rules import (
     Act,
     Citation,
     Deadline,
@@ -19,7 +19,7 @@ from terminarz.rules import (
     Obligation,
     nominal_and_due,
 )
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.workdays import WorkingCalendar
 
 # Modest example counts keep the suite fast; the tables elsewhere carry the edge cases.
 FAST = settings(max_examples=150, deadline=None)

@@ -1,4 +1,4 @@
-"""Which mails are due on a day: the pure decisions of ``terminarz.reminders``.
+"""Which mails are due on a day: the pure decisions of ``terminarz.notify.reminders``.
 
 The organisation is the bundled example (``calendars/examples/osrodek-pomocy.toml``):
 MPiPS-03 for 2026 is due on Saturday 30 January 2027, moved to Monday
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.notify.reminders import DueMail, MailKind, decide, escalation, lead_days, timeline
+from terminarz.org.plan import Setup, load_setup, plan
 from terminarz.paths import calendars_dir
-from terminarz.plan import Setup, load_setup, plan
-from terminarz.reminders import DueMail, MailKind, decide, escalation, lead_days, timeline
-from terminarz.workdays import WorkingCalendar
 
 EXAMPLE = calendars_dir() / "examples" / "osrodek-pomocy.toml"
 OCC = "mpips-03@ops/2026"

@@ -14,7 +14,7 @@ from test_reminders import copy_example
 
 from terminarz.cli import main
 from terminarz.cli.remind import remind_many
-from terminarz.ledger import Ledger, MailStatus
+from terminarz.store.ledger import Ledger, MailStatus
 
 SECRET = "sekret-testowy-0123456789abcdef"
 SUMMARY = "terminarz remind 2027-01-18 (mopr-przyklad): wysłano 6"  # the example, that day
@@ -92,7 +92,7 @@ def test_how_many_worker_processes(
     monkeypatch: pytest.MonkeyPatch, files: int, jobs: int, requested: int | None, cores: int,
     expected: int,
 ) -> None:  # fmt: skip
-    from terminarz.cli import remind
+    from terminarz.notify import runs
 
-    monkeypatch.setattr(remind.os, "cpu_count", lambda: cores)
-    assert remind._process_count(files, jobs, requested) == expected
+    monkeypatch.setattr(runs.os, "cpu_count", lambda: cores)
+    assert runs._process_count(files, jobs, requested) == expected

@@ -17,7 +17,7 @@ from test_mail_sink import SinkServer, smtp_sink
 from test_reminders import NOBODY, OCC, copy_example
 
 from terminarz.cli import main
-from terminarz.ledger import Ledger, MailStatus
+from terminarz.store.ledger import Ledger, MailStatus
 
 SECRET = "sekret-testowy-0123456789abcdef"
 DOKIP = ("kier-dokip", "prac-dokip")

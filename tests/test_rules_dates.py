@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.catalogue import CatalogueSet, load_catalogues
-from terminarz.explain import short_explanation, trail_lines
-from terminarz.periods import Period
-from terminarz.rules import (
+from terminarz.law.catalogue import CatalogueSet, load_catalogues
+from terminarz.law.explain import short_explanation, trail_lines
+from terminarz.law.periods import Period
+from terminarz.law.rules import (
     IfNonWorking,
     expand,
     occurrence,
@@ -26,7 +26,7 @@ from terminarz.rules import (
     split_occurrence_id,
     trail,
 )
-from terminarz.workdays import DayKind, WorkingCalendar
+from terminarz.law.workdays import DayKind, WorkingCalendar
 
 D = date
 

@@ -19,8 +19,9 @@ import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from terminarz import state
-from terminarz.server import (
+from terminarz.store import state
+from terminarz.tokens import feed_token
+from terminarz.web.server import (
     FeedService,
     RedactingFilter,
     Response,
@@ -31,7 +32,6 @@ from terminarz.server import (
     http_date,
     mount,
 )
-from terminarz.tokens import feed_token
 
 SECRET = b"test-secret-0123456789-abcdef"
 NOW = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)  # 08:00 in Warsaw
@@ -360,7 +360,7 @@ def test_a_broken_edit_keeps_the_last_good_feeds(
 ) -> None:
     good = served.get("/feeds/all.ics")
     served.config.write_text("[organisation\n", encoding="utf-8")
-    with caplog.at_level(logging.ERROR, logger="terminarz.server"):
+    with caplog.at_level(logging.ERROR, logger="terminarz.web.server"):
         reply = served.get("/feeds/all.ics")
     assert reply.status == 200 and reply.body == good.body
     assert any("błąd składni TOML" in r.getMessage() for r in caplog.records)
@@ -440,7 +440,7 @@ def test_another_application_can_be_mounted(
              Route(pattern=re.compile(r"/broken/(?P<x>.*)"), handler=broken))  # fmt: skip
     running = start(tmp_path, extra=extra)
     try:
-        with caplog.at_level(logging.INFO, logger="terminarz.server"):
+        with caplog.at_level(logging.INFO, logger="terminarz.web.server"):
             assert running.request("POST", "/confirm/sekretny-link").body == b"ok"
             assert running.get("/broken/sekret").status == 500
         assert calls == [("POST", "/confirm/sekretny-link")]
@@ -474,7 +474,7 @@ def test_terminarz_serve_runs_and_stops_on_sigterm(tmp_path: Path, terminarz_exe
         response = conn.getresponse()
         body = response.read()
         assert response.status == 200 and b"BEGIN:VCALENDAR" in body
-        conn.request("GET", "/confirm/not-a-signed-link")  # mounted: terminarz.confirm
+        conn.request("GET", "/confirm/not-a-signed-link")  # mounted: terminarz.web.confirm
         response = conn.getresponse()
         response.read()
         conn.close()

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.catalogue import CatalogueSet
-from terminarz.rules import Occurrence, expand
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.catalogue import CatalogueSet
+from terminarz.law.rules import Occurrence, expand
+from terminarz.law.workdays import WorkingCalendar
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 YEARS = (1992, 2011, 2025, 2026)

@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from terminarz.errors import CalendarRangeError, TerminarzError
-from terminarz.workdays import DayKind, WorkingCalendar, month_days
+from terminarz.law.workdays import DayKind, WorkingCalendar, month_days
 
 D = date
 

@@ -1,7 +1,10 @@
-"""The ``terminarz`` command: a thin shell over the library.
+"""The ``terminarz`` command: a thin shell over the library, one module per command group.
 
-This is the one error boundary: a :class:`~terminarz.errors.TerminarzError`
-(the user's mistake) becomes a Polish message on stderr and exit code 2.
+It may import every layer; it keeps only arguments, printing and exit codes, and with the
+scheduler it is the only place that reads the clock (Europe/Warsaw).
+
+This is the one error boundary: a :class:`~terminarz.errors.TerminarzError` (the
+user's mistake) becomes a Polish message on stderr and exit code 2.
 """
 
 from __future__ import annotations

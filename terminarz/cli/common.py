@@ -14,15 +14,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from terminarz.catalogue import CatalogueSet, load_catalogues
 from terminarz.errors import UsageError
-from terminarz.holidays_pl import default_source
+from terminarz.law.catalogue import CatalogueSet, load_catalogues
+from terminarz.law.holidays_pl import default_source
+from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
-from terminarz.periods import Period, PeriodKind
-from terminarz.workdays import WorkingCalendar
 
 if TYPE_CHECKING:
-    from terminarz.plan import Setup
+    from terminarz.org.plan import Setup
+    from terminarz.settings import Settings
 
 TIMEZONE = "Europe/Warsaw"
 EXIT_USAGE = 2
@@ -197,7 +198,7 @@ class Context:
     def setup(self) -> Setup:
         """The organisation (if any), its catalogues and calendars, loaded once."""
         if self._setup is None:
-            from terminarz.plan import load_setup
+            from terminarz.org.plan import load_setup
 
             given = getattr(self.args, "catalogue", None)
             self._setup = load_setup(
@@ -263,3 +264,20 @@ def dump_json(value: object, out: TextIO) -> None:
 
     json.dump(value, out, ensure_ascii=False, indent=2)
     out.write("\n")
+
+
+def settings_state_path(settings: Settings) -> Path:
+    """``[state] path`` of the organisation's settings, else the user's data directory."""
+    from terminarz.store.state import default_state_path
+
+    return settings.state.path or default_state_path()
+
+
+def state_path_of(setup: Setup) -> Path:
+    """Where the state of ``setup``'s organisation is kept (without ``--state``)."""
+    organisation = setup.organisation
+    if organisation is None:
+        from terminarz.store.state import default_state_path
+
+        return default_state_path()
+    return settings_state_path(organisation.settings)

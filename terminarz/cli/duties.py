@@ -19,9 +19,9 @@ from terminarz.errors import UsageError
 from terminarz.polish import long_date, short_date
 
 if TYPE_CHECKING:
-    from terminarz.datarequests import Task
-    from terminarz.organisation import Organisation
-    from terminarz.plan import PlannedOccurrence, Setup
+    from terminarz.org.datarequests import Task
+    from terminarz.org.organisation import Organisation
+    from terminarz.org.plan import PlannedOccurrence, Setup
 
 
 def names(organisation: Organisation, people: tuple[str, ...] | list[str]) -> str:
@@ -123,7 +123,7 @@ def register_who(sub: Any) -> None:
 
 
 def cmd_who(ctx: Context) -> int:
-    from terminarz.plan import plan_one
+    from terminarz.org.plan import plan_one
 
     setup = require_organisation(ctx, "who")
     organisation = setup.organisation
@@ -206,8 +206,8 @@ def register_request(sub: Any) -> None:
 
 
 def cmd_request(ctx: Context) -> int:
-    from terminarz.datarequests import render_request
-    from terminarz.plan import plan_one
+    from terminarz.notify.letters import render_request
+    from terminarz.org.plan import plan_one
 
     setup = require_organisation(ctx, "request")
     organisation = setup.organisation
@@ -289,17 +289,17 @@ def why_line(item: PlannedOccurrence, organisation: Organisation) -> str | None:
 
 def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     """``terminarz due`` with an organisation file: people, substitutes, tasks, planning dates."""
-    from terminarz.cli.core import (
+    from terminarz.cli.common import state_path_of
+    from terminarz.cli.duetable import (
         DueRow,
         confirmed_json,
         filter_obligations,
         occurrence_json,
         write_due_table,
     )
-    from terminarz.cli.remind import state_path_of
-    from terminarz.ledger import read_confirmations
-    from terminarz.plan import for_person, for_unit, plan, plan_tasks
+    from terminarz.org.plan import for_person, for_unit, plan, plan_tasks
     from terminarz.polish import plural
+    from terminarz.store.ledger import read_confirmations
 
     args = ctx.args
     today = ctx.today
@@ -371,7 +371,7 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
 
 def planning_lines(ctx: Context, occurrence_id: str) -> tuple[list[str], str | None]:
     """Lines about the institution's day off on the due date, and the planning date (ISO)."""
-    from terminarz.plan import plan_one
+    from terminarz.org.plan import plan_one
 
     setup = ctx.setup
     if setup.organisation is None:
@@ -392,10 +392,10 @@ def planning_lines(ctx: Context, occurrence_id: str) -> tuple[list[str], str | N
 
 def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[list[Any], str]:
     """Every problem of the organisation file and of its catalogues; and a summary line."""
-    from terminarz.absences import load_source_absences
-    from terminarz.catalogue import check_catalogues
     from terminarz.errors import TerminarzError
-    from terminarz.organisation import check_organisation, cross_check
+    from terminarz.law.catalogue import check_catalogues
+    from terminarz.org.absences import load_source_absences
+    from terminarz.org.organisation import check_organisation, cross_check
     from terminarz.paths import bundled_catalogues
     from terminarz.polish import plural
 

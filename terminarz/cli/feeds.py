@@ -15,12 +15,13 @@ from terminarz.cli.common import (
     add_config,
     add_today,
     parse_day,
+    settings_state_path,
 )
 from terminarz.errors import UsageError
 from terminarz.polish import plural
 
 if TYPE_CHECKING:
-    from terminarz.plan import Setup
+    from terminarz.org.plan import Setup
     from terminarz.settings import Settings
 
 
@@ -32,10 +33,8 @@ def settings_of(setup: Setup) -> Settings:
 
 def state_path(ctx: Context, settings: Settings) -> Path:
     """``--state``, else ``[state] path`` of the organisation file, else the user's data dir."""
-    from terminarz.state import default_state_path
-
     given: Path | None = getattr(ctx.args, "state", None)
-    return given or settings.state.path or default_state_path()
+    return given or settings_state_path(settings)
 
 
 def add_state(parser: Any) -> None:
@@ -48,12 +47,10 @@ def add_state(parser: Any) -> None:
 
 def clock_now(ctx: Context) -> datetime:
     """Now — or, with ``--today``, midnight of that day in Europe/Warsaw (reproducible runs)."""
-    from zoneinfo import ZoneInfo
 
     given = getattr(ctx.args, "today", None)
     if given:
-        day = parse_day(given)
-        return datetime.combine(day, time(0), tzinfo=ZoneInfo(TIMEZONE)).astimezone(UTC)
+        return midnight(parse_day(given))
     return datetime.now(UTC)
 
 
@@ -109,36 +106,60 @@ def horizon_args(ctx: Context) -> tuple[date | None, date | None]:
 
 
 def cmd_feed(ctx: Context) -> int:
-    from terminarz.feeds import feed_set_for, generate, read_confirmations, write_feed_files
-    from terminarz.publication import PublicationMemory
-    from terminarz.state import connect
-
     start, end = horizon_args(ctx)
     setup = ctx.setup
-    settings = settings_of(setup)
-    out_dir: Path = ctx.args.out
-    conn = connect(state_path(ctx, settings))
+    lines = write_feeds(setup, ctx.args.out, today=ctx.today, now=clock_now(ctx),
+                        state=state_path(ctx, settings_of(setup)), start=start,
+                        end=end)  # fmt: skip
+    ctx.out.write("".join(f"{line}\n" for line in lines))
+    return 0
+
+
+def write_feeds(
+    setup: Setup,
+    out_dir: Path,
+    *,
+    today: date,
+    now: datetime,
+    state: Path,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[str]:
+    """Generate every feed of ``setup`` into ``out_dir``; the lines that report it."""
+    from terminarz.notify.feeds import feed_set_for, generate, read_confirmations, write_feed_files
+    from terminarz.store.publication import PublicationMemory
+    from terminarz.store.state import connect
+
+    conn = connect(state)
     try:
-        feed_set = feed_set_for(setup, today=ctx.today, start=start, end=end,
+        feed_set = feed_set_for(setup, today=today, start=start, end=end,
                                 confirmations=read_confirmations(conn))  # fmt: skip
-        rendered = generate(feed_set, PublicationMemory(conn), now=clock_now(ctx))
+        rendered = generate(feed_set, PublicationMemory(conn), now=now)
     finally:
         conn.close()
     written = write_feed_files(rendered, out_dir)
+    lines = []
     for feed in rendered.values():  # report only once every file is written
         cancelled = sum(1 for e in feed.events if e.cancelled)
         n = len(feed.events)
         line = f"  {feed.scope.path} — {n} {plural(n, 'wydarzenie', 'wydarzenia', 'wydarzeń')}"
         if cancelled:
             line += f" (w tym {cancelled} odwołanych)"
-        ctx.out.write(line + "\n")
+        lines.append(line)
     n = len(rendered)
-    ctx.out.write(
+    lines.append(
         f"{n} {plural(n, 'kalendarz', 'kalendarze', 'kalendarzy')} w {out_dir} "
         f"(horyzont {feed_set.start:%d.%m.%Y}–{feed_set.end:%d.%m.%Y}); zmienionych plików: "
-        f"{written}\n"
+        f"{written}"
     )
-    return 0
+    return lines
+
+
+def midnight(day: date) -> datetime:
+    """Midnight of ``day`` in Europe/Warsaw, in UTC: the stamp of a run for a given day."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(TIMEZONE)).astimezone(UTC)
 
 
 # -- serve ----------------------------------------------------------------------------------
@@ -177,8 +198,8 @@ def cmd_serve(ctx: Context) -> int:
     import logging
     import signal
 
-    from terminarz.server import FeedService, build_app, mount, serve_forever
     from terminarz.tokens import read_secret
+    from terminarz.web.server import FeedService, build_app, mount, serve_forever
 
     setup = ctx.setup  # load once now: a broken file stops here, before listening
     settings = settings_of(setup)
@@ -209,7 +230,7 @@ def cmd_serve(ctx: Context) -> int:
                           catalogue_paths=given)  # fmt: skip
     extra = []
     if secret is not None:
-        from terminarz.confirm import confirm_app
+        from terminarz.web.confirm import confirm_app
 
         extra.append(mount("/confirm/", confirm_app(setup, state_path=path, secret=secret,
                                                      clock=clock)))  # fmt: skip
@@ -254,8 +275,8 @@ def register_feed_url(sub: Any) -> None:
 
 
 def cmd_feed_url(ctx: Context) -> int:
-    from terminarz.server import webcal
     from terminarz.tokens import feed_token, read_secret
+    from terminarz.web.server import webcal
 
     setup = ctx.setup
     organisation = setup.organisation

@@ -1,7 +1,7 @@
 """Reminder commands: ``remind`` (the nightly job), ``log``, ``done``, ``undone``, ``daemon``.
 
-Thin shells over :mod:`terminarz.nightly`, :mod:`terminarz.ledger` and
-:mod:`terminarz.scheduler`; heavy modules (jinja2, email, smtplib,
+Thin shells over :mod:`terminarz.notify.nightly`, :mod:`terminarz.store.ledger` and
+:mod:`terminarz.notify.scheduler`; heavy modules (jinja2, email, smtplib,
 apscheduler) are imported inside the handlers.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,24 +24,23 @@ from terminarz.cli.common import (
     dump_json,
     find_config,
     parse_day,
+    settings_state_path,
+    state_path_of,
     table,
     warsaw_today,
 )
-from terminarz.cli.feeds import add_state
+from terminarz.cli.feeds import add_state, midnight, settings_of, write_feeds
 from terminarz.errors import TerminarzError, UsageError
 
 if TYPE_CHECKING:
-    from terminarz.ledger import Ledger
-    from terminarz.mail import MailRenderer
-    from terminarz.mailer import Mailer
-    from terminarz.nightly import NightResult
-    from terminarz.plan import CatalogueCache, Setup
-    from terminarz.settings import SmtpSettings
-    from terminarz.workdays import WorkingCalendar
+    from terminarz.law.workdays import WorkingCalendar
+    from terminarz.notify.mail import MailRenderer
+    from terminarz.notify.nightly import NightResult
+    from terminarz.notify.runs import Outcome
+    from terminarz.org.plan import Setup
+    from terminarz.store.ledger import Ledger
 
 NO_CONFIG = "podaj plik organizacji: --config PLIK (albo zmienną TERMINARZ_CONFIG)"
-EXIT_NOT_SENT = 1
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; cron may simply try again
 
 
 def warsaw_now() -> datetime:
@@ -55,15 +53,6 @@ def ctx_state_path(ctx: Context) -> Path:
     """``--state``, else ``[state] path`` of the organisation file, else the user's data dir."""
     given: Path | None = getattr(ctx.args, "state", None)
     return given or state_path_of(ctx.setup)
-
-
-def state_path_of(setup: Setup) -> Path:
-    from terminarz.state import default_state_path
-
-    organisation = setup.organisation
-    if organisation is not None and organisation.settings.state.path is not None:
-        return organisation.settings.state.path
-    return default_state_path()
 
 
 # -- remind -----------------------------------------------------------------------------
@@ -123,19 +112,6 @@ def cmd_remind(ctx: Context) -> int:
                        out=ctx.out, environ=os.environ, jobs=args.jobs)  # fmt: skip
 
 
-@dataclass(kw_only=True)
-class _Outcome:
-    """What one organisation's run produced, printed in file order by the main thread."""
-
-    result: NightResult | None = None
-    error: str | None = None
-    code: int = 0
-    warnings: tuple[str, ...] = ()
-
-
-MIN_FILES_PER_PROCESS = 50  # with fewer, starting a worker process costs more than it saves
-
-
 def remind_many(
     configs: list[Path],
     *,
@@ -149,167 +125,24 @@ def remind_many(
     jobs: int | None = None,
     processes: int | None = None,
 ) -> int:
-    """Run the nightly job for each organisation file and return the exit code.
+    """Run the nightly job for each organisation file, print what happened, return the exit
+    code (see :func:`terminarz.notify.runs.run_many`)."""
+    from terminarz.notify.runs import run_many
 
-    With several files, ``jobs`` workers (default: up to 4) take the files in
-    turn, each with its own SMTP connection, reused while files name the same
-    server: one organisation's mails go out while the next one's are being
-    prepared. Each organisation is handled by one worker under its own run
-    lock, so concurrency never changes what is sent. A file with a mistake is
-    reported and the others still run (exit code 2 at the end). The mail
-    templates are compiled and each distinct set of catalogues is read once
-    per process.
-
-    The workers are threads; with many files (a national night: at least
-    :data:`MIN_FILES_PER_PROCESS` per process) they are spread over one worker
-    process per CPU core, up to ``jobs`` — Python runs one thread at a time
-    per process, and loading, planning and rendering an organisation keep a
-    thread busier than sending its mails. ``processes`` overrides that choice
-    (1: threads only). Outcomes are printed in file order either way; a dry
-    run, and ``statutory`` and ``renderer`` when given, stay in this process.
-    Worker processes start from a fork server, which imports the main module
-    again: a script calling this must keep its work under
-    ``if __name__ == "__main__":`` (the ``terminarz`` command does).
-    """
-    out = out or sys.stdout
-    environ = os.environ if environ is None else environ
-    workers = max(1, min(jobs if jobs is not None else 4, len(configs)))
-    count = 1
-    if not dry_run and statutory is None and renderer is None:
-        count = _process_count(len(configs), workers, processes)
-    if count > 1:
-        outcomes: Iterable[_Outcome] = _in_processes(
-            configs, count, today=today, environ=dict(environ), threads=-(-workers // count)
-        )
-    else:
-        outcomes = _outcomes(configs, today=today, dry_run=dry_run, environ=environ,
-                             statutory=statutory, renderer=renderer, workers=workers)  # fmt: skip
-    return _report(outcomes, out=out, dry_run=dry_run, verbose=verbose)
+    outcomes = run_many(configs, today=today, clock=warsaw_now, dry_run=dry_run,
+                        environ=os.environ if environ is None else environ,
+                        statutory=statutory, renderer=renderer, jobs=jobs,
+                        processes=processes)  # fmt: skip
+    return _report(outcomes, out=out or sys.stdout, dry_run=dry_run, verbose=verbose)
 
 
-def _outcomes(
-    configs: list[Path],
-    *,
-    today: date,
-    dry_run: bool,
-    environ: Any,
-    statutory: WorkingCalendar | None,
-    renderer: MailRenderer | None,
-    workers: int,
-) -> Iterator[_Outcome]:
-    """Each file's outcome, in file order, from ``workers`` threads of this process."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from terminarz.mail import MailRenderer
-    from terminarz.plan import CatalogueCache, default_statutory
-
-    statutory = statutory or default_statutory()
-    renderer = renderer or MailRenderer()
-    catalogues = CatalogueCache()  # the files mostly name the same catalogues: read each once
-    local = threading.local()
-    opened: list[Mailer] = []
-    opened_lock = threading.Lock()
-
-    def work(config: Path) -> _Outcome:
-        mailer: Mailer | None = getattr(local, "mailer", None)
-        outcome, mailer = _run_config(config, today=today, dry_run=dry_run, mailer=mailer,
-                                      renderer=renderer, environ=environ,
-                                      statutory=statutory, catalogues=catalogues)  # fmt: skip
-        if mailer is not None and mailer is not getattr(local, "mailer", None):
-            local.mailer = mailer
-            with opened_lock:
-                opened.append(mailer)
-        return outcome
-
-    try:
-        if workers == 1:
-            yield from map(work, configs)
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="remind") as pool:
-                yield from pool.map(work, configs)
-    finally:
-        for mailer in opened:
-            mailer.close()
-
-
-def _process_count(files: int, workers: int, requested: int | None) -> int:
-    if requested is not None:
-        return max(1, min(requested, files))
-    return max(1, min(os.cpu_count() or 1, workers, files // MIN_FILES_PER_PROCESS))
-
-
-def _in_processes(
-    configs: list[Path], count: int, *, today: date, environ: dict[str, str], threads: int
-) -> list[_Outcome]:
-    """Every file's outcome, in file order, from ``count`` worker processes that take
-    every ``count``-th file each (so a run of similar files splits evenly)."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    shares = [configs[i::count] for i in range(count)]
-    with ProcessPoolExecutor(max_workers=count, mp_context=_process_context()) as pool:
-        futures = [pool.submit(_share, share, today, environ, threads) for share in shares]
-        results = [future.result() for future in futures]
-    return [results[k % count][k // count] for k in range(len(configs))]
-
-
-def _share(configs: list[Path], today: date, environ: dict[str, str],
-           threads: int) -> list[_Outcome]:  # fmt: skip
-    """One worker process's files (see :func:`remind_many`)."""
-    return list(_outcomes(configs, today=today, dry_run=False, environ=environ, statutory=None,
-                          renderer=None, workers=threads))  # fmt: skip
-
-
-def _process_context() -> Any:
-    """``forkserver`` (safe with threads running, unlike ``fork``; the server process
-    imports the reminder modules once and forks each worker from itself), else ``spawn``."""
-    import multiprocessing
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["jinja2", "terminarz.nightly", "terminarz.cli.remind"])
-    return context
-
-
-def _run_config(
-    config: Path,
-    *,
-    today: date,
-    dry_run: bool,
-    mailer: Mailer | None,
-    renderer: MailRenderer,
-    environ: Any,
-    statutory: WorkingCalendar,
-    catalogues: CatalogueCache,
-) -> tuple[_Outcome, Mailer | None]:
-    from terminarz.ledger import RunLocked
-    from terminarz.plan import load_setup
-
-    notes: list[str] = []
-    try:
-        setup = load_setup(config, today=today, statutory=statutory,
-                           catalogue_cache=catalogues)  # fmt: skip
-        notes.extend(str(w) for w in setup.warnings)
-        if setup.organisation is None:
-            raise UsageError("przypomnienia wymagają pliku organizacji (--config)")
-        result, mailer = _remind_one(setup, today=today, dry_run=dry_run, mailer=mailer,
-                                     renderer=renderer, environ=environ,
-                                     notes=notes)  # fmt: skip
-    except RunLocked as exc:
-        return _Outcome(error=str(exc), code=EXIT_LOCKED, warnings=tuple(notes)), mailer
-    except TerminarzError as exc:
-        return _Outcome(error=f"błąd: {exc}", code=EXIT_USAGE, warnings=tuple(notes)), mailer
-    code = 0 if dry_run or result.ok else EXIT_NOT_SENT
-    return _Outcome(result=result, code=code, warnings=tuple(notes)), mailer
-
-
-def _report(outcomes: Iterable[_Outcome], *, out: Any, dry_run: bool, verbose: bool) -> int:
+def _report(outcomes: Iterable[Outcome], *, out: Any, dry_run: bool, verbose: bool) -> int:
+    """Print each organisation's outcome; the exit code is the worst status of the night."""
     code = 0
     for outcome in outcomes:
         for warning in outcome.warnings:
             sys.stderr.write(f"terminarz: {warning}\n")
-        code = max(code, outcome.code)
+        code = max(code, int(outcome.status))
         result = outcome.result
         if result is None:
             sys.stderr.write(f"terminarz: {outcome.error}\n")
@@ -322,64 +155,6 @@ def _report(outcomes: Iterable[_Outcome], *, out: Any, dry_run: bool, verbose: b
         for line in (*result.failed, *result.pending):
             sys.stderr.write(f"terminarz: nie wysłano: {line}\n")
     return code
-
-
-def _remind_one(
-    setup: Setup,
-    *,
-    today: date,
-    dry_run: bool,
-    mailer: Mailer | None,
-    renderer: MailRenderer,
-    environ: Any,
-    notes: list[str],
-) -> tuple[NightResult, Mailer | None]:
-    from terminarz.ledger import Ledger, run_lock
-    from terminarz.mail import Links, MailComposer
-    from terminarz.mailer import (
-        Mailer,
-        RetryPolicy,
-        effective_smtp,
-        same_server,
-        smtp_password,
-    )
-    from terminarz.nightly import run_night
-    from terminarz.tokens import read_secret
-
-    organisation = setup.organisation
-    assert organisation is not None
-    settings = organisation.settings
-    smtp: SmtpSettings = effective_smtp(settings.smtp, environ)
-    try:
-        secret: bytes | None = read_secret(settings.server.secret_env, environ)
-    except TerminarzError as exc:
-        secret = None
-        notes.append(f"ostrzeżenie: {exc} — wiadomości wyjdą bez linku potwierdzenia")
-    composer = MailComposer(
-        renderer, setup, sender=smtp.sender,
-        links=Links(base_url=settings.server.base_url, secret=secret,
-                    days=settings.server.link_days),
-        overdue_every=settings.reminders.overdue_every,
-    )  # fmt: skip
-    state_path = state_path_of(setup)
-    if dry_run:
-        with Ledger.open(state_path) as ledger:
-            result = run_night(setup, today=today, clock=warsaw_now, ledger=ledger,
-                               composer=composer, mailer=None, sender=smtp.sender,
-                               dry_run=True)  # fmt: skip
-        return result, mailer
-    password = smtp_password(smtp, environ)
-    if (mailer is None or not same_server(mailer.settings, smtp) or mailer.password != password
-            or mailer.settings.retry_delays != smtp.retry_delays):  # fmt: skip
-        if mailer is not None:
-            mailer.close()
-        mailer = Mailer(settings=smtp, password=password,
-                        retry=RetryPolicy(delays=tuple(float(d) for d in smtp.retry_delays)))
-    with run_lock(state_path, timeout=settings.reminders.lock_timeout), \
-            Ledger.open(state_path) as ledger:  # fmt: skip
-        result = run_night(setup, today=today, clock=warsaw_now, ledger=ledger,
-                           composer=composer, mailer=mailer, sender=smtp.sender)  # fmt: skip
-    return result, mailer
 
 
 def _summary(result: NightResult) -> str:
@@ -440,7 +215,7 @@ def register_log(sub: Any) -> None:
 
 
 def cmd_log(ctx: Context) -> int:
-    from terminarz.ledger import Ledger
+    from terminarz.store.ledger import Ledger
 
     args = ctx.args
     setup = ctx.setup
@@ -473,7 +248,7 @@ def cmd_log(ctx: Context) -> int:
     if not records:
         out.write("Brak wiadomości w dzienniku.\n")
     else:
-        from terminarz.reminders import MailKind
+        from terminarz.notify.reminders import MailKind
 
         kinds = {k.value: k.polish for k in MailKind}
         rows = [
@@ -543,7 +318,7 @@ def register_undone(sub: Any) -> None:
 
 
 def _checked(ctx: Context) -> tuple[Setup, str, str | None]:
-    from terminarz.plan import find_occurrence
+    from terminarz.org.plan import find_occurrence
 
     setup = ctx.setup
     occ = find_occurrence(setup, ctx.args.occurrence)
@@ -554,7 +329,7 @@ def _checked(ctx: Context) -> tuple[Setup, str, str | None]:
 
 
 def _open(ctx: Context) -> Ledger:
-    from terminarz.ledger import Ledger
+    from terminarz.store.ledger import Ledger
 
     return Ledger.open(ctx_state_path(ctx))
 
@@ -617,9 +392,9 @@ def register_daemon(sub: Any) -> None:
 def cmd_daemon(ctx: Context) -> int:
     import logging
 
-    from terminarz.plan import load_setup
-    from terminarz.scheduler import run_daemon
-    from terminarz.scheduler import today as warsaw_day
+    from terminarz.notify.scheduler import run_daemon
+    from terminarz.notify.scheduler import today as warsaw_day
+    from terminarz.org.plan import load_setup
 
     config = ctx.config
     if config is None:
@@ -666,22 +441,18 @@ class _LogStream:
 
 
 def _regenerate_feeds(config: Path, folder: Path, day: date, log: Any) -> int:
-    """``terminarz feed --config … --out folder --today day``, its output logged."""
-    import contextlib
-    import io
+    """What ``terminarz feed --config … --out folder --today day`` does, its report logged."""
+    from terminarz.org.plan import load_setup
 
-    from terminarz.cli import main
-
-    captured = io.StringIO()
-    with contextlib.redirect_stdout(captured):
-        code = main(["feed", "--config", str(config), "--out", str(folder),
-                     "--today", day.isoformat()])  # fmt: skip
-    lines = captured.getvalue().strip().splitlines()
-    if code == 0:
-        log.info("kalendarze: %s", lines[-1] if lines else folder)
-    else:
-        log.error("kalendarze: nie odświeżono (kod %d)", code)
-    return code
+    try:
+        setup = load_setup(config, today=day)
+        lines = write_feeds(setup, folder, today=day, now=midnight(day),
+                            state=settings_state_path(settings_of(setup)))  # fmt: skip
+    except (TerminarzError, OSError) as exc:
+        log.error("kalendarze: nie odświeżono (%s)", exc)
+        return EXIT_USAGE if isinstance(exc, TerminarzError) else 1
+    log.info("kalendarze: %s", lines[-1] if lines else folder)
+    return 0
 
 
 def register(sub: Any) -> None:

@@ -27,8 +27,8 @@ from operator import attrgetter
 from typing import TypeVar
 
 from terminarz.errors import CalendarRangeError
-from terminarz.periods import Period, PeriodKind
-from terminarz.workdays import DayInfo, WorkingCalendar
+from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.workdays import DayInfo, WorkingCalendar
 
 _T = TypeVar("_T")
 

@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from terminarz.datarequests import Task, TaskKind
-from terminarz.organisation import Organisation
-from terminarz.plan import PlannedOccurrence
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.org.datarequests import Task, TaskKind
+from terminarz.org.organisation import Organisation
+from terminarz.org.plan import PlannedOccurrence
 
 DELIVER_OFFSETS = (2, 0)
 REQUEST_OFFSETS = (0,)

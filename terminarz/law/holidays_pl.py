@@ -5,7 +5,7 @@ the law's history: Epiphany only from 2011, Christmas Eve from 2025, the one-off
 12 November 2018. Importing it and building its table is slow for a command
 started by cron many times a day, so ``calendars/holidays-pl.json`` holds the
 same table generated from the installed library (``python -m
-terminarz.holidays_pl --write``). The table is used only when it was generated
+terminarz.law.holidays_pl --write``). The table is used only when it was generated
 by the very version of ``holidays`` that is installed; otherwise the library is
 asked directly. A test checks the table against the library year by year.
 """
@@ -123,12 +123,12 @@ def generate_table(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m terminarz.holidays_pl --write [PATH]`` regenerates the table."""
+    """``python -m terminarz.law.holidays_pl --write [PATH]`` regenerates the table."""
     from terminarz.paths import holiday_table_path
 
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] != "--write":
-        print("użycie: python -m terminarz.holidays_pl --write [ŚCIEŻKA]", file=sys.stderr)
+        print("użycie: python -m terminarz.law.holidays_pl --write [ŚCIEŻKA]", file=sys.stderr)
         return 2
     target = Path(args[1]) if len(args) > 1 else holiday_table_path()
     target.write_text(generate_table(), encoding="utf-8")

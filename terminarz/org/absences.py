@@ -1,6 +1,6 @@
 """Absences read from iCalendar sources (e.g. an HR leave calendar export).
 
-Every event of a source becomes an :class:`~terminarz.organisation.Absence` of
+Every event of a source becomes an :class:`~terminarz.org.organisation.Absence` of
 the person it names: by an ``ATTENDEE``/``ORGANIZER`` e-mail, by the person's
 id or full name in the ``SUMMARY``, or either (``match``). All-day, timed,
 multi-day and recurring events (RRULE, RDATE, EXDATE, via
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from terminarz.errors import Problem, Severity, TerminarzError
-from terminarz.organisation import Absence, AbsenceSource, OnError, Organisation, SourceMatch
+from terminarz.org.organisation import Absence, AbsenceSource, OnError, Organisation, SourceMatch
 
 MAX_SOURCE_BYTES = 20_000_000
 

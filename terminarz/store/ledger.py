@@ -143,7 +143,7 @@ class Ledger:
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
-        from terminarz.state import connect
+        from terminarz.store.state import connect
 
         return cls(connect(path))
 

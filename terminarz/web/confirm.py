@@ -1,10 +1,4 @@
-"""Personal confirmation links: signed, bound to an occurrence and a person, expiring.
-
-A reminder mail carries ``<base_url>/confirm/<token>``. The token is the
-occurrence id, the person id and the last day the link is valid, followed by
-an HMAC-SHA256 of them under a key derived from the server secret (the
-variable named in ``[server] secret_env``). Changing any character of the
-token, or rotating the secret, makes it invalid.
+"""The confirmation page behind a personal link (the tokens: :mod:`terminarz.links`).
 
 Mail scanners (Outlook Safe Links, antivirus gateways) fetch every link in a
 mail, so a ``GET`` of the link only shows a page with a button; only the
@@ -15,117 +9,28 @@ clock as a parameter, like every library module.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+from terminarz.links import PREFIX, LinkClaim, LinkProblem, LinkRefused, read_token
+
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from terminarz.ledger import Confirmation
-    from terminarz.plan import Setup
+    from terminarz.org.plan import Setup
+    from terminarz.store.ledger import Confirmation
 
-PREFIX = "/confirm/"
 TIMEZONE = ZoneInfo("Europe/Warsaw")
-_KEY_LABEL = b"terminarz-confirm-link"
-_MAC_BYTES = 18
-_MAX_TOKEN = 600
 _MAX_BODY = 8192
 _MAX_NOTE = 500
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
-
-
-# -- tokens ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkClaim:
-    """What a valid token says: who may confirm which occurrence, until when (inclusive)."""
-
-    occurrence_id: str
-    person_id: str
-    expires: date
-
-
-class LinkProblem(StrEnum):
-    INVALID = "invalid"
-    EXPIRED = "expired"
-
-
-class LinkRefused(Exception):
-    def __init__(self, problem: LinkProblem, claim: LinkClaim | None = None) -> None:
-        super().__init__(problem.value)
-        self.problem = problem
-        self.claim = claim
-
-
-def _key(secret: bytes) -> bytes:
-    # A key of its own, so a confirmation token can never be mistaken for a feed token.
-    return hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def make_token(secret: bytes, claim: LinkClaim) -> str:
-    """``<payload>.<mac>``, both base64url without padding (safe in a URL path)."""
-    payload = "\n".join((claim.occurrence_id, claim.person_id, claim.expires.isoformat()))
-    raw = payload.encode("utf-8")
-    mac = hmac.new(_key(secret), raw, hashlib.sha256).digest()[:_MAC_BYTES]
-    return f"{_b64(raw)}.{_b64(mac)}"
-
-
-def read_token(secret: bytes, token: str, *, today: date) -> LinkClaim:
-    """The claim of a genuine, unexpired token; :class:`LinkRefused` otherwise.
-
-    The signature is checked (in constant time) before anything in the payload
-    is trusted; an expired but genuine token is refused as ``EXPIRED``.
-    """
-    if len(token) > _MAX_TOKEN or token.count(".") != 1:
-        raise LinkRefused(LinkProblem.INVALID)
-    payload_text, mac_text = token.split(".")
-    try:
-        raw = _unb64(payload_text)
-        mac = _unb64(mac_text)
-    except (binascii.Error, ValueError):
-        raise LinkRefused(LinkProblem.INVALID) from None
-    expected = hmac.new(_key(secret), raw, hashlib.sha256).digest()[:_MAC_BYTES]
-    if not hmac.compare_digest(mac, expected):
-        raise LinkRefused(LinkProblem.INVALID)
-    try:
-        occurrence_id, person_id, expires_text = raw.decode("utf-8").split("\n")
-        expires = date.fromisoformat(expires_text)
-    except ValueError:
-        raise LinkRefused(LinkProblem.INVALID) from None
-    claim = LinkClaim(occurrence_id=occurrence_id, person_id=person_id, expires=expires)
-    if today > expires:
-        raise LinkRefused(LinkProblem.EXPIRED, claim)
-    return claim
-
-
-def link_url(base_url: str, secret: bytes, claim: LinkClaim) -> str:
-    return f"{base_url.rstrip('/')}{PREFIX}{make_token(secret, claim)}"
-
-
-def expiry(today: date, link_days: int) -> date:
-    """The last day a link made on ``today`` is valid."""
-    return today + timedelta(days=link_days)
 
 
 # -- the page -------------------------------------------------------------------------
@@ -164,7 +69,7 @@ def confirm_app(
 def setup_describer(setup: Setup) -> Describe:
     """Describe occurrences from the catalogues (title, period, due date) and people's names."""
     from terminarz.errors import TerminarzError
-    from terminarz.plan import find_occurrence
+    from terminarz.org.plan import find_occurrence
     from terminarz.polish import long_date
 
     organisation = setup.organisation
@@ -249,7 +154,7 @@ class ConfirmApp:
                                   expires=refused.claim.expires)  # fmt: skip
             return self._page(start_response, HTTPStatus.FORBIDDEN, "invalid", None, method)
 
-        from terminarz.ledger import Ledger
+        from terminarz.store.ledger import Ledger
 
         subject = self._describe(claim)
         found: Confirmation | None

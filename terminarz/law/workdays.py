@@ -8,7 +8,7 @@ planning and reminders use the institution's.
 Each year is computed once per calendar object, as the sorted day numbers of
 each month's working days; every query is then an index or a binary search,
 never a walk day by day. :meth:`WorkingCalendar.nth_working_days` answers a
-whole run of months in one call, for :func:`terminarz.rules.expand`.
+whole run of months in one call, for :func:`terminarz.law.rules.expand`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from enum import StrEnum
 from itertools import accumulate, compress
 
 from terminarz.errors import CalendarRangeError
-from terminarz.holidays_pl import FIRST_YEAR, LAST_YEAR, HolidaySource
+from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR, HolidaySource
 from terminarz.polish import WEEKDAYS
 
 # Monday to Sunday: 1 for the days of the week that are working days unless a holiday.

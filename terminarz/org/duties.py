@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from terminarz.errors import CalendarRangeError
-from terminarz.organisation import Absence, Designation, Duty, Organisation
+from terminarz.law.rules import Occurrence
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.org.organisation import Absence, Designation, Duty, Organisation
 from terminarz.polish import plural, short_date
-from terminarz.rules import Occurrence
-from terminarz.workdays import WorkingCalendar
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

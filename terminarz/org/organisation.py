@@ -809,7 +809,7 @@ def cross_check(
     a duty pattern that matches nothing (warning), a designation of an
     unknown obligation or occurrence (error).
     """
-    from terminarz.rules import split_occurrence_id
+    from terminarz.law.rules import split_occurrence_id
 
     path = organisation.path
     lines = LineIndex(path.read_text(encoding="utf-8")) if path and path.is_file() else None

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from terminarz.errors import Problem, TerminarzError, raise_if_errors
-from terminarz.periods import Period, PeriodKind
-from terminarz.rules import (
+from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.rules import (
     Act,
     Citation,
     Deadline,

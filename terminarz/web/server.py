@@ -20,7 +20,7 @@ answered 304 from the cache without regenerating anything.
 regular expression matched against the whole path with either a handler
 (``Request`` → ``Response``; HEAD, 405 and logging are done by the router) or
 a whole WSGI application mounted under it (the confirmation pages of
-:mod:`terminarz.confirm`). Adding a page is adding a ``Route`` to the list
+:mod:`terminarz.web.confirm`). Adding a page is adding a ``Route`` to the list
 given to the router (``build_app(..., extra_routes=...)``).
 """
 
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from terminarz.errors import TerminarzError
-from terminarz.feeds import (
+from terminarz.notify.feeds import (
     FeedRenderer,
     FeedSet,
     RenderedFeed,
@@ -47,15 +47,15 @@ from terminarz.feeds import (
     feed_set_for,
     read_confirmations,
 )
-from terminarz.publication import PublicationMemory
 from terminarz.settings import Settings
+from terminarz.store.publication import PublicationMemory
 from terminarz.tokens import TokenIndex
 
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-    from terminarz.plan import Setup
-    from terminarz.workdays import WorkingCalendar
+    from terminarz.law.workdays import WorkingCalendar
+    from terminarz.org.plan import Setup
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -69,7 +69,7 @@ ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
 # What follows these in a path (or a log message) is a secret and is never logged.
 TOKEN_PATH = re.compile(r"(/feeds/p/)[^/\s?#\"']*")
 CONFIRM_PATH = re.compile(r"(/confirm/)[^/\s?#\"']*")
-LOG = logging.getLogger("terminarz.server")
+LOG = logging.getLogger("terminarz.web.server")
 
 
 # -- requests, responses and the router ---------------------------------------------------
@@ -304,7 +304,7 @@ class FeedService:
         statutory: WorkingCalendar | None = None,
         log: logging.Logger = LOG,
     ) -> None:
-        from terminarz.state import connect
+        from terminarz.store.state import connect
 
         self._config = config
         self._catalogue_paths = list(catalogue_paths) if catalogue_paths else None
@@ -358,8 +358,8 @@ class FeedService:
         return fresh
 
     def _load(self, today: date) -> Snapshot:
+        from terminarz.org.plan import load_setup
         from terminarz.paths import holiday_table_path
-        from terminarz.plan import load_setup
 
         setup = load_setup(self._config, catalogue_paths=self._catalogue_paths, today=today,
                            statutory=self._statutory)  # fmt: skip
@@ -484,7 +484,7 @@ def _generate_one(
     *,
     now: datetime,
 ) -> RenderedFeed:
-    from terminarz.feeds import generate
+    from terminarz.notify.feeds import generate
 
     return generate(feed_set, memory, now=now, renderer=renderer, only=[scope_key])[scope_key]
 

@@ -1,4 +1,4 @@
-"""The Polish explanation of a computed date, built from :func:`terminarz.rules.trail`.
+"""The Polish explanation of a computed date, built from :func:`terminarz.law.rules.trail`.
 
 Used by ``terminarz explain`` (in full) and by feeds and mails (the short form).
 """
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from terminarz.law.rules import IfNonWorking, Obligation, Occurrence, Party, Trail
 from terminarz.polish import MONTHS_NOMINATIVE, long_date, short_date
-from terminarz.rules import IfNonWorking, Obligation, Occurrence, Party, Trail
 
 
 def parties_line(obligation: Obligation, parties: Mapping[str, Party]) -> str:

@@ -4,10 +4,10 @@ A generation has three steps:
 
 1. :func:`catalogue_feed_set` / :func:`organisation_feed_set` decide the feeds
    (*scopes*: ``all``, ``level/<id>``, ``unit/<id>``, ``person/<id>``) and, for
-   each, the :class:`~terminarz.publication.FeedItem` of every occurrence or
+   each, the :class:`~terminarz.store.publication.FeedItem` of every occurrence or
    internal task in the horizon — Polish summary and description, categories,
    the responsible people, the alarm;
-2. :class:`~terminarz.publication.PublicationMemory` stamps them (sequence,
+2. :class:`~terminarz.store.publication.PublicationMemory` stamps them (sequence,
    created, last change) and adds the cancelled ones;
 3. :func:`render_feed` writes the calendar with ``icalendar`` 7 (:class:`FeedRenderer`
    does the same, reusing each unchanged event's bytes kept in the state database).
@@ -39,26 +39,26 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from terminarz.catalogue import CatalogueSet
 from terminarz.errors import TerminarzError
-from terminarz.explain import citation_lines, parties_line, short_explanation
+from terminarz.law.catalogue import CatalogueSet
+from terminarz.law.explain import citation_lines, parties_line, short_explanation
+from terminarz.law.rules import Occurrence, trail
+from terminarz.law.workdays import WorkingCalendar
 from terminarz.polish import date_words, long_date
-from terminarz.publication import (
+from terminarz.store.publication import (
     FeedItem,
     PublicationMemory,
     PublishedEvent,
     PublishedFeed,
     Rendering,
 )
-from terminarz.rules import Occurrence, trail
-from terminarz.workdays import WorkingCalendar
 
 if TYPE_CHECKING:
     from icalendar import Calendar, Event
 
-    from terminarz.datarequests import Task
-    from terminarz.organisation import Organisation
-    from terminarz.plan import PlannedOccurrence, Setup
+    from terminarz.org.datarequests import Task
+    from terminarz.org.organisation import Organisation
+    from terminarz.org.plan import PlannedOccurrence, Setup
     from terminarz.settings import FeedSettings
 
 PRODID = "-//terminarz//Terminy sprawozdawcze//PL"
@@ -302,7 +302,7 @@ def planning_line(due: date, planning: date, setup: Setup) -> str:
 
 def task_title(task: Task, item: PlannedOccurrence) -> str:
     """``Prośba o dane do MPiPS-03 za 2025 r. (Dział Organizacji, Kadr i Płac)``"""
-    from terminarz.datarequests import TaskKind
+    from terminarz.org.datarequests import TaskKind
 
     occ = item.occurrence
     what = "Prośba o dane" if task.kind is TaskKind.REQUEST else "Dostarczenie danych"
@@ -318,7 +318,7 @@ def task_item(
     confirmation: Confirmation | None = None,
 ) -> FeedItem:
     """The event of an internal task (II.4): send the written request, or deliver the data."""
-    from terminarz.datarequests import TaskKind
+    from terminarz.org.datarequests import TaskKind
 
     organisation = setup.organisation
     assert organisation is not None
@@ -443,7 +443,7 @@ def feed_set_for(
     confirmations: Mapping[str, Confirmation] | None = None,
 ) -> FeedSet:
     """Plan ``setup`` over the horizon (default: its ``[feeds]`` settings); build the feeds."""
-    from terminarz.plan import plan
+    from terminarz.org.plan import plan
     from terminarz.settings import FeedSettings
 
     settings = setup.organisation.settings.feeds if setup.organisation else FeedSettings()
@@ -466,7 +466,7 @@ def _scope(kind: ScopeKind, scope_id: str, title: str) -> FeedScope:
 
 
 def _delivers(task: Task, unit_id: str) -> bool:
-    from terminarz.datarequests import TaskKind
+    from terminarz.org.datarequests import TaskKind
 
     return task.kind is TaskKind.DELIVER and task.unit == unit_id
 

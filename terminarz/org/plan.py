@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from terminarz.catalogue import CatalogueSet, load_catalogues
-from terminarz.datarequests import Task, planning_date, tasks_for
-from terminarz.duties import Resolution, resolve
 from terminarz.errors import CalendarRangeError, Problem, UsageError
-from terminarz.organisation import Duty, Organisation, load_organisation
-from terminarz.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id
-from terminarz.workdays import WorkingCalendar
+from terminarz.law.catalogue import CatalogueSet, load_catalogues
+from terminarz.law.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.org.datarequests import Task, planning_date, tasks_for
+from terminarz.org.duties import Resolution, resolve
+from terminarz.org.organisation import Duty, Organisation, load_organisation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,7 +73,7 @@ class PlannedOccurrence:
 
 
 def default_statutory() -> WorkingCalendar:
-    from terminarz.holidays_pl import default_source
+    from terminarz.law.holidays_pl import default_source
     from terminarz.paths import holiday_table_path
 
     return WorkingCalendar(default_source(holiday_table_path()))
@@ -155,7 +155,7 @@ def load_setup(
     catalogues = _catalogues(paths, catalogue_cache)
     warnings: list[Problem] = []
     if organisation.absence_sources:
-        from terminarz.absences import load_source_absences
+        from terminarz.org.absences import load_source_absences
 
         window = absence_window(organisation, today) if today is not None else None
         extra, warnings = load_source_absences(organisation, window=window)

@@ -65,7 +65,7 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
-    # 3: the publication memory of feeds (terminarz.publication) — what each feed (scope)
+    # 3: the publication memory of feeds (terminarz.store.publication) — what each feed (scope)
     # last published per item, with its SEQUENCE and stamps; cancelled items stay.
     """
     CREATE TABLE feed_event (
@@ -89,7 +89,7 @@ MIGRATIONS: tuple[str, ...] = (
         modified TEXT NOT NULL
     );
     """,
-    # 4: each published event's iCalendar bytes as last rendered (terminarz.feeds), with the
+    # 4: each published event's iCalendar bytes as last rendered (terminarz.notify.feeds), with the
     # key of everything they were made from: a new process re-renders only changed events.
     """
     ALTER TABLE feed_event ADD COLUMN ical_key TEXT;

@@ -26,7 +26,7 @@ the same time (the server and a cron job) never both bump one event.
 
 Next to each record the memory keeps the event's iCalendar bytes as last
 rendered (:class:`Rendering`), with a key of everything they were made from;
-:mod:`terminarz.feeds` reuses them while the key matches, so a new process
+:mod:`terminarz.notify.feeds` reuses them while the key matches, so a new process
 (a nightly ``terminarz feed``, a restarted server) serialises only the events
 that changed. A rendering is a cache: the key travels with its bytes, so bytes
 written by a concurrent generator are never mistaken for another version.
@@ -123,7 +123,10 @@ class _Row:
 
 
 class PublicationMemory:
-    """The ``feed_event`` and ``feed`` tables of the state database (see :mod:`terminarz.state`)."""
+    """The ``feed_event`` and ``feed`` tables of the state database.
+
+    The schema is in :mod:`terminarz.store.state`.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn

@@ -4,7 +4,7 @@
 of its steps is what makes a mail never lost and never sent twice:
 
 1. decide the mails due today that are not in the ledger yet
-   (:func:`terminarz.reminders.decide`) and render each one completely;
+   (:func:`terminarz.notify.reminders.decide`) and render each one completely;
 2. claim them — insert them as ``pending`` with their bytes, in one
    transaction (which, on the first run from a state database, also records
    the epoch: the day reminders started);
@@ -12,7 +12,7 @@ of its steps is what makes a mail never lost and never sent twice:
    by an earlier run (a failed send, or a process killed between claim and
    send) — each marked ``sent`` as soon as the server accepted it.
 
-The caller holds the run lock (:func:`terminarz.ledger.run_lock`) around the
+The caller holds the run lock (:func:`terminarz.store.ledger.run_lock`) around the
 whole of it, so two runs never work on one state database at once.
 """
 
@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 
-from terminarz.ledger import Claim, Ledger, MailRecord, MailStatus
-from terminarz.mail import Composed, MailComposer
-from terminarz.mailer import Mailer, MailError, ServerUnavailable
-from terminarz.plan import Setup, plan
-from terminarz.reminders import DueMail, decide, lead_days
+from terminarz.notify.mail import Composed, MailComposer
+from terminarz.notify.mailer import Mailer, MailError, ServerUnavailable
+from terminarz.notify.reminders import DueMail, decide, lead_days
+from terminarz.org.plan import Setup, plan
+from terminarz.store.ledger import Claim, Ledger, MailRecord, MailStatus
 
 Clock = Callable[[], datetime]
 OVERDUE_LOOKBACK = timedelta(days=400)  # how far back unconfirmed reports are still escalated

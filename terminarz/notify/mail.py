@@ -1,6 +1,6 @@
 """Reminder mails: the template context, Jinja2 rendering and the ``email`` message.
 
-Each kind of mail (:class:`~terminarz.reminders.MailKind`) has a pair of
+Each kind of mail (:class:`~terminarz.notify.reminders.MailKind`) has a pair of
 templates in ``templates/mail/``: ``<kind>.txt.j2`` (which also sets the
 subject with ``{% set subject %}``) and ``<kind>.html.j2``. The environment is
 strict: an undefined variable or attribute raises (``StrictUndefined``), and
@@ -26,16 +26,16 @@ from email.policy import Compat32
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from terminarz.confirm import LinkClaim, expiry, link_url
-from terminarz.datarequests import Task, TaskKind
 from terminarz.errors import TerminarzError
-from terminarz.explain import short_explanation
-from terminarz.organisation import Organisation, Person
-from terminarz.plan import PlannedOccurrence, Setup
+from terminarz.law.explain import short_explanation
+from terminarz.law.rules import trail
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.links import LinkClaim, expiry, link_url
+from terminarz.notify.reminders import DueMail, MailKind
+from terminarz.org.datarequests import Task, TaskKind
+from terminarz.org.organisation import Organisation, Person
+from terminarz.org.plan import PlannedOccurrence, Setup
 from terminarz.polish import date_words, days_phrase, long_date, plural, short_date
-from terminarz.reminders import DueMail, MailKind
-from terminarz.rules import trail
-from terminarz.workdays import WorkingCalendar
 
 if TYPE_CHECKING:
     from jinja2 import Environment

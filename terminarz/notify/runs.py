@@ -1,0 +1,286 @@
+"""The nightly run for many organisation files at once: threads, worker processes,
+one SMTP connection per worker reused while the files name the same server.
+
+Each organisation is handled by one worker under its own run lock
+(:func:`terminarz.store.ledger.run_lock`) and :func:`terminarz.notify.nightly.run_night`;
+the CLI prints the outcomes and turns them into the exit code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from terminarz.errors import TerminarzError
+
+if TYPE_CHECKING:
+    from terminarz.law.workdays import WorkingCalendar
+    from terminarz.notify.mail import MailRenderer
+    from terminarz.notify.mailer import Mailer
+    from terminarz.notify.nightly import NightResult
+    from terminarz.org.plan import CatalogueCache, Setup
+    from terminarz.settings import SmtpSettings
+
+Clock = Callable[[], datetime]
+
+
+class Status(IntEnum):
+    """How one organisation's run ended; ordered, so the worst of a night is the maximum
+    (the CLI turns it into the exit code: 0, 1, 2, 75)."""
+
+    SENT = 0  # everything due went out (or a dry run)
+    NOT_SENT = 1  # something is still pending or was refused
+    MISTAKE = 2  # the organisation file or its settings are wrong
+    LOCKED = 75  # another run holds this state database's lock
+
+
+@dataclass(kw_only=True)
+class Outcome:
+    """What one organisation's run produced, reported in file order by the caller."""
+
+    result: NightResult | None = None
+    error: str | None = None
+    status: Status = Status.SENT
+    warnings: tuple[str, ...] = ()
+
+
+MIN_FILES_PER_PROCESS = 50  # with fewer, starting a worker process costs more than it saves
+
+
+def run_many(
+    configs: list[Path],
+    *,
+    today: date,
+    clock: Clock,
+    dry_run: bool = False,
+    environ: Any = None,
+    statutory: WorkingCalendar | None = None,
+    renderer: MailRenderer | None = None,
+    jobs: int | None = None,
+    processes: int | None = None,
+) -> Iterable[Outcome]:
+    """Run the nightly job for each organisation file; each file's :class:`Outcome`, in order.
+
+    With several files, ``jobs`` workers (default: up to 4) take the files in
+    turn, each with its own SMTP connection, reused while files name the same
+    server: one organisation's mails go out while the next one's are being
+    prepared. Each organisation is handled by one worker under its own run
+    lock, so concurrency never changes what is sent. A file with a mistake is
+    reported and the others still run (:attr:`Status.MISTAKE`). ``clock`` gives the
+    time stamps of the ledger (a module-level function: worker processes receive it). The mail
+    templates are compiled and each distinct set of catalogues is read once
+    per process.
+
+    The workers are threads; with many files (a national night: at least
+    :data:`MIN_FILES_PER_PROCESS` per process) they are spread over one worker
+    process per CPU core, up to ``jobs`` — Python runs one thread at a time
+    per process, and loading, planning and rendering an organisation keep a
+    thread busier than sending its mails. ``processes`` overrides that choice
+    (1: threads only). Outcomes are printed in file order either way; a dry
+    run, and ``statutory`` and ``renderer`` when given, stay in this process.
+    Worker processes start from a fork server, which imports the main module
+    again: a script calling this must keep its work under
+    ``if __name__ == "__main__":`` (the ``terminarz`` command does).
+    """
+    environ = os.environ if environ is None else environ
+    workers = max(1, min(jobs if jobs is not None else 4, len(configs)))
+    count = 1
+    if not dry_run and statutory is None and renderer is None:
+        count = _process_count(len(configs), workers, processes)
+    if count > 1:
+        outcomes: Iterable[Outcome] = _in_processes(
+            configs, count, today=today, clock=clock, environ=dict(environ),
+            threads=-(-workers // count),
+        )
+    else:
+        outcomes = _outcomes(configs, today=today, clock=clock, dry_run=dry_run,
+                             environ=environ, statutory=statutory, renderer=renderer,
+                             workers=workers)  # fmt: skip
+    return outcomes
+
+
+def _outcomes(
+    configs: list[Path],
+    *,
+    today: date,
+    clock: Clock,
+    dry_run: bool,
+    environ: Any,
+    statutory: WorkingCalendar | None,
+    renderer: MailRenderer | None,
+    workers: int,
+) -> Iterator[Outcome]:
+    """Each file's outcome, in file order, from ``workers`` threads of this process."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from terminarz.notify.mail import MailRenderer
+    from terminarz.org.plan import CatalogueCache, default_statutory
+
+    statutory = statutory or default_statutory()
+    renderer = renderer or MailRenderer()
+    catalogues = CatalogueCache()  # the files mostly name the same catalogues: read each once
+    local = threading.local()
+    opened: list[Mailer] = []
+    opened_lock = threading.Lock()
+
+    def work(config: Path) -> Outcome:
+        mailer: Mailer | None = getattr(local, "mailer", None)
+        outcome, mailer = _run_config(config, today=today, clock=clock, dry_run=dry_run,
+                                      mailer=mailer,
+                                      renderer=renderer, environ=environ,
+                                      statutory=statutory, catalogues=catalogues)  # fmt: skip
+        if mailer is not None and mailer is not getattr(local, "mailer", None):
+            local.mailer = mailer
+            with opened_lock:
+                opened.append(mailer)
+        return outcome
+
+    try:
+        if workers == 1:
+            yield from map(work, configs)
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="remind") as pool:
+                yield from pool.map(work, configs)
+    finally:
+        for mailer in opened:
+            mailer.close()
+
+
+def _process_count(files: int, workers: int, requested: int | None) -> int:
+    if requested is not None:
+        return max(1, min(requested, files))
+    return max(1, min(os.cpu_count() or 1, workers, files // MIN_FILES_PER_PROCESS))
+
+
+def _in_processes(
+    configs: list[Path], count: int, *, today: date, clock: Clock, environ: dict[str, str],
+    threads: int,
+) -> list[Outcome]:
+    """Every file's outcome, in file order, from ``count`` worker processes that take
+    every ``count``-th file each (so a run of similar files splits evenly)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    shares = [configs[i::count] for i in range(count)]
+    with ProcessPoolExecutor(max_workers=count, mp_context=_process_context()) as pool:
+        futures = [pool.submit(_share, share, today, clock, environ, threads) for share in shares]
+        results = [future.result() for future in futures]
+    return [results[k % count][k // count] for k in range(len(configs))]
+
+
+def _share(configs: list[Path], today: date, clock: Clock, environ: dict[str, str],
+           threads: int) -> list[Outcome]:  # fmt: skip
+    """One worker process's files (see :func:`run_many`)."""
+    return list(_outcomes(configs, today=today, clock=clock, dry_run=False, environ=environ,
+                          statutory=None, renderer=None, workers=threads))  # fmt: skip
+
+
+def _process_context() -> Any:
+    """``forkserver`` (safe with threads running, unlike ``fork``; the server process
+    imports the reminder modules once and forks each worker from itself), else ``spawn``."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["jinja2", "terminarz.notify.nightly", "terminarz.notify.runs"])
+    return context
+
+
+def _run_config(
+    config: Path,
+    *,
+    today: date,
+    clock: Clock,
+    dry_run: bool,
+    mailer: Mailer | None,
+    renderer: MailRenderer,
+    environ: Any,
+    statutory: WorkingCalendar,
+    catalogues: CatalogueCache,
+) -> tuple[Outcome, Mailer | None]:
+    from terminarz.org.plan import load_setup
+    from terminarz.store.ledger import RunLocked
+
+    notes: list[str] = []
+    try:
+        setup = load_setup(config, today=today, statutory=statutory,
+                           catalogue_cache=catalogues)  # fmt: skip
+        notes.extend(str(w) for w in setup.warnings)
+        if setup.organisation is None:
+            raise TerminarzError("przypomnienia wymagają pliku organizacji (--config)")
+        result, mailer = _remind_one(setup, today=today, clock=clock, dry_run=dry_run,
+                                     mailer=mailer,
+                                     renderer=renderer, environ=environ,
+                                     notes=notes)  # fmt: skip
+    except RunLocked as exc:
+        return Outcome(error=str(exc), status=Status.LOCKED, warnings=tuple(notes)), mailer
+    except TerminarzError as exc:
+        return Outcome(error=f"błąd: {exc}", status=Status.MISTAKE, warnings=tuple(notes)), mailer
+    status = Status.SENT if dry_run or result.ok else Status.NOT_SENT
+    return Outcome(result=result, status=status, warnings=tuple(notes)), mailer
+
+
+def _remind_one(
+    setup: Setup,
+    *,
+    today: date,
+    clock: Clock,
+    dry_run: bool,
+    mailer: Mailer | None,
+    renderer: MailRenderer,
+    environ: Any,
+    notes: list[str],
+) -> tuple[NightResult, Mailer | None]:
+    from terminarz.notify.mail import Links, MailComposer
+    from terminarz.notify.mailer import (
+        Mailer,
+        RetryPolicy,
+        effective_smtp,
+        same_server,
+        smtp_password,
+    )
+    from terminarz.notify.nightly import run_night
+    from terminarz.store.ledger import Ledger, run_lock
+    from terminarz.store.state import default_state_path
+    from terminarz.tokens import read_secret
+
+    organisation = setup.organisation
+    assert organisation is not None
+    settings = organisation.settings
+    smtp: SmtpSettings = effective_smtp(settings.smtp, environ)
+    try:
+        secret: bytes | None = read_secret(settings.server.secret_env, environ)
+    except TerminarzError as exc:
+        secret = None
+        notes.append(f"ostrzeżenie: {exc} — wiadomości wyjdą bez linku potwierdzenia")
+    composer = MailComposer(
+        renderer, setup, sender=smtp.sender,
+        links=Links(base_url=settings.server.base_url, secret=secret,
+                    days=settings.server.link_days),
+        overdue_every=settings.reminders.overdue_every,
+    )  # fmt: skip
+    state_path = settings.state.path or default_state_path()
+    if dry_run:
+        with Ledger.open(state_path) as ledger:
+            result = run_night(setup, today=today, clock=clock, ledger=ledger,
+                               composer=composer, mailer=None, sender=smtp.sender,
+                               dry_run=True)  # fmt: skip
+        return result, mailer
+    password = smtp_password(smtp, environ)
+    if (mailer is None or not same_server(mailer.settings, smtp) or mailer.password != password
+            or mailer.settings.retry_delays != smtp.retry_delays):  # fmt: skip
+        if mailer is not None:
+            mailer.close()
+        mailer = Mailer(settings=smtp, password=password,
+                        retry=RetryPolicy(delays=tuple(float(d) for d in smtp.retry_delays)))
+    with run_lock(state_path, timeout=settings.reminders.lock_timeout), \
+            Ledger.open(state_path) as ledger:  # fmt: skip
+        result = run_night(setup, today=today, clock=clock, ledger=ledger,
+                           composer=composer, mailer=mailer, sender=smtp.sender)  # fmt: skip
+    return result, mailer

@@ -1,0 +1,140 @@
+"""Data requests (II.4): the internal tasks before a report.
+
+The written request itself (pismo) is rendered by :mod:`terminarz.notify.letters`.
+
+When a report needs data held by another unit or an outside body, the person
+handling the report asks for it in writing and sets a delivery deadline. For
+every input of a duty and every occurrence there are two dated tasks:
+
+* ``<occurrence-id>#prosba:<unit>`` — send the written request, ``request_days``
+  working days before the due date; owners: the report's responsible people;
+* ``<occurrence-id>#dane:<unit>`` — deliver the data, ``deliver_days`` working
+  days before the due date; owner: the unit's head (an outside body has no
+  owner here, only its ``email``).
+
+Days are counted on the statutory calendar, like the deadline itself; when a
+task's date is an institution day off, it carries a planning date — the
+previous day the institution works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from terminarz.errors import CalendarRangeError
+from terminarz.law.rules import Occurrence
+from terminarz.law.workdays import WorkingCalendar
+from terminarz.org.organisation import Duty, Input, Organisation
+
+if TYPE_CHECKING:
+    from terminarz.org.duties import Resolution
+
+
+class TaskKind(StrEnum):
+    REQUEST = "request"  # send the written request for data
+    DELIVER = "deliver"  # deliver the data
+
+    @property
+    def tag(self) -> str:
+        """The part of the task id: ``prosba`` or ``dane``."""
+        return "prosba" if self is TaskKind.REQUEST else "dane"
+
+    @property
+    def polish(self) -> str:
+        return "wysłanie prośby o dane" if self is TaskKind.REQUEST else "dostarczenie danych"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Task:
+    """One internal, dated task derived from an occurrence and an input of its duty."""
+
+    id: str
+    kind: TaskKind
+    occurrence_id: str
+    unit: str  # the input's id: an internal unit id or an outside body's id
+    unit_name: str
+    data: str
+    due: date
+    planning_date: date | None
+    owners: tuple[str, ...]
+    email: str | None = None  # the outside body's address
+    external: bool = False
+
+    @property
+    def working_date(self) -> date:
+        """The day to act on: the planning date when the institution is closed on ``due``."""
+        return self.planning_date or self.due
+
+    def summary(self) -> str:
+        """Polish one-liner: ``Prośba o dane do: Dział … (mpips-03@ops/2026)``."""
+        if self.kind is TaskKind.REQUEST:
+            return f"Wysłać pisemną prośbę o dane do: {self.unit_name} ({self.occurrence_id})"
+        return f"Dostarczyć dane: {self.unit_name} → {self.occurrence_id}"
+
+
+def task_id(occurrence_id: str, kind: TaskKind, unit: str) -> str:
+    return f"{occurrence_id}#{kind.tag}:{unit}"
+
+
+def split_task_id(text: str) -> tuple[str, TaskKind, str]:
+    """``mpips-03@ops/2025#dane:dokip`` → (occurrence id, kind, unit); ``ValueError`` otherwise."""
+    occurrence_id, sep, rest = text.partition("#")
+    tag, sep2, unit = rest.partition(":")
+    kinds = {k.tag: k for k in TaskKind}
+    if not sep or not sep2 or tag not in kinds or not unit or not occurrence_id:
+        raise ValueError(f"not a task id: {text!r}")
+    return occurrence_id, kinds[tag], unit
+
+
+def planning_date(day: date, institution: WorkingCalendar) -> date | None:
+    """The previous day the institution works, when it does not work on ``day``; else None."""
+    try:
+        if institution.is_working_day(day):
+            return None
+        return institution.previous_working_day(day)
+    except CalendarRangeError:
+        return None
+
+
+def input_name(item: Input, organisation: Organisation) -> str:
+    if item.unit is not None:
+        unit = organisation.unit(item.unit)
+        return unit.name if unit else item.unit
+    return item.name
+
+
+def tasks_for(
+    occurrence: Occurrence,
+    duty: Duty,
+    resolution: Resolution | None,
+    organisation: Organisation,
+    statutory: WorkingCalendar,
+    institution: WorkingCalendar,
+) -> tuple[Task, ...]:
+    """The request and delivery tasks of every input of ``duty``, in input order."""
+    tasks = []
+    requesters = resolution.owners if resolution is not None else ()
+    for item in duty.inputs:
+        name = input_name(item, organisation)
+        head: tuple[str, ...] = ()
+        if item.unit is not None:
+            unit = organisation.unit(item.unit)
+            head = (unit.head,) if unit is not None and unit.head else ()
+        for kind, days, owners in (
+            (TaskKind.REQUEST, item.request_days, requesters),
+            (TaskKind.DELIVER, item.deliver_days, head),
+        ):
+            try:
+                due = statutory.add_working_days(occurrence.due, -days)
+            except CalendarRangeError:
+                continue  # before 1990: no task
+            tasks.append(Task(
+                id=task_id(occurrence.id, kind, item.id), kind=kind,
+                occurrence_id=occurrence.id, unit=item.id, unit_name=name, data=item.data,
+                due=due, planning_date=planning_date(due, institution), owners=owners,
+                email=item.email, external=item.external,
+            ))  # fmt: skip
+    return tuple(tasks)
