@@ -64,8 +64,8 @@ from terminarz.notify.feeds import (
 )
 from terminarz.org.plan import load_setup
 from terminarz.paths import calendars_dir
-from terminarz.store import state
-from terminarz.store.publication import FeedItem, PublicationMemory, PublishedEvent, PublishedFeed
+from terminarz.store.publication import FeedItem, PublishedEvent, PublishedFeed
+from terminarz.store.sqlite import SQLiteStore
 from terminarz.tokens import feed_token
 from terminarz.web.server import FeedService, RunningServer, build_app
 
@@ -249,33 +249,24 @@ def synthetic_feed(count: int) -> PublishedFeed:
 
 def cold_generate(feed_set: FeedSet, folder: Path, only: list[str] | None = None) -> int:
     """Generate with a new state database (every event new); return how many feeds."""
-    conn = state.connect(folder / f"cold-{time.perf_counter_ns()}.sqlite3")
-    try:
-        return len(generate(feed_set, PublicationMemory(conn), now=NOW, only=only))
-    finally:
-        conn.close()
+    with SQLiteStore(folder / f"cold-{time.perf_counter_ns()}.sqlite3", "") as store:
+        return len(generate(feed_set, store.publication(), now=NOW, only=only))
 
 
 def warm_generate_time(feed_set: FeedSet, folder: Path) -> float:
     """Time a generation after an identical one (same connection and renderer)."""
-    conn = state.connect(folder / "warm.sqlite3")
-    try:
-        memory = PublicationMemory(conn)
+    with SQLiteStore(folder / "warm.sqlite3", "") as store:
+        memory = store.publication()
         renderer = FeedRenderer()
         generate(feed_set, memory, now=NOW, renderer=renderer)
         seconds, _ = timed(lambda: generate(feed_set, memory, now=NOW, renderer=renderer))
         return seconds
-    finally:
-        conn.close()
 
 
 def restart_generate(feed_set: FeedSet, path: Path) -> int:
     """Generate as a new process does: a new connection and renderer on an existing database."""
-    conn = state.connect(path)
-    try:
-        return len(generate(feed_set, PublicationMemory(conn), now=NOW, renderer=FeedRenderer()))
-    finally:
-        conn.close()
+    with SQLiteStore(path, "") as store:
+        return len(generate(feed_set, store.publication(), now=NOW, renderer=FeedRenderer()))
 
 
 def part_examples() -> tuple[Path, str, bool]:
@@ -398,15 +389,15 @@ def child_generation(path: Path, changed: int, variant: int) -> dict[str, float]
 def child_main(path: Path, changed: int, variant: int) -> int:
     """In a new process: time ``import icalendar``, then the first generation."""
     feed_set = synthetic_feed_set(changed, variant)
-    conn = state.connect(path)
+    store = SQLiteStore(path, "")
     start = time.perf_counter()
     import icalendar  # noqa: F401  (the generation below would import it)
 
     imported = time.perf_counter() - start
     start = time.perf_counter()
-    generate(feed_set, PublicationMemory(conn), now=NOW)
+    generate(feed_set, store.publication(), now=NOW)
     generated = time.perf_counter() - start
-    conn.close()
+    store.close()
     print(json.dumps({"import": imported, "generate": generated}))
     return 0
 
@@ -415,7 +406,8 @@ def part_server(config: Path, person: str, seconds: float, requests: int) -> boo
     print(f"(c) server over loopback: personal feed of {person} ({config.name})")
     folder = Path(tempfile.mkdtemp())
     state_path = folder / "state.sqlite3"
-    service = FeedService(config=config, state_path=state_path, clock=lambda: NOW,
+    service = FeedService(config=config, clock=lambda: NOW,
+                          store=SQLiteStore(state_path, "", check_same_thread=False),
                           secret=SECRET)  # fmt: skip
     target = f"/feeds/p/{feed_token(SECRET, person)}.ics"
     with RunningServer(build_app(service)) as server:
@@ -443,15 +435,12 @@ def part_server(config: Path, person: str, seconds: float, requests: int) -> boo
         rate_304, n_304 = loop({"If-None-Match": etag}, 304)
         generations = service.generations
         times = []
-        with state.connect(state_path) as other:
+        with SQLiteStore(state_path, "") as other:
             for i in range(15):  # a confirmation written elsewhere: the next request regenerates
                 if i % 2 == 0:
-                    other.execute(
-                        "INSERT INTO confirmation (occurrence_id, confirmed_by, confirmed_at) "
-                        "VALUES ('bench', NULL, '2026-11-24T08:00:00')"
-                    )
+                    other.confirm("bench", by=None, at=NOW)
                 else:
-                    other.execute("DELETE FROM confirmation WHERE occurrence_id = 'bench'")
+                    other.unconfirm("bench", by=None, at=NOW)
                 start = time.perf_counter()
                 got = get({"If-None-Match": etag})[0]
                 times.append(time.perf_counter() - start)

@@ -260,8 +260,8 @@ def main() -> int:
 
     from terminarz.cli import main as terminarz
     from terminarz.org.plan import CatalogueCache, default_statutory, load_setup
-    from terminarz.store.ledger import Ledger, MailStatus
-    from terminarz.store.state import connect
+    from terminarz.store.base import MailStatus
+    from terminarz.store.sqlite import SQLiteStore, connect
 
     sink = subprocess.Popen([sys.executable, "-c", SINK], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)  # fmt: skip
@@ -316,7 +316,7 @@ def main() -> int:
                 raise SystemExit(f"remind exited with {code}")
             messages: list[Message] = []
             for config in part:
-                with Ledger.open(state(config)) as ledger:
+                with SQLiteStore(state(config), f"ops-{int(config.stem[4:]):05d}") as ledger:
                     for record in ledger.history():
                         assert record.status is MailStatus.SENT
                         sender = f"terminarz@ops{int(config.stem[4:])}.example.org"

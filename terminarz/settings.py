@@ -22,9 +22,11 @@ RETRY_DELAYS = (2, 10, 30)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StateSettings:
-    """``[state]``: where the SQLite state database lives (None: the user's data directory)."""
+    """``[state]``: where the store is — ``url`` (``sqlite:///…``, ``postgresql://…``) wins
+    over ``path`` (a SQLite file); neither: the user's data directory."""
 
     path: Path | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,9 +85,10 @@ class Settings:
 def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings:
     """Read the settings tables of an organisation file; relative paths are taken from ``base``."""
     state_raw = ck.table(data, "state")
-    ck.unknown_keys(state_raw, ("path",), table="state")
+    ck.unknown_keys(state_raw, ("path", "url"), table="state")
     state_path = ck.string(state_raw, "path", where=Where("state"), single_line=True)
-    state = StateSettings(path=(base / state_path) if state_path else None)
+    state_url = ck.string(state_raw, "url", where=Where("state"), single_line=True)
+    state = StateSettings(path=(base / state_path) if state_path else None, url=state_url or None)
 
     feeds_raw = ck.table(data, "feeds")
     ck.unknown_keys(

@@ -19,6 +19,7 @@ from terminarz.law.catalogue import CatalogueSet, load_catalogues
 from terminarz.law.holidays_pl import default_source
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
+from terminarz.store.sqlite import SQLiteStore
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -92,3 +93,11 @@ def run_cli(terminarz_exe: Path) -> RunCli:
         )
 
     return run
+
+
+EXAMPLE_ORGANISATION = "mopr-przyklad"  # the id in calendars/examples/osrodek-pomocy.toml
+
+
+def open_state(path: Path, organisation: str = EXAMPLE_ORGANISATION) -> SQLiteStore:
+    """The store of a test's state file, as the example organisation's commands open it."""
+    return SQLiteStore(path, organisation)

@@ -15,12 +15,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import open_state
 from test_reminders import OCC, copy_example
 
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.links import LinkClaim, LinkProblem, LinkRefused, link_url, make_token, read_token
 from terminarz.org.plan import load_setup
-from terminarz.store.ledger import Ledger
+from terminarz.store import locate
 from terminarz.web.confirm import ConfirmApp, confirm_app
 from terminarz.web.server import Router, RunningServer, mount
 
@@ -91,7 +92,7 @@ def served(tmp_path: Path, calendar: WorkingCalendar) -> Iterator[tuple[str, Pat
     setup = load_setup(config, today=date(2027, 1, 20), statutory=calendar)
     state = tmp_path / "state.sqlite3"
     clock = Clock()
-    app = confirm_app(setup, state_path=state, secret=SECRET, clock=clock)
+    app = confirm_app(setup, location=locate(explicit=str(state)), secret=SECRET, clock=clock)
     assert isinstance(app, ConfirmApp)
     with RunningServer(Router([mount("/confirm/", app)])) as server:
         yield server.url, state, clock
@@ -109,7 +110,7 @@ def fetch(url: str, *, method: str = "GET", data: dict[str, str] | None = None
 
 
 def confirmed(state: Path) -> tuple[str | None, str, str | None] | None:
-    with Ledger.open(state) as ledger:
+    with open_state(state) as ledger:
         found = ledger.confirmation(OCC)
     return None if found is None else (found.confirmed_by, found.confirmed_at, found.note)
 
@@ -189,7 +190,7 @@ def test_a_link_confirmation_stops_the_reminders(
     assert fetch(link_url(base, SECRET, CLAIM), method="POST")[0] == 200
     setup = load_setup(state.parent / "org.toml", today=date(2027, 2, 2), statutory=calendar)
     assert setup.organisation is not None
-    with Ledger.open(state) as ledger:
+    with open_state(state) as ledger:
         confirmations = ledger.confirmations()
     items = plan(setup, date(2027, 1, 1), date(2027, 2, 28), today=date(2027, 2, 2))
     assert decide(items, organisation=setup.organisation, calendar=setup.institution,

@@ -7,10 +7,10 @@ parser; dates are checked against hand-computed due dates of the 1992 catalogue.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -26,15 +26,14 @@ from terminarz.notify.feeds import (
     feed_set_for,
     generate,
     horizon,
-    read_confirmations,
     render_feed,
     shift_months,
 )
 from terminarz.org.plan import Setup, load_setup, plan, plan_tasks
 from terminarz.paths import calendars_dir
 from terminarz.settings import FeedSettings
-from terminarz.store import state
-from terminarz.store.publication import PublicationMemory, PublishedFeed
+from terminarz.store.publication import PublishedFeed
+from terminarz.store.sqlite import SQLiteStore
 
 TODAY = date(2026, 2, 2)
 NOW = datetime(2026, 2, 2, 7, 30, tzinfo=UTC)
@@ -47,8 +46,8 @@ EXAMPLE_TODAY = date(2026, 11, 24)
 
 
 @pytest.fixture()
-def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    connection = state.connect(tmp_path / "state.sqlite3")
+def conn(tmp_path: Path) -> Iterator[SQLiteStore]:
+    connection = SQLiteStore(tmp_path / "state.sqlite3", "")
     yield connection
     connection.close()
 
@@ -64,10 +63,10 @@ def example_setup() -> Setup:
 
 
 def run(
-    setup: Setup, conn: sqlite3.Connection, *, today: date = TODAY, now: datetime = NOW
+    setup: Setup, conn: SQLiteStore, *, today: date = TODAY, now: datetime = NOW
 ) -> dict[str, RenderedFeed]:
-    feed_set = feed_set_for(setup, today=today, confirmations=read_confirmations(conn))
-    return generate(feed_set, PublicationMemory(conn), now=now)
+    feed_set = feed_set_for(setup, today=today, confirmations=conn.confirmations())
+    return generate(feed_set, conn.publication(), now=now)
 
 
 def unfolded(body: bytes) -> list[str]:
@@ -104,7 +103,7 @@ def catalogue_with(tmp_path: Path, *, drop: str | None = None, extra: str = "") 
 
 
 def test_every_catalogue_feed_parses_and_matches_the_engine(
-    catalogue_setup: Setup, conn: sqlite3.Connection, calendar: WorkingCalendar
+    catalogue_setup: Setup, conn: SQLiteStore, calendar: WorkingCalendar
 ) -> None:
     feeds = run(catalogue_setup, conn)
     assert sorted(feeds) == ["all", "level/ops", "level/rup", "level/wup", "level/wzps"]
@@ -130,7 +129,7 @@ def test_every_catalogue_feed_parses_and_matches_the_engine(
 
 
 def test_ops_dates_are_the_hand_computed_ones(
-    catalogue_setup: Setup, conn: sqlite3.Connection
+    catalogue_setup: Setup, conn: SQLiteStore
 ) -> None:
     feed = run(catalogue_setup, conn)["level/ops"]
     starts = [line for line in unfolded(feed.body) if line.startswith("DTSTART")]
@@ -148,7 +147,7 @@ def test_ops_dates_are_the_hand_computed_ones(
     assert ends[1] == "DTEND;VALUE=DATE:20260131"  # exclusive: the day after
 
 
-def test_lines_are_folded_crlf_and_utf8(catalogue_setup: Setup, conn: sqlite3.Connection) -> None:
+def test_lines_are_folded_crlf_and_utf8(catalogue_setup: Setup, conn: SQLiteStore) -> None:
     body = run(catalogue_setup, conn)["all"].body
     assert b"\n" not in body.replace(b"\r\n", b"")
     assert b"\r" not in body.replace(b"\r\n", b"")
@@ -160,7 +159,7 @@ def test_lines_are_folded_crlf_and_utf8(catalogue_setup: Setup, conn: sqlite3.Co
 
 
 def test_polish_text_survives_both_parsers(
-    catalogue_setup: Setup, conn: sqlite3.Connection
+    catalogue_setup: Setup, conn: SQLiteStore
 ) -> None:
     body = run(catalogue_setup, conn)["level/ops"].body
     strict = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
@@ -177,7 +176,7 @@ def test_polish_text_survives_both_parsers(
 
 
 def test_calendar_properties_appear_once_with_correct_values(
-    catalogue_setup: Setup, conn: sqlite3.Connection
+    catalogue_setup: Setup, conn: SQLiteStore
 ) -> None:
     lines = unfolded(run(catalogue_setup, conn)["level/rup"].body)
     header = lines[: lines.index("BEGIN:VEVENT")]
@@ -210,7 +209,7 @@ def test_icalendar_still_gets_refresh_interval_and_ttl_wrong_by_default() -> Non
 
 
 def test_events_are_all_day_transparent_with_a_display_alarm(
-    catalogue_setup: Setup, conn: sqlite3.Connection
+    catalogue_setup: Setup, conn: SQLiteStore
 ) -> None:
     body = run(catalogue_setup, conn)["level/ops"].body
     event = events_by_key(body)["mpips-03@ops/2025"]
@@ -226,7 +225,7 @@ def test_events_are_all_day_transparent_with_a_display_alarm(
     assert alarm.decoded("TRIGGER") == -timedelta(hours=39)
 
 
-def test_an_empty_feed_is_still_a_valid_calendar(conn: sqlite3.Connection) -> None:
+def test_an_empty_feed_is_still_a_valid_calendar(conn: SQLiteStore) -> None:
     setup = load_setup(EXAMPLE, today=EXAMPLE_TODAY)
     feeds = run(setup, conn, today=EXAMPLE_TODAY)
     empty = feeds["person/dyrektor"]
@@ -242,13 +241,13 @@ def test_an_empty_feed_is_still_a_valid_calendar(conn: sqlite3.Connection) -> No
 
 
 def test_regeneration_gives_identical_bytes(
-    catalogue_setup: Setup, conn: sqlite3.Connection, tmp_path: Path
+    catalogue_setup: Setup, conn: SQLiteStore, tmp_path: Path
 ) -> None:
     first = run(catalogue_setup, conn, now=NOW)
     again = run(catalogue_setup, conn, now=LATER)  # later clock, nothing changed
     assert {k: f.body for k, f in first.items()} == {k: f.body for k, f in again.items()}
     assert {k: f.etag for k, f in first.items()} == {k: f.etag for k, f in again.items()}
-    other = state.connect(tmp_path / "other.sqlite3")
+    other = SQLiteStore(tmp_path / "other.sqlite3", "")
     try:
         fresh = run(catalogue_setup, other, now=NOW)  # another database, same input and time
     finally:
@@ -257,7 +256,7 @@ def test_regeneration_gives_identical_bytes(
 
 
 def test_uids_depend_only_on_the_occurrence_and_the_feed(
-    catalogue_setup: Setup, conn: sqlite3.Connection
+    catalogue_setup: Setup, conn: SQLiteStore
 ) -> None:
     feeds = run(catalogue_setup, conn)
     in_all = events_by_key(feeds["all"].body)["mpips-03@ops/2025"]["UID"]
@@ -268,7 +267,7 @@ def test_uids_depend_only_on_the_occurrence_and_the_feed(
 
 
 def test_an_override_raises_only_that_events_sequence(
-    conn: sqlite3.Connection, tmp_path: Path
+    conn: SQLiteStore, tmp_path: Path
 ) -> None:
     before = load_setup(None, catalogue_paths=[catalogue_with(tmp_path)])
     first = run(before, conn, now=NOW)
@@ -292,7 +291,7 @@ def test_an_override_raises_only_that_events_sequence(
     assert first["level/rup"].body == second["level/rup"].body
 
 
-def test_a_removed_obligation_stays_as_cancelled(conn: sqlite3.Connection, tmp_path: Path) -> None:
+def test_a_removed_obligation_stays_as_cancelled(conn: SQLiteStore, tmp_path: Path) -> None:
     run(load_setup(None, catalogue_paths=[catalogue_with(tmp_path)]), conn, now=NOW)
     without = load_setup(None, catalogue_paths=[catalogue_with(tmp_path, drop="mpips-03a@ops")])
     second = run(without, conn, now=LATER)
@@ -316,7 +315,7 @@ def test_a_removed_obligation_stays_as_cancelled(conn: sqlite3.Connection, tmp_p
 
 
 def test_cancelled_events_leave_when_their_date_leaves_the_horizon(
-    conn: sqlite3.Connection, tmp_path: Path
+    conn: SQLiteStore, tmp_path: Path
 ) -> None:
     run(load_setup(None, catalogue_paths=[catalogue_with(tmp_path)]), conn, now=NOW)
     without = load_setup(None, catalogue_paths=[catalogue_with(tmp_path, drop="mpips-03a@ops")])
@@ -326,14 +325,11 @@ def test_cancelled_events_leave_when_their_date_leaves_the_horizon(
     assert str(keys["mpips-03a@ops/2026-H1"]["STATUS"]) == "CANCELLED"
 
 
-def test_a_confirmation_marks_the_event(conn: sqlite3.Connection) -> None:
+def test_a_confirmation_marks_the_event(conn: SQLiteStore) -> None:
     setup = load_setup(EXAMPLE, today=EXAMPLE_TODAY)
     first = run(setup, conn, today=EXAMPLE_TODAY, now=NOW)
-    conn.execute(
-        "INSERT INTO confirmation (occurrence_id, confirmed_by, confirmed_at, note) "
-        "VALUES (?, ?, ?, ?)",
-        ("mpips-03@ops/2025", "kier-dsps", "2026-01-28T10:15:00+01:00", "nr 123/2026"),
-    )
+    conn.confirm("mpips-03@ops/2025", by="kier-dsps", note="nr 123/2026",
+                 at=datetime(2026, 1, 28, 10, 15, tzinfo=ZoneInfo("Europe/Warsaw")))
     second = run(setup, conn, today=EXAMPLE_TODAY, now=LATER)
     event = events_by_key(second["person/kier-dsps"].body)["mpips-03@ops/2025"]
     assert str(event["SUMMARY"]) == "✔ MPiPS-03 → wzps za 2025 r."
@@ -349,10 +345,10 @@ def test_a_confirmation_marks_the_event(conn: sqlite3.Connection) -> None:
 
 
 def test_the_reusing_renderer_gives_the_same_bytes(
-    catalogue_setup: Setup, conn: sqlite3.Connection, tmp_path: Path
+    catalogue_setup: Setup, conn: SQLiteStore, tmp_path: Path
 ) -> None:
     renderer = FeedRenderer()
-    memory = PublicationMemory(conn)
+    memory = conn.publication()
     changed = load_setup(None, catalogue_paths=[catalogue_with(tmp_path, drop="mpips-03@ops")])
     for setup, now in ((catalogue_setup, NOW), (changed, LATER)):
         feed_set: FeedSet = feed_set_for(setup, today=TODAY)
@@ -369,7 +365,7 @@ def test_the_reusing_renderer_gives_the_same_bytes(
 
 
 def test_organisation_feeds_hold_every_occurrence_and_task(
-    example_setup: Setup, conn: sqlite3.Connection
+    example_setup: Setup, conn: SQLiteStore
 ) -> None:
     feeds = run(example_setup, conn, today=EXAMPLE_TODAY)
     assert sorted(k for k in feeds if not k.startswith("person/")) == [
@@ -389,7 +385,7 @@ def test_organisation_feeds_hold_every_occurrence_and_task(
 
 
 def test_a_substitute_gets_the_occurrence_in_their_feed(
-    example_setup: Setup, conn: sqlite3.Connection
+    example_setup: Setup, conn: SQLiteStore
 ) -> None:
     """The example's absences (18 Jan – 12 Feb 2027) hand MPiPS-03 for 2026 to DOKiP."""
     feeds = run(example_setup, conn, today=EXAMPLE_TODAY)

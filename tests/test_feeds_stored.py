@@ -26,13 +26,13 @@ from terminarz.notify.feeds import (
     RenderedFeed,
     feed_set_for,
     generate,
-    read_confirmations,
     render_feed,
 )
 from terminarz.org.plan import Setup, load_setup
 from terminarz.paths import calendars_dir
-from terminarz.store import state
-from terminarz.store.publication import PublicationMemory, PublishedFeed
+from terminarz.store import sqlite
+from terminarz.store.publication import PublishedFeed
+from terminarz.store.sqlite import SQLiteStore
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -59,13 +59,10 @@ def generation(
     path: Path, setup: Setup, *, today: date = TODAY, now: datetime = NOW
 ) -> tuple[FeedSet, dict[str, RenderedFeed]]:
     """One generation as a new process runs it: its own connection and renderer."""
-    conn = state.connect(path)
-    try:
-        feed_set = feed_set_for(setup, today=today, confirmations=read_confirmations(conn))
-        return feed_set, generate(feed_set, PublicationMemory(conn), now=now,
+    with SQLiteStore(path, "") as store:
+        feed_set = feed_set_for(setup, today=today, confirmations=store.confirmations())
+        return feed_set, generate(feed_set, store.publication(), now=now,
                                   renderer=FeedRenderer())  # fmt: skip
-    finally:
-        conn.close()
 
 
 def assert_plain_icalendar(feed_set: FeedSet, rendered: dict[str, RenderedFeed]) -> None:
@@ -180,10 +177,9 @@ def test_what_changed_is_rendered_again(
     mark_every_stored_event(state_path)
     setup = catalogue_setup
     if change == "confirmation":
-        with sqlite3.connect(state_path) as conn:
-            conn.execute("INSERT INTO confirmation (occurrence_id, confirmed_by, confirmed_at) "
-                         "VALUES ('mpips-03@ops/2025', NULL, '2026-01-28T10:15:00+01:00')")
-        conn.close()
+        with SQLiteStore(state_path, "") as store:
+            store.confirm("mpips-03@ops/2025", by=None, at=datetime.fromisoformat(
+                "2026-01-28T10:15:00+01:00"))
         expected = {"mpips-03@ops/2025"}
     elif change == "obligation-removed":
         path = catalogue_with(tmp_path, drop="mpips-03@ops")
@@ -213,8 +209,9 @@ def test_events_stored_before_the_migration_are_rendered_once(
 ) -> None:
     """A database from before migration 4: its events have no bytes yet."""
     conn = sqlite3.connect(state_path)
-    for script in state.MIGRATIONS[:3]:
-        for statement in state._statements(script):
+    for script in sqlite.MIGRATIONS[:3]:
+        assert isinstance(script, str)
+        for statement in sqlite._statements(script):
             conn.execute(statement)
     conn.execute("PRAGMA user_version = 3")
     conn.execute(
@@ -235,18 +232,18 @@ def test_events_stored_before_the_migration_are_rendered_once(
 
 
 @pytest.fixture()
-def conn(state_path: Path) -> Iterator[sqlite3.Connection]:
-    connection = state.connect(state_path)
+def conn(state_path: Path) -> Iterator[SQLiteStore]:
+    connection = SQLiteStore(state_path, "")
     yield connection
     connection.close()
 
 
 def test_the_same_renderer_gives_the_same_bytes_in_one_process(
-    catalogue_setup: Setup, conn: sqlite3.Connection
+    catalogue_setup: Setup, conn: SQLiteStore
 ) -> None:
     """A server keeps one renderer and one connection: generations stay byte-identical."""
     renderer = FeedRenderer()
-    memory = PublicationMemory(conn)
+    memory = conn.publication()
     feed_set = feed_set_for(catalogue_setup, today=TODAY)
     first = generate(feed_set, memory, now=NOW, renderer=renderer)
     second = generate(feed_set, memory, now=LATER, renderer=renderer)

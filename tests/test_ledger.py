@@ -18,12 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import RunCli
+from conftest import RunCli, open_state
 from test_mail_sink import SinkServer, free_port, smtp_sink
 from test_reminders import OCC, copy_example
 
 from terminarz.cli import main
-from terminarz.store.ledger import Claim, Ledger, MailStatus, run_lock
+from terminarz.store.base import Claim, MailStatus, RunLocked
 
 AT = datetime(2027, 1, 18, 6, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
 SECRET = "sekret-testowy-0123456789abcdef"
@@ -44,13 +44,14 @@ def claim(step: str = "T-10", recipient: str = "kier-dokip", day: date = date(20
 
 
 def test_a_key_is_claimed_once(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "s.sqlite3") as ledger:
+    with open_state(tmp_path / "s.sqlite3") as ledger:
         first = ledger.claim([claim(), claim(recipient="prac-dokip")], at=AT)
         again = ledger.claim([claim()], at=AT)
         assert len(first) == 2 and again == []
         assert [r.recipient for r in ledger.pending()] == ["kier-dokip", "prac-dokip"]
-        ledger.mark_sent(first[0], at=AT)
-        ledger.mark_failed(first[1], "550 brak skrzynki", permanent=True)
+        kier, prac = (r.deliveries[0].id for r in ledger.pending())
+        ledger.mark_sent([kier], at=AT)
+        ledger.mark_failed([prac], "550 brak skrzynki", permanent=True)
         assert ledger.pending() == []
         rows = {r.recipient: r for r in ledger.history()}
         assert rows["kier-dokip"].status is MailStatus.SENT and rows["kier-dokip"].attempts == 1
@@ -62,22 +63,23 @@ def test_a_key_is_claimed_once(tmp_path: Path) -> None:
 
 
 def test_a_temporary_failure_stays_pending(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "s.sqlite3") as ledger:
-        (mail_id,) = ledger.claim([claim()], at=AT)
-        ledger.mark_failed(mail_id, "451 później", permanent=False)
+    with open_state(tmp_path / "s.sqlite3") as ledger:
+        ledger.claim([claim()], at=AT)
+        ledger.mark_failed([ledger.pending()[0].deliveries[0].id], "451 później",
+                           permanent=False)  # fmt: skip
         (record,) = ledger.pending()
         assert record.attempts == 1 and record.error == "451 później"
 
 
 def test_the_epoch_is_recorded_once(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "s.sqlite3") as ledger:
+    with open_state(tmp_path / "s.sqlite3") as ledger:
         assert ledger.epoch() is None
         assert ledger.start_epoch(date(2027, 1, 4)) == date(2027, 1, 4)
         assert ledger.start_epoch(date(2027, 2, 1)) == date(2027, 1, 4)
 
 
 def test_confirm_undo_and_log(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "s.sqlite3") as ledger:
+    with open_state(tmp_path / "s.sqlite3") as ledger:
         ledger.claim([claim()], at=AT)
         done = ledger.confirm(OCC, by="kier-dokip", at=AT, note="CAS nr 17")
         assert (done.confirmed_by, done.confirmed_at, done.note) == (
@@ -94,14 +96,13 @@ def test_confirm_undo_and_log(tmp_path: Path) -> None:
 
 
 def test_the_lock_is_exclusive(tmp_path: Path) -> None:
-    from terminarz.store.ledger import RunLocked
-
     state = tmp_path / "s.sqlite3"
-    with run_lock(state, timeout=1), pytest.raises(RunLocked, match="inny przebieg"), \
-            run_lock(state, timeout=0.2):  # fmt: skip
-        pass
-    with run_lock(state, timeout=0.2):  # released again
-        pass
+    with open_state(state) as one, open_state(state) as two:
+        with one.run_lock(timeout=1), pytest.raises(RunLocked, match="inny przebieg"), \
+                two.run_lock(timeout=0.2):  # fmt: skip
+            pass
+        with two.run_lock(timeout=0.2):  # released again
+            pass
 
 
 # -- whole runs ---------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def remind(config: Path, day: str) -> int:
 
 
 def rows(config: Path) -> list[Any]:
-    with Ledger.open(config.parent / "state.sqlite3") as ledger:
+    with open_state(config.parent / "state.sqlite3") as ledger:
         return ledger.history()
 
 
@@ -240,7 +241,8 @@ def test_a_run_that_cannot_get_the_lock_says_so(
     tmp_path: Path, env: dict[str, str], run_cli: RunCli
 ) -> None:
     config = copy_example(tmp_path, "\n[reminders]\nlock_timeout = 1\n")
-    with smtp_sink() as server, run_lock(tmp_path / "state.sqlite3", timeout=1):
+    with smtp_sink() as server, open_state(tmp_path / "state.sqlite3") as held, \
+            held.run_lock(timeout=1):  # fmt: skip
         result = run_cli("remind", "--config", str(config), "--today", "2027-01-18",
                          env={**env, **server.env()})  # fmt: skip
         assert server.sink.take() == []

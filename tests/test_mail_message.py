@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from conftest import open_state
 
 from terminarz.errors import TerminarzError
 from terminarz.law.catalogue import load_catalogues
 from terminarz.notify.mail import Rendered, build_message, event_ics
 from terminarz.org.plan import CatalogueCache
 from terminarz.paths import bundled_catalogues
-from terminarz.store.ledger import Claim, Ledger
+from terminarz.store.base import Claim
 
 NOW = datetime(2027, 1, 18, 6, 0, 5, tzinfo=ZoneInfo("Europe/Warsaw"))
 LONG_SUBJECT = ("Wymaga wyznaczenia (pkt II.5): MPiPS-03 za 2026 r. — nikt nie jest dostępny, "
@@ -168,7 +169,7 @@ def claim(step: str) -> Claim:
 
 
 def test_the_first_claims_record_the_epoch_and_later_ones_keep_it(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "s.sqlite3") as ledger:
+    with open_state(tmp_path / "s.sqlite3") as ledger:
         assert ledger.claim([], at=NOW) == [] and ledger.epoch() is None  # nothing written
         assert len(ledger.claim([claim("T-10")], at=NOW, epoch=date(2027, 1, 18))) == 1
         assert ledger.epoch() == date(2027, 1, 18)
@@ -177,6 +178,6 @@ def test_the_first_claims_record_the_epoch_and_later_ones_keep_it(tmp_path: Path
 
 
 def test_a_night_with_nothing_to_send_still_records_the_epoch(tmp_path: Path) -> None:
-    with Ledger.open(tmp_path / "s.sqlite3") as ledger:
+    with open_state(tmp_path / "s.sqlite3") as ledger:
         assert ledger.claim([], at=NOW, epoch=date(2027, 1, 16)) == []
         assert ledger.epoch() == date(2027, 1, 16)

@@ -9,12 +9,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import open_state
 from test_mail_sink import smtp_sink
 from test_reminders import copy_example
 
 from terminarz.cli import main
 from terminarz.cli.remind import remind_many
-from terminarz.store.ledger import Ledger, MailStatus
+from terminarz.store.base import MailStatus
 
 SECRET = "sekret-testowy-0123456789abcdef"
 SUMMARY = "terminarz remind 2027-01-18 (mopr-przyklad): wysłano 6"  # the example, that day
@@ -35,7 +36,7 @@ def assert_each_sent_once(configs: list[Path], broken: Path, received: int) -> N
         if config == broken:
             assert not (config.parent / "state.sqlite3").exists()
             continue
-        with Ledger.open(config.parent / "state.sqlite3") as ledger:
+        with open_state(config.parent / "state.sqlite3") as ledger:
             history = ledger.history()
         assert len(history) == 6 and {r.status for r in history} == {MailStatus.SENT}
 

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import open_state
 from test_mail_sink import SinkServer, smtp_sink
 from test_reminders import NOBODY, OCC, copy_example
 
 from terminarz.cli import main
-from terminarz.store.ledger import Ledger, MailStatus
+from terminarz.store.base import MailStatus
 
 SECRET = "sekret-testowy-0123456789abcdef"
 DOKIP = ("kier-dokip", "prac-dokip")
@@ -45,7 +46,7 @@ def days(first: date, last: date) -> Iterator[date]:
 
 def sent_rows(config: Path) -> list[tuple[str, str, str, str]]:
     """(day, kind, step, recipient) of every ledger row, checking each was sent."""
-    with Ledger.open(config.parent / "state.sqlite3") as ledger:
+    with open_state(config.parent / "state.sqlite3") as ledger:
         rows = ledger.history()
     assert {r.status for r in rows} <= {MailStatus.SENT}
     return sorted((r.day.isoformat(), r.kind, r.step, r.recipient) for r in rows)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 from ical.calendar_stream import IcsCalendarStream
 
-from terminarz.store import state
+from terminarz.store.sqlite import SQLiteStore
 from terminarz.tokens import feed_token
 from terminarz.web.server import (
     FeedService,
@@ -131,7 +132,8 @@ def start(tmp_path: Path, *, public: bool = True, extra: tuple[Route, ...] = ())
     config = write_org(tmp_path / "organizacja.toml", public=public)
     clock = Clock()
     state_path = tmp_path / "state" / "state.sqlite3"
-    service = FeedService(config=config, state_path=state_path, clock=clock, secret=SECRET)
+    store = SQLiteStore(state_path, "ops-test", check_same_thread=False)
+    service = FeedService(config=config, store=store, clock=clock, secret=SECRET)
     server = RunningServer(build_app(service, extra_routes=extra))
     return Served(server=server, service=service, clock=clock, config=config, state=state_path)
 
@@ -316,11 +318,9 @@ def test_path_traversal_reads_nothing(
 def test_a_confirmation_regenerates_the_feed(served: Served) -> None:
     first = served.get(anna())
     generations = served.service.generations
-    with state.connect(served.state) as other:  # another process: `terminarz done`
-        other.execute(
-            "INSERT INTO confirmation (occurrence_id, confirmed_by, confirmed_at) VALUES (?, ?, ?)",
-            ("mpips-03@ops/2025", "anna", "2026-01-29T09:00:00+01:00"),
-        )
+    with SQLiteStore(served.state, "ops-test") as other:  # another process: `terminarz done`
+        other.confirm("mpips-03@ops/2025", by="anna",
+                      at=datetime(2026, 1, 29, 9, 0, tzinfo=ZoneInfo("Europe/Warsaw")))
     reply = served.get(anna(), If_None_Match=first.headers["etag"])
     assert reply.status == 200
     assert reply.headers["etag"] != first.headers["etag"]

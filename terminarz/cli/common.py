@@ -23,7 +23,8 @@ from terminarz.paths import bundled_catalogues, holiday_table_path
 
 if TYPE_CHECKING:
     from terminarz.org.plan import Setup
-    from terminarz.settings import Settings
+    from terminarz.store import Location
+    from terminarz.store.base import Confirmation, Store
 
 TIMEZONE = "Europe/Warsaw"
 EXIT_USAGE = 2
@@ -266,18 +267,40 @@ def dump_json(value: object, out: TextIO) -> None:
     out.write("\n")
 
 
-def settings_state_path(settings: Settings) -> Path:
-    """``[state] path`` of the organisation's settings, else the user's data directory."""
-    from terminarz.store.state import default_state_path
+def store_location(ctx: Context | None, setup: Setup | None) -> Location:
+    """Which store this command uses: ``--state`` > ``TERMINARZ_STATE_URL`` > ``[state] url``
+    > ``[state] path`` > the user's data directory (:func:`terminarz.store.locate`)."""
+    from terminarz.store import locate
 
-    return settings.state.path or default_state_path()
-
-
-def state_path_of(setup: Setup) -> Path:
-    """Where the state of ``setup``'s organisation is kept (without ``--state``)."""
-    organisation = setup.organisation
+    organisation = setup.organisation if setup is not None else None
+    explicit = getattr(ctx.args, "state", None) if ctx is not None else None
     if organisation is None:
-        from terminarz.store.state import default_state_path
+        return locate(explicit=explicit, environ=os.environ)
+    state = organisation.settings.state
+    return locate(explicit=explicit, environ=os.environ, url=state.url, path=state.path,
+                  config=organisation.path)  # fmt: skip
 
-        return default_state_path()
-    return settings_state_path(organisation.settings)
+
+def organisation_id(setup: Setup | None) -> str:
+    """The organisation every stored row is keyed by ("" without an organisation file)."""
+    organisation = setup.organisation if setup is not None else None
+    return organisation.id if organisation is not None else ""
+
+
+def open_store(ctx: Context | None, setup: Setup | None, *, threads: bool = False) -> Store:
+    """The store of this command (see :func:`store_location`), opened for the organisation."""
+    from terminarz.store import open_store as open_location
+
+    return open_location(store_location(ctx, setup), organisation_id(setup), threads=threads)
+
+
+def read_confirmations(ctx: Context | None, setup: Setup | None) -> dict[str, Confirmation]:
+    """The confirmations of the command's store; {} when there is no store yet (it is not
+    created just to be read, and then nothing of the database layer is imported)."""
+    from terminarz.store import exists
+
+    location = store_location(ctx, setup)
+    if not exists(location):
+        return {}
+    with open_store(ctx, setup) as store:
+        return store.confirmations()

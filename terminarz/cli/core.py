@@ -16,6 +16,7 @@ from terminarz.cli.common import (
     dump_json,
     parse_day,
     parse_month,
+    read_confirmations,
     table,
 )
 from terminarz.cli.duetable import (
@@ -48,7 +49,7 @@ from terminarz.polish import (
 )
 
 if TYPE_CHECKING:
-    from terminarz.store.ledger import Confirmation
+    from terminarz.store.base import Confirmation
 
 # -- due --------------------------------------------------------------------------------------
 
@@ -124,14 +125,8 @@ def cmd_due(ctx: Context) -> int:
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
-    from terminarz.store.state import default_state_path
-
-    state = default_state_path()  # where terminarz done without --config records
-    confirmed: dict[str, Confirmation] = {}
-    if state.exists():  # sqlite3 is imported only when there is something to read
-        from terminarz.store.ledger import read_confirmations
-
-        confirmed = read_confirmations(state)
+    # where terminarz done without --config records; read only when there is a store
+    confirmed: dict[str, Confirmation] = read_confirmations(None, None)
     if args.format == "json":
         dump_json([occurrence_json(o, catalogues, today)
                    | {"confirmed": confirmed_json(confirmed.get(o.id))}

@@ -14,7 +14,7 @@ from terminarz.law.rules import Obligation, Occurrence
 from terminarz.polish import MONTHS_NOMINATIVE, days_phrase, short_date
 
 if TYPE_CHECKING:
-    from terminarz.store.ledger import Confirmation
+    from terminarz.store.base import Confirmation
 
 
 def filter_obligations(
@@ -96,8 +96,6 @@ def write_due_table(
     names: Callable[[str], str] = str,
 ) -> None:
     """Heading, the table (overdue red, ≤ 3 days yellow, sent plain) and its footnotes."""
-    from terminarz.store.ledger import confirmation_words
-
     args = ctx.args
     today = ctx.today
     style = ctx.style
@@ -147,3 +145,10 @@ def write_due_table(
     if any(r.planning_date for r in rows):
         out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; zaplanuj pracę "
                   "na poprzedni dzień pracy\n")  # fmt: skip
+
+
+def confirmation_words(confirmation: Confirmation, names: Callable[[str], str] = str) -> str:
+    """``✔ wysłano 2027-01-29 (Anna Nowak)`` — how a confirmed occurrence is shown in tables."""
+    day = confirmation.confirmed_at[:10]
+    who = f" ({names(confirmation.confirmed_by)})" if confirmation.confirmed_by else ""
+    return f"✔ wysłano {day}{who}"

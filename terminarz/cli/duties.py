@@ -289,7 +289,7 @@ def why_line(item: PlannedOccurrence, organisation: Organisation) -> str | None:
 
 def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     """``terminarz due`` with an organisation file: people, substitutes, tasks, planning dates."""
-    from terminarz.cli.common import state_path_of
+    from terminarz.cli.common import read_confirmations
     from terminarz.cli.duetable import (
         DueRow,
         confirmed_json,
@@ -299,7 +299,6 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     )
     from terminarz.org.plan import for_person, for_unit, plan, plan_tasks
     from terminarz.polish import plural
-    from terminarz.store.ledger import read_confirmations
 
     args = ctx.args
     today = ctx.today
@@ -317,7 +316,7 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
         items = for_unit(items, organisation, unit)
         members = {p.id for p in organisation.people if p.unit == unit}
         tasks = [(i, t) for i, t in tasks if t.unit == unit or members & set(t.owners)]
-    confirmed = read_confirmations(state_path_of(setup))
+    confirmed = read_confirmations(ctx, setup)
     if args.format == "json":
         result = []
         for item in items:

@@ -14,8 +14,9 @@ from terminarz.cli.common import (
     add_catalogue,
     add_config,
     add_today,
+    open_store,
     parse_day,
-    settings_state_path,
+    store_location,
 )
 from terminarz.errors import UsageError
 from terminarz.polish import plural
@@ -23,6 +24,7 @@ from terminarz.polish import plural
 if TYPE_CHECKING:
     from terminarz.org.plan import Setup
     from terminarz.settings import Settings
+    from terminarz.store.base import Store
 
 
 def settings_of(setup: Setup) -> Settings:
@@ -31,17 +33,12 @@ def settings_of(setup: Setup) -> Settings:
     return setup.organisation.settings if setup.organisation is not None else Settings()
 
 
-def state_path(ctx: Context, settings: Settings) -> Path:
-    """``--state``, else ``[state] path`` of the organisation file, else the user's data dir."""
-    given: Path | None = getattr(ctx.args, "state", None)
-    return given or settings_state_path(settings)
-
-
 def add_state(parser: Any) -> None:
     parser.add_argument(
-        "--state", metavar="PLIK", type=Path,
-        help="baza stanu SQLite (domyślnie [state] path z pliku organizacji, a bez niego "
-        "katalog danych użytkownika)",
+        "--state", metavar="PLIK|URL",
+        help="baza stanu: plik SQLite albo adres (sqlite:///…, postgresql://…); domyślnie "
+        "zmienna TERMINARZ_STATE_URL, potem [state] url albo [state] path z pliku organizacji, "
+        "a bez nich katalog danych użytkownika",
     )  # fmt: skip
 
 
@@ -108,9 +105,9 @@ def horizon_args(ctx: Context) -> tuple[date | None, date | None]:
 def cmd_feed(ctx: Context) -> int:
     start, end = horizon_args(ctx)
     setup = ctx.setup
-    lines = write_feeds(setup, ctx.args.out, today=ctx.today, now=clock_now(ctx),
-                        state=state_path(ctx, settings_of(setup)), start=start,
-                        end=end)  # fmt: skip
+    with open_store(ctx, setup) as store:
+        lines = write_feeds(setup, ctx.args.out, today=ctx.today, now=clock_now(ctx),
+                            store=store, start=start, end=end)  # fmt: skip
     ctx.out.write("".join(f"{line}\n" for line in lines))
     return 0
 
@@ -121,22 +118,16 @@ def write_feeds(
     *,
     today: date,
     now: datetime,
-    state: Path,
+    store: Store,
     start: date | None = None,
     end: date | None = None,
 ) -> list[str]:
     """Generate every feed of ``setup`` into ``out_dir``; the lines that report it."""
-    from terminarz.notify.feeds import feed_set_for, generate, read_confirmations, write_feed_files
-    from terminarz.store.publication import PublicationMemory
-    from terminarz.store.state import connect
+    from terminarz.notify.feeds import feed_set_for, generate, write_feed_files
 
-    conn = connect(state)
-    try:
-        feed_set = feed_set_for(setup, today=today, start=start, end=end,
-                                confirmations=read_confirmations(conn))  # fmt: skip
-        rendered = generate(feed_set, PublicationMemory(conn), now=now)
-    finally:
-        conn.close()
+    feed_set = feed_set_for(setup, today=today, start=start, end=end,
+                            confirmations=store.confirmations())  # fmt: skip
+    rendered = generate(feed_set, store.publication(), now=now)
     written = write_feed_files(rendered, out_dir)
     lines = []
     for feed in rendered.values():  # report only once every file is written
@@ -217,7 +208,7 @@ def cmd_serve(ctx: Context) -> int:
                 f"terminarz: uwaga: zmienna {env_name} nie jest ustawiona — kalendarze osobiste "
                 "i linki potwierdzeń są wyłączone\n"
             )
-    path = state_path(ctx, settings)
+    location = store_location(ctx, setup)
 
     def clock() -> datetime:
         return datetime.now(UTC)
@@ -226,13 +217,13 @@ def cmd_serve(ctx: Context) -> int:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
     given = getattr(ctx.args, "catalogue", None)
     # The service builds its own calendars: they memoise years and it has its own lock.
-    service = FeedService(config=ctx.config, state_path=path, clock=clock, secret=secret,
-                          catalogue_paths=given)  # fmt: skip
+    service = FeedService(config=ctx.config, store=open_store(ctx, setup, threads=True),
+                          clock=clock, secret=secret, catalogue_paths=given)  # fmt: skip
     extra = []
     if secret is not None:
         from terminarz.web.confirm import confirm_app
 
-        extra.append(mount("/confirm/", confirm_app(setup, state_path=path, secret=secret,
+        extra.append(mount("/confirm/", confirm_app(setup, location=location, secret=secret,
                                                      clock=clock)))  # fmt: skip
     app = build_app(service, extra_routes=extra)
 

@@ -23,13 +23,13 @@ from terminarz.cli.common import (
     add_today,
     dump_json,
     find_config,
+    open_store,
     parse_day,
-    settings_state_path,
-    state_path_of,
+    store_location,
     table,
     warsaw_today,
 )
-from terminarz.cli.feeds import add_state, midnight, settings_of, write_feeds
+from terminarz.cli.feeds import add_state, midnight, write_feeds
 from terminarz.errors import TerminarzError, UsageError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from terminarz.notify.nightly import NightResult
     from terminarz.notify.runs import Outcome
     from terminarz.org.plan import Setup
-    from terminarz.store.ledger import Ledger
+    from terminarz.store.base import Store
 
 NO_CONFIG = "podaj plik organizacji: --config PLIK (albo zmienną TERMINARZ_CONFIG)"
 
@@ -49,10 +49,9 @@ def warsaw_now() -> datetime:
     return datetime.now(ZoneInfo(TIMEZONE))
 
 
-def ctx_state_path(ctx: Context) -> Path:
-    """``--state``, else ``[state] path`` of the organisation file, else the user's data dir."""
-    given: Path | None = getattr(ctx.args, "state", None)
-    return given or state_path_of(ctx.setup)
+def add_verbose(parser: Any) -> None:
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="wypisz na stderr, której bazy stanu użyto i dlaczego")  # fmt: skip
 
 
 # -- remind -----------------------------------------------------------------------------
@@ -154,6 +153,9 @@ def _report(outcomes: Iterable[Outcome], *, out: Any, dry_run: bool, verbose: bo
             out.write(_summary(result) + "\n")
         for line in (*result.failed, *result.pending):
             sys.stderr.write(f"terminarz: nie wysłano: {line}\n")
+        for line in result.unknown:
+            sys.stderr.write(f"terminarz: serwer nie potwierdził (zostanie ponowione raz): "
+                             f"{line}\n")  # fmt: skip
     return code
 
 
@@ -167,6 +169,8 @@ def _summary(result: NightResult) -> str:
         parts.append(f"czeka na następny przebieg {len(result.pending)}")
     if result.failed:
         parts.append(f"odrzucono {len(result.failed)}")
+    if result.unknown:
+        parts.append(f"bez potwierdzenia serwera {len(result.unknown)}")
     return f"terminarz remind {result.day.isoformat()} ({result.organisation}): " + ", ".join(parts)
 
 
@@ -206,6 +210,7 @@ def register_log(sub: Any) -> None:
     )  # fmt: skip
     add_config(p)
     add_state(p)
+    add_verbose(p)
     p.add_argument("--occurrence", metavar="ID",
                    help="tylko to wystąpienie, np. mpips-03@ops/2026")  # fmt: skip
     p.add_argument("--person", metavar="OSOBA",
@@ -215,18 +220,20 @@ def register_log(sub: Any) -> None:
 
 
 def cmd_log(ctx: Context) -> int:
-    from terminarz.store.ledger import Ledger
+    from terminarz.store import exists
 
     args = ctx.args
     setup = ctx.setup
-    state_path = ctx_state_path(ctx)
+    location = store_location(ctx, setup)
+    if args.verbose:
+        sys.stderr.write(f"terminarz: baza stanu: {location.display()} ({location.origin})\n")
     if args.person and setup.organisation is not None and \
             setup.organisation.person(args.person) is None:  # fmt: skip
         raise UsageError(f"--person: nieznana osoba „{args.person}” w pliku organizacji")
-    if not state_path.exists():
+    if not exists(location):
         records, events = [], []
     else:
-        with Ledger.open(state_path) as ledger:
+        with open_store(ctx, setup) as ledger:
             records = ledger.history(occurrence_id=args.occurrence, person=args.person)
             events = ledger.confirmation_log(args.occurrence) if args.occurrence else []
     if args.format == "json":
@@ -237,6 +244,11 @@ def cmd_log(ctx: Context) -> int:
                 "status": r.status.value, "day": r.day.isoformat(), "claimed_at": r.claimed_at,
                 "sent_at": r.sent_at, "attempts": r.attempts, "error": r.error,
                 "subject": r.subject, "message_id": r.message_id,
+                "deliveries": [{
+                    "address": d.address, "person": d.person, "role": d.role,
+                    "status": d.status.value, "attempts": d.attempts, "error": d.error,
+                    "sent_at": d.sent_at, "resent_after_unknown": d.unknown_resent,
+                } for d in r.deliveries],
             } for r in records],
             "confirmations": [{
                 "occurrence": e.occurrence_id, "action": e.action, "person": e.person,
@@ -252,16 +264,24 @@ def cmd_log(ctx: Context) -> int:
 
         kinds = {k.value: k.polish for k in MailKind}
         rows = [
-            [_stamp(r.sent_at or r.claimed_at), r.status.polish, r.recipient, r.address,
+            [_stamp(d.sent_at or r.claimed_at), d.status.polish,
+             d.person or ("(do wiadomości)" if d.role == "cc" else r.recipient), d.address,
              kinds.get(r.kind, r.kind), r.step, r.occurrence_id]
-            for r in records
+            for r in records for d in r.deliveries
+            if args.person is None or d.person == args.person
         ]  # fmt: skip
         header = ["Kiedy", "Stan", "Osoba", "Adres", "Rodzaj", "Krok", "Wystąpienie"]
         for line in table(rows, header):
             out.write(line + "\n")
-        problems = [r for r in records if r.error]
-        for r in problems:
-            out.write(f"  {r.occurrence_id} {r.kind} {r.step} → {r.address}: {r.error}\n")
+        for r in records:
+            for d in r.deliveries:
+                if d.error:
+                    note = ""
+                    if d.status.value == "unknown":
+                        note = (" — ponowiono raz, więcej prób nie będzie" if d.unknown_resent
+                                else " — zostanie wysłana ponownie raz, z tym samym Message-ID")
+                    out.write(f"  {r.occurrence_id} {r.kind} {r.step} → {d.address}: "
+                              f"{d.error}{note}\n")  # fmt: skip
     for e in events:
         what = "potwierdzono" if e.action == "done" else "cofnięto potwierdzenie"
         who = f" — {e.person}" if e.person else ""
@@ -300,6 +320,7 @@ def register_done(sub: Any) -> None:
     p.add_argument("--note", metavar="TEKST", help="uwagi, np. numer sprawozdania w systemie")
     add_config(p)
     add_state(p)
+    add_verbose(p)
     p.set_defaults(handler=cmd_done)
 
 
@@ -314,6 +335,7 @@ def register_undone(sub: Any) -> None:
     p.add_argument("--by", metavar="OSOBA", help="kto cofa (identyfikator osoby)")
     add_config(p)
     add_state(p)
+    add_verbose(p)
     p.set_defaults(handler=cmd_undone)
 
 
@@ -328,10 +350,11 @@ def _checked(ctx: Context) -> tuple[Setup, str, str | None]:
     return setup, occ.id, by
 
 
-def _open(ctx: Context) -> Ledger:
-    from terminarz.store.ledger import Ledger
-
-    return Ledger.open(ctx_state_path(ctx))
+def _open(ctx: Context) -> Store:
+    location = store_location(ctx, ctx.setup)
+    if ctx.args.verbose:
+        sys.stderr.write(f"terminarz: baza stanu: {location.display()} ({location.origin})\n")
+    return open_store(ctx, ctx.setup)
 
 
 def cmd_done(ctx: Context) -> int:
@@ -446,8 +469,9 @@ def _regenerate_feeds(config: Path, folder: Path, day: date, log: Any) -> int:
 
     try:
         setup = load_setup(config, today=day)
-        lines = write_feeds(setup, folder, today=day, now=midnight(day),
-                            state=settings_state_path(settings_of(setup)))  # fmt: skip
+        with open_store(None, setup) as store:
+            lines = write_feeds(setup, folder, today=day, now=midnight(day),
+                                store=store)  # fmt: skip
     except (TerminarzError, OSError) as exc:
         log.error("kalendarze: nie odświeżono (%s)", exc)
         return EXIT_USAGE if isinstance(exc, TerminarzError) else 1

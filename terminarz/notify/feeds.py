@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +59,7 @@ if TYPE_CHECKING:
     from terminarz.org.organisation import Organisation
     from terminarz.org.plan import PlannedOccurrence, Setup
     from terminarz.settings import FeedSettings
+    from terminarz.store.base import Confirmation
 
 PRODID = "-//terminarz//Terminy sprawozdawcze//PL"
 REFRESH = timedelta(hours=12)
@@ -139,16 +139,6 @@ class RenderedFeed:
     events: tuple[PublishedEvent, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Confirmation:
-    """A row of the ``confirmation`` table: the report was sent (``terminarz done``)."""
-
-    occurrence_id: str
-    by: str | None
-    at: str
-    note: str | None = None
-
-
 # -- the horizon --------------------------------------------------------------------------
 
 
@@ -166,11 +156,6 @@ def shift_months(day: date, months: int) -> date:
 
 
 # -- confirmations (written by ``terminarz done`` and the confirmation page) ---------------------
-
-
-def read_confirmations(conn: sqlite3.Connection) -> dict[str, Confirmation]:
-    rows = conn.execute("SELECT occurrence_id, confirmed_by, confirmed_at, note FROM confirmation")
-    return {r[0]: Confirmation(occurrence_id=r[0], by=r[1], at=r[2], note=r[3]) for r in rows}
 
 
 def confirmation_line(confirmation: Confirmation, names: Mapping[str, str]) -> str:

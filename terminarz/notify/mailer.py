@@ -19,6 +19,7 @@ temporary error) tells the caller to stop trying the remaining mails of the run.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 import ssl
@@ -40,6 +41,15 @@ class MailError(Exception):
     def __init__(self, message: str, *, temporary: bool) -> None:
         super().__init__(message)
         self.temporary = temporary
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendResult:
+    """What became of each address of one message."""
+
+    accepted: tuple[str, ...] = ()
+    refused: Mapping[str, MailError] = field(default_factory=dict)  # still refused
+    unknown: Mapping[str, MailError] = field(default_factory=dict)  # transmitted, unanswered
 
 
 class ServerUnavailable(MailError):
@@ -240,58 +250,121 @@ class Mailer:
 
     # -- sending -------------------------------------------------------------------------
 
-    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> None:
+    def send(self, message: bytes, *, sender: str, recipients: Sequence[str]) -> SendResult:
         """Deliver ``message`` (complete, with headers, CRLF line ends) to ``recipients``.
 
-        Returns once the server accepted the mail for every recipient. Raises
-        :class:`MailError` (temporary after the retries, or permanent at once) or
-        :class:`ServerUnavailable`.
+        Each address is accepted or refused on its own: a temporary refusal (4xx) of
+        one address is retried after the :class:`RetryPolicy` delays in a transaction
+        for the addresses still waiting, never again for those that accepted it; a
+        permanent refusal (5xx) ends that address. What is still refused after the
+        retries is in :attr:`SendResult.refused`. Once the message was transmitted,
+        an end-of-DATA the server never answers (timeout, dropped connection) makes
+        its addresses :attr:`SendResult.unknown` — it may have been delivered, so it
+        is not resent in this call.
+
+        Raises :class:`MailError` when the whole message was refused (the sender, the
+        DATA command), permanently at once or temporarily after the retries, and
+        :class:`ServerUnavailable` when the server cannot be reached.
         """
+        waiting = list(dict.fromkeys(recipients))
+        accepted: list[str] = []
+        refused: dict[str, MailError] = {}
+        unknown: dict[str, MailError] = {}
         last: MailError | None = None
         for attempt in range(self.retry.attempts):
             if attempt:
                 self.sleep(self.retry.delays[attempt - 1])
-            smtp = self.connection()
+            started = bool(accepted or unknown or refused)
             try:
-                refused = smtp.sendmail(sender, list(recipients), message)
-            except smtplib.SMTPRecipientsRefused as exc:
-                codes = [code for code, _ in exc.recipients.values()]
-                detail = "; ".join(
-                    f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items()
-                )
-                error = MailError(
-                    f"serwer odrzucił adresata: {detail}", temporary=all(c < 500 for c in codes)
-                )
-            except smtplib.SMTPSenderRefused as exc:
-                error = MailError(
-                    f"serwer odrzucił nadawcę {sender}: {_reply(exc)}",
-                    temporary=exc.smtp_code < 500,
-                )
-            except smtplib.SMTPResponseException as exc:
-                error = MailError(
-                    f"serwer nie przyjął wiadomości: {_reply(exc)}",
-                    temporary=exc.smtp_code < 500,
-                )
-                if exc.smtp_code == 421:  # the server is closing the connection
-                    self._drop()
-            except (OSError, smtplib.SMTPException) as exc:
-                # Disconnected mid-transaction: whether the server kept the mail is unknown,
-                # so it is sent again (with the same Message-ID, recognisably the same mail).
+                outcome = self._transaction(self.connection(), message, sender, waiting)
+            except MailError as error:
+                if not started and not error.temporary:
+                    raise
+                last = error
+                if not error.temporary or isinstance(error, ServerUnavailable):
+                    break
+                continue
+            last = None
+            accepted += outcome.accepted
+            unknown.update(outcome.unknown)
+            for address in (*outcome.accepted, *outcome.unknown):
+                refused.pop(address, None)
+            refused.update(outcome.refused)
+            waiting = [a for a, e in outcome.refused.items() if e.temporary]
+            if not waiting:
+                break
+        if last is not None:
+            if not (accepted or unknown or refused):
+                raise last
+            refused.update({address: last for address in waiting})
+        return SendResult(accepted=tuple(accepted), refused=refused, unknown=unknown)
+
+    def _transaction(
+        self, smtp: smtplib.SMTP, message: bytes, sender: str, recipients: Sequence[str]
+    ) -> SendResult:
+        """One SMTP transaction: MAIL, RCPT for each address, DATA for those accepted."""
+        try:
+            code, reply = smtp.mail(sender)
+            if code == 421:
                 self._drop()
-                error = MailError(f"połączenie przerwane: {_os_reason(exc)}", temporary=True)
-            else:
-                if refused:
-                    detail = "; ".join(
-                        f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in refused.items()
+            if code != 250:
+                raise MailError(f"serwer odrzucił nadawcę {sender}: {code} {_text(reply)}",
+                                temporary=code < 500)  # fmt: skip
+            refused: dict[str, MailError] = {}
+            taken: list[str] = []
+            for address in recipients:
+                code, reply = smtp.rcpt(address)
+                if code in (250, 251):
+                    taken.append(address)
+                else:
+                    refused[address] = MailError(
+                        f"serwer odrzucił adresata {address}: {code} {_text(reply)}",
+                        temporary=code < 500,
                     )
-                    # Accepted for some recipients: a retry would duplicate it for the others.
-                    raise MailError(f"serwer odrzucił część adresatów: {detail}", temporary=False)
-                return
-            if not error.temporary:
-                raise error
-            last = error
-        assert last is not None
-        raise last
+                    if code == 421:
+                        self._drop()
+                        raise MailError(f"serwer zamyka połączenie: {code} {_text(reply)}",
+                                        temporary=True)  # fmt: skip
+            if not taken:
+                smtp.rset()
+                return SendResult(refused=refused)
+            code, reply = smtp.docmd("DATA")
+            if code != 354:
+                if code == 421:
+                    self._drop()
+                else:
+                    smtp.rset()
+                raise MailError(f"serwer nie przyjął wiadomości: {code} {_text(reply)}",
+                                temporary=code < 500)  # fmt: skip
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            raise MailError(f"połączenie przerwane: {_os_reason(exc)}", temporary=True) from None
+        body = re.sub(rb"(?m)^\.", b"..", message)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        try:
+            smtp.send(body + b".\r\n")
+        except (OSError, smtplib.SMTPException) as exc:
+            # Not all of it went out: without the final dot the server discards it.
+            self._drop()
+            raise MailError(f"połączenie przerwane: {_os_reason(exc)}", temporary=True) from None
+        try:
+            code, reply = smtp.getreply()
+        except (OSError, smtplib.SMTPException) as exc:
+            # Transmitted, but the server never said whether it kept it.
+            self._drop()
+            error = MailError(
+                "serwer nie potwierdził przyjęcia przesłanej wiadomości "
+                f"({_os_reason(exc)}); mogła zostać doręczona", temporary=True,
+            )  # fmt: skip
+            return SendResult(refused=refused, unknown={a: error for a in taken})
+        if code != 250:
+            error = MailError(f"serwer nie przyjął wiadomości: {code} {_text(reply)}",
+                              temporary=code < 500)  # fmt: skip
+            if code == 421:
+                self._drop()
+            return SendResult(refused={**refused, **{a: error for a in taken}})
+        return SendResult(accepted=tuple(taken), refused=refused)
 
     def _drop(self) -> None:
         smtp, self._smtp = self._smtp, None

@@ -5,15 +5,17 @@ of its steps is what makes a mail never lost and never sent twice:
 
 1. decide the mails due today that are not in the ledger yet
    (:func:`terminarz.notify.reminders.decide`) and render each one completely;
-2. claim them — insert them as ``pending`` with their bytes, in one
-   transaction (which, on the first run from a state database, also records
-   the epoch: the day reminders started);
-3. send every pending mail, oldest first — those just claimed and those left
-   by an earlier run (a failed send, or a process killed between claim and
-   send) — each marked ``sent`` as soon as the server accepted it.
+2. claim them — insert each message with its bytes and one ``pending`` delivery
+   per envelope address, in one transaction (which, on the first run from a
+   store, also records the epoch: the day reminders started);
+3. send every message with open deliveries, oldest first — those just claimed
+   and those left by an earlier run (a temporary refusal, or a process killed
+   between claim and send) — each address marked ``sent`` as soon as the server
+   accepted it, ``failed`` when refused for good, ``unknown`` when the message
+   was transmitted but never acknowledged (resent at most once, by a later run).
 
-The caller holds the run lock (:func:`terminarz.store.ledger.run_lock`) around the
-whole of it, so two runs never work on one state database at once.
+The caller holds the store's run lock (:meth:`terminarz.store.base.Store.run_lock`)
+around the whole of it, so two runs never work on one store at once.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from terminarz.notify.mail import Composed, MailComposer
 from terminarz.notify.mailer import Mailer, MailError, ServerUnavailable
 from terminarz.notify.reminders import DueMail, decide, lead_days
 from terminarz.org.plan import Setup, plan
-from terminarz.store.ledger import Claim, Ledger, MailRecord, MailStatus
+from terminarz.store.base import Claim, MailRecord, MailStatus, Store
 
 Clock = Callable[[], datetime]
 OVERDUE_LOOKBACK = timedelta(days=400)  # how far back unconfirmed reports are still escalated
@@ -54,11 +56,13 @@ class NightResult:
     cancelled: int = 0
     pending: tuple[str, ...] = ()  # why mails were left for the next run
     failed: tuple[str, ...] = ()  # permanent refusals
+    unknown: tuple[str, ...] = ()  # transmitted, never acknowledged (resent once later)
     unavailable: str | None = None  # the server could not be reached
 
     @property
     def ok(self) -> bool:
-        return not self.pending and not self.failed and self.unavailable is None
+        return (not self.pending and not self.failed and not self.unknown
+                and self.unavailable is None)  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -68,10 +72,11 @@ class _Tally:
     cancelled: int = 0
     pending: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
     unavailable: str | None = None
 
 
-def due_mails(setup: Setup, ledger: Ledger, *, today: date, epoch: date,
+def due_mails(setup: Setup, ledger: Store, *, today: date, epoch: date,
               overdue_every: int) -> list[DueMail]:  # fmt: skip
     """The mails ``today`` calls for that the ledger does not hold yet."""
     organisation = setup.organisation
@@ -95,7 +100,7 @@ def run_night(
     *,
     today: date,
     clock: Clock,
-    ledger: Ledger,
+    ledger: Store,
     composer: MailComposer,
     mailer: Mailer | None,
     sender: str,
@@ -121,6 +126,7 @@ def run_night(
     if mailer is None:
         raise ValueError("a mailer is needed unless dry_run")
 
+    ledger.check_writable()  # before any mail goes out, not after the first send
     recorded = ledger.epoch()
     epoch = recorded or today
     mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
@@ -136,29 +142,42 @@ def run_night(
             ledger.cancel(record.id, "sprawozdanie potwierdzone")
             tally.cancelled += 1
             continue
+        deliveries = record.open_deliveries()
         if tally.unavailable is not None:
             tally.pending.append(f"{_label(record)}: {tally.unavailable}")
             continue
+        by_address = {d.address: d for d in deliveries}
         try:
-            mailer.send(ledger.message(record.id), sender=envelope_from,
-                        recipients=record.envelope)  # fmt: skip
+            result = mailer.send(ledger.message(record.id), sender=envelope_from,
+                                 recipients=list(by_address))  # fmt: skip
         except ServerUnavailable as exc:
-            ledger.mark_failed(record.id, str(exc), permanent=False)
+            ledger.mark_failed([d.id for d in deliveries], str(exc), permanent=False)
             tally.unavailable = str(exc)
             tally.pending.append(f"{_label(record)}: {exc}")
+            continue
         except MailError as exc:
-            ledger.mark_failed(record.id, str(exc), permanent=not exc.temporary)
+            ledger.mark_failed([d.id for d in deliveries], str(exc), permanent=not exc.temporary)
             (tally.pending if exc.temporary else tally.failed).append(f"{_label(record)}: {exc}")
-        else:
-            ledger.mark_sent(record.id, at=clock())
+            continue
+        if result.accepted:
+            ledger.mark_sent([by_address[a].id for a in result.accepted], at=clock())
             if record.id in claimed:
                 tally.sent += 1
             else:
                 tally.resent += 1
+        for address, error in result.refused.items():
+            ledger.mark_failed([by_address[address].id], str(error),
+                               permanent=not error.temporary)  # fmt: skip
+            line = f"{_label(record)} ({address}): {error}"
+            (tally.pending if error.temporary else tally.failed).append(line)
+        for address, error in result.unknown.items():
+            ledger.mark_unknown([by_address[address].id], str(error))
+            tally.unknown.append(f"{_label(record)} ({address}): {error}")
     return NightResult(
         organisation=organisation.id, day=today, claimed=len(claimed), sent=tally.sent,
         resent=tally.resent, cancelled=tally.cancelled, pending=tuple(tally.pending),
-        failed=tuple(tally.failed), unavailable=tally.unavailable,
+        failed=tuple(tally.failed), unknown=tuple(tally.unknown),
+        unavailable=tally.unavailable,
     )  # fmt: skip
 
 
@@ -172,7 +191,7 @@ def _claim(mail: DueMail, composed: Composed, today: date) -> Claim:
 
 
 def _newest_per_series(
-    ledger: Ledger, pending: list[MailRecord], tally: _Tally
+    ledger: Store, pending: list[MailRecord], tally: _Tally
 ) -> list[MailRecord]:
     """Pending mails to send: of several in one series for one recipient (a reminder that
     failed yesterday and today's), only the newest — the older one is cancelled."""

@@ -2,7 +2,7 @@
 one SMTP connection per worker reused while the files name the same server.
 
 Each organisation is handled by one worker under its own run lock
-(:func:`terminarz.store.ledger.run_lock`) and :func:`terminarz.notify.nightly.run_night`;
+(:meth:`terminarz.store.base.Store.run_lock`) and :func:`terminarz.notify.nightly.run_night`;
 the CLI prints the outcomes and turns them into the exit code.
 """
 
@@ -205,7 +205,7 @@ def _run_config(
     catalogues: CatalogueCache,
 ) -> tuple[Outcome, Mailer | None]:
     from terminarz.org.plan import load_setup
-    from terminarz.store.ledger import RunLocked
+    from terminarz.store.base import RunLocked
 
     notes: list[str] = []
     try:
@@ -246,8 +246,7 @@ def _remind_one(
         smtp_password,
     )
     from terminarz.notify.nightly import run_night
-    from terminarz.store.ledger import Ledger, run_lock
-    from terminarz.store.state import default_state_path
+    from terminarz.store import locate, open_store
     from terminarz.tokens import read_secret
 
     organisation = setup.organisation
@@ -265,9 +264,10 @@ def _remind_one(
                     days=settings.server.link_days),
         overdue_every=settings.reminders.overdue_every,
     )  # fmt: skip
-    state_path = settings.state.path or default_state_path()
+    location = locate(environ=environ, url=settings.state.url, path=settings.state.path,
+                      config=organisation.path)  # fmt: skip
     if dry_run:
-        with Ledger.open(state_path) as ledger:
+        with open_store(location, organisation.id) as ledger:
             result = run_night(setup, today=today, clock=clock, ledger=ledger,
                                composer=composer, mailer=None, sender=smtp.sender,
                                dry_run=True)  # fmt: skip
@@ -279,8 +279,8 @@ def _remind_one(
             mailer.close()
         mailer = Mailer(settings=smtp, password=password,
                         retry=RetryPolicy(delays=tuple(float(d) for d in smtp.retry_delays)))
-    with run_lock(state_path, timeout=settings.reminders.lock_timeout), \
-            Ledger.open(state_path) as ledger:  # fmt: skip
+    with open_store(location, organisation.id) as ledger, \
+            ledger.run_lock(timeout=settings.reminders.lock_timeout):  # fmt: skip
         result = run_night(setup, today=today, clock=clock, ledger=ledger,
                            composer=composer, mailer=mailer, sender=smtp.sender)  # fmt: skip
     return result, mailer

@@ -125,11 +125,12 @@ class _Row:
 class PublicationMemory:
     """The ``feed_event`` and ``feed`` tables of the state database.
 
-    The schema is in :mod:`terminarz.store.state`.
+    The schema is in :mod:`terminarz.store.sqlite`; every row carries the organisation.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, organisation: str = "") -> None:
         self._conn = conn
+        self._org = organisation
 
     def publish(
         self,
@@ -153,7 +154,9 @@ class PublicationMemory:
                 rows, renderings = self._rows(scope)
                 events, writes = _merge(items, rows, start=start, end=end, now=stamp)
                 if writes:
-                    conn.executemany(_UPSERT, [(scope, key, *_columns(r)) for key, r in writes])
+                    conn.executemany(
+                        _UPSERT, [(self._org, scope, key, *_columns(r)) for key, r in writes]
+                    )
                 result[scope] = PublishedFeed(scope=scope, events=tuple(events),
                                               renderings=renderings)  # fmt: skip
             conn.execute("COMMIT")
@@ -176,7 +179,7 @@ class PublicationMemory:
             known = {
                 scope: (digest, modified)
                 for scope, digest, modified in conn.execute(
-                    "SELECT scope, digest, modified FROM feed"
+                    "SELECT scope, digest, modified FROM feed WHERE organisation = ?", (self._org,)
                 )
             }
             changed = []
@@ -186,11 +189,11 @@ class PublicationMemory:
                     result[scope] = _parse_stamp(old[1])
                 else:
                     result[scope] = stamp
-                    changed.append((scope, digest, _format_stamp(stamp)))
+                    changed.append((self._org, scope, digest, _format_stamp(stamp)))
             if changed:
                 conn.executemany(
-                    "INSERT INTO feed (scope, digest, modified) VALUES (?, ?, ?) "
-                    "ON CONFLICT (scope) DO UPDATE SET digest = excluded.digest, "
+                    "INSERT INTO feed (organisation, scope, digest, modified) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (organisation, scope) DO UPDATE SET digest = excluded.digest, "
                     "modified = excluded.modified",
                     changed,
                 )
@@ -203,7 +206,7 @@ class PublicationMemory:
     def store_renderings(self, renderings: Mapping[str, Mapping[str, Rendering]]) -> None:
         """Keep each event's bytes (scope → item key → rendering) with its publication record."""
         rows = [
-            (r.key, r.body, scope, item)
+            (r.key, r.body, self._org, scope, item)
             for scope, by_item in renderings.items()
             for item, r in by_item.items()
         ]
@@ -213,7 +216,9 @@ class PublicationMemory:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(
-                "UPDATE feed_event SET ical_key = ?, ical = ? WHERE scope = ? AND item = ?", rows
+                "UPDATE feed_event SET ical_key = ?, ical = ? "
+                "WHERE organisation = ? AND scope = ? AND item = ?",
+                rows,
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -221,15 +226,15 @@ class PublicationMemory:
             raise
 
     def scopes(self) -> list[str]:
-        query = "SELECT DISTINCT scope FROM feed_event ORDER BY 1"
-        return [r[0] for r in self._conn.execute(query)]
+        query = "SELECT DISTINCT scope FROM feed_event WHERE organisation = ? ORDER BY 1"
+        return [r[0] for r in self._conn.execute(query, (self._org,))]
 
     def _rows(self, scope: str) -> tuple[dict[str, _Row], dict[str, Rendering]]:
         cursor = self._conn.execute(
             "SELECT item, due, summary, description, categories, responsible, fingerprint, "
             "sequence, created, modified, cancelled, ical_key, ical FROM feed_event "
-            "WHERE scope = ?",
-            (scope,),
+            "WHERE organisation = ? AND scope = ?",
+            (self._org, scope),
         )
         rows: dict[str, _Row] = {}
         renderings: dict[str, Rendering] = {}
@@ -303,10 +308,10 @@ def _row(
 
 
 _UPSERT = """
-INSERT INTO feed_event (scope, item, due, summary, description, categories, responsible,
-                        fingerprint, sequence, created, modified, cancelled)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (scope, item) DO UPDATE SET
+INSERT INTO feed_event (organisation, scope, item, due, summary, description, categories,
+                        responsible, fingerprint, sequence, created, modified, cancelled)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (organisation, scope, item) DO UPDATE SET
     due = excluded.due, summary = excluded.summary, description = excluded.description,
     categories = excluded.categories, responsible = excluded.responsible,
     fingerprint = excluded.fingerprint, sequence = excluded.sequence,

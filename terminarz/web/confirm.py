@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from terminarz.org.plan import Setup
-    from terminarz.store.ledger import Confirmation
+    from terminarz.store import Location
+    from terminarz.store.base import Confirmation
 
 TIMEZONE = ZoneInfo("Europe/Warsaw")
 _MAX_BODY = 8192
@@ -56,12 +57,13 @@ def plain_subject(claim: LinkClaim) -> Subject:
 
 
 def confirm_app(
-    setup: Setup, *, state_path: Path, secret: bytes, clock: Callable[[], datetime]
+    setup: Setup, *, location: Location, secret: bytes, clock: Callable[[], datetime]
 ) -> ConfirmApp:
     """The confirmation application of an organisation, as ``terminarz serve`` mounts it."""
     organisation = setup.organisation
     return ConfirmApp(
-        state_path=state_path, secret=secret, clock=clock, describe=setup_describer(setup),
+        location=location, organisation=setup.organisation.id if setup.organisation else "",
+        secret=secret, clock=clock, describe=setup_describer(setup),
         names=organisation.person_name if organisation is not None else str,
     )  # fmt: skip
 
@@ -103,14 +105,16 @@ class ConfirmApp:
     def __init__(
         self,
         *,
-        state_path: Path,
+        location: Location,
+        organisation: str = "",
         secret: bytes,
         clock: Callable[[], datetime],
         describe: Describe = plain_subject,
         names: Callable[[str], str] = str,
         templates: Path | None = None,
     ) -> None:
-        self._state_path = state_path
+        self._location = location
+        self._organisation = organisation
         self._secret = secret
         self._clock = clock
         self._describe = describe
@@ -154,11 +158,11 @@ class ConfirmApp:
                                   expires=refused.claim.expires)  # fmt: skip
             return self._page(start_response, HTTPStatus.FORBIDDEN, "invalid", None, method)
 
-        from terminarz.store.ledger import Ledger
+        from terminarz.store import open_store
 
         subject = self._describe(claim)
         found: Confirmation | None
-        with Ledger.open(self._state_path) as ledger:
+        with open_store(self._location, self._organisation) as ledger:
             if method == "POST":
                 note = _read_note(environ)
                 existing = ledger.confirmation(claim.occurrence_id)

@@ -45,7 +45,6 @@ from terminarz.notify.feeds import (
     RenderedFeed,
     ScopeKind,
     feed_set_for,
-    read_confirmations,
 )
 from terminarz.settings import Settings
 from terminarz.store.publication import PublicationMemory
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
 
     from terminarz.law.workdays import WorkingCalendar
     from terminarz.org.plan import Setup
+    from terminarz.store.base import Store
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -284,7 +284,7 @@ class FeedService:
 
     The cache key is the date (in Europe/Warsaw), the size and modification time
     of every file read (organisation file, catalogues, the holiday table, local
-    absence calendars) and SQLite's ``data_version`` of the state database —
+    absence calendars) and the store's :meth:`~terminarz.store.base.Store.version` —
     which changes when another connection commits (a confirmation), but not on
     this service's own writes to the publication memory. A request whose key
     matches the snapshot costs a few ``stat`` calls and one pragma.
@@ -297,15 +297,13 @@ class FeedService:
         self,
         *,
         config: Path | None,
-        state_path: Path,
+        store: Store,
         clock: Clock,
         secret: bytes | None,
         catalogue_paths: Sequence[Path] | None = None,
         statutory: WorkingCalendar | None = None,
         log: logging.Logger = LOG,
     ) -> None:
-        from terminarz.store.state import connect
-
         self._config = config
         self._catalogue_paths = list(catalogue_paths) if catalogue_paths else None
         self._clock = clock
@@ -313,8 +311,8 @@ class FeedService:
         self._statutory = statutory
         self._log = log
         self._lock = threading.Lock()
-        self._conn = connect(state_path, check_same_thread=False)
-        self._memory = PublicationMemory(self._conn)
+        self._store = store  # opened for several threads; this service holds the lock
+        self._memory = store.publication()
         self._renderer = FeedRenderer()
         self._watched: tuple[Path, ...] = ()
         self._snapshot: Snapshot | None = None
@@ -323,7 +321,7 @@ class FeedService:
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self._store.close()
 
     # -- the snapshot ------------------------------------------------------------------------
 
@@ -336,7 +334,7 @@ class FeedService:
                 stats.append((str(path), None))
             else:
                 stats.append((str(path), st.st_mtime_ns, st.st_size))
-        stats.append(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        stats.append(self._store.version())
         return tuple(stats)
 
     def _current(self) -> Snapshot:
@@ -374,7 +372,7 @@ class FeedService:
             watched += [Path(s.location()) for s in organisation.absence_sources if not s.is_url]
         self._watched = tuple(watched)
         key = self._key(today)  # before reading: a commit from now on is seen next time
-        feed_set = feed_set_for(setup, today=today, confirmations=read_confirmations(self._conn))
+        feed_set = feed_set_for(setup, today=today, confirmations=self._store.confirmations())
         tokens = None
         if self._secret is not None and organisation is not None:
             tokens = TokenIndex(self._secret, (p.id for p in organisation.people))

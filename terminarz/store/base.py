@@ -1,0 +1,484 @@
+"""The store interface: everything terminarz keeps between runs, behind one abstract class.
+
+A :class:`Store` is opened for one organisation (its id is part of every key) at
+one location (a SQLite file today; another backend is one more module in this
+package, registered in :data:`terminarz.store.BACKENDS`). The layers above use
+only this interface and the records defined here; none of them talks to a
+database.
+
+What is kept:
+
+* the mail ledger — *messages* (occurrence, kind, step, audience, Message-ID, the
+  exact bytes) and their *deliveries*, one per envelope address, each with its
+  own status (:class:`DeliveryStatus`), attempts, last error and a lease for the
+  worker that holds it; the stored ``kind``/``step`` values are keys and never
+  change (Polish wording is for display only);
+* confirmations of reports and of internal tasks, with their log;
+* the publication memory of feeds (:mod:`terminarz.store.publication`);
+* what people record through the web — absences, designations (II.5), announced
+  dates entered by hand — each write with an entry in the audit log, where
+  nothing is deleted (a withdrawal is a new entry);
+* sign-in tokens and sessions (only their digests are stored);
+* cached copies of remote catalogues.
+
+Every write is its own transaction, so a process killed at any point leaves a
+consistent store.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from terminarz.errors import TerminarzError
+
+if TYPE_CHECKING:
+    from terminarz.store.publication import PublicationMemory
+
+Key = tuple[str, str, str, str]  # (occurrence_id, kind, step, recipient) of a delivery
+
+
+class StoreError(TerminarzError):
+    """The store cannot be opened, read or written (a Polish message naming it)."""
+
+
+class RunLocked(TerminarzError):
+    """Another run holds the lock of the same store."""
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # claimed, not yet accepted (or refused for now: tried again)
+    SENT = "sent"  # the server accepted it for this address
+    FAILED = "failed"  # refused for good (5xx)
+    UNKNOWN = "unknown"  # the message was transmitted but the server never answered
+    CANCELLED = "cancelled"  # no longer makes sense (confirmed, or overtaken)
+
+    @property
+    def polish(self) -> str:
+        return _STATUS_POLISH[self]
+
+
+_STATUS_POLISH = {
+    DeliveryStatus.PENDING: "oczekuje",
+    DeliveryStatus.SENT: "wysłano",
+    DeliveryStatus.FAILED: "odrzucono",
+    DeliveryStatus.UNKNOWN: "nie wiadomo, czy doręczono",
+    DeliveryStatus.CANCELLED: "anulowano",
+}
+
+MailStatus = DeliveryStatus  # the name ``terminarz log`` and older code know
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recipient:
+    """One envelope address of a message: who it is (a person id, when known) and the role."""
+
+    address: str
+    person: str | None = None
+    role: str = "to"  # to | cc
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """A message about to be sent: its key, where it goes and its complete bytes.
+
+    ``recipient`` is the audience the message was decided for (a person id, or a
+    group key); ``recipients`` are its envelope addresses, one delivery each.
+    """
+
+    occurrence_id: str
+    kind: str
+    step: str
+    recipient: str
+    series: str
+    address: str
+    envelope: tuple[str, ...]
+    message_id: str
+    subject: str
+    day: date
+    message: bytes
+    recipients: tuple[Recipient, ...] = ()
+
+    @property
+    def key(self) -> Key:
+        return (self.occurrence_id, self.kind, self.step, self.recipient)
+
+    def deliveries(self) -> tuple[Recipient, ...]:
+        """The envelope as deliveries: ``recipients`` when given, else one per address
+        (the first is the decided recipient, the others copies)."""
+        if self.recipients:
+            return self.recipients
+        return tuple(
+            Recipient(address=a, person=self.recipient if i == 0 else None,
+                      role="to" if i == 0 else "cc")
+            for i, a in enumerate(self.envelope)
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    """One address of one message, as the ledger holds it."""
+
+    id: int
+    address: str
+    person: str | None
+    role: str
+    status: DeliveryStatus
+    attempts: int
+    error: str | None
+    sent_at: str | None
+    unknown_resent: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailRecord:
+    """One message of the ledger with its deliveries (without the bytes: see
+    :meth:`Store.message`). ``status`` sums the deliveries up."""
+
+    id: int
+    occurrence_id: str
+    kind: str
+    step: str
+    recipient: str
+    series: str
+    address: str
+    envelope: tuple[str, ...]
+    message_id: str
+    subject: str
+    day: date
+    status: DeliveryStatus
+    claimed_at: str
+    sent_at: str | None
+    attempts: int
+    error: str | None
+    deliveries: tuple[Delivery, ...] = ()
+
+    @property
+    def key(self) -> Key:
+        return (self.occurrence_id, self.kind, self.step, self.recipient)
+
+    def open_deliveries(self) -> tuple[Delivery, ...]:
+        """The deliveries a run should attempt: pending ones, and unknown ones not yet
+        resent once."""
+        return tuple(
+            d for d in self.deliveries
+            if d.status is DeliveryStatus.PENDING
+            or (d.status is DeliveryStatus.UNKNOWN and not d.unknown_resent)
+        )  # fmt: skip
+
+
+def summary_status(deliveries: Sequence[Delivery]) -> DeliveryStatus:
+    """A message's status from its deliveries: pending while any is open, else the worst."""
+    statuses = {d.status for d in deliveries}
+    for status in (DeliveryStatus.PENDING, DeliveryStatus.UNKNOWN, DeliveryStatus.FAILED,
+                   DeliveryStatus.SENT):  # fmt: skip
+        if status in statuses:
+            return status
+    return DeliveryStatus.CANCELLED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Confirmation:
+    """A report (or an internal task: ``…#dane:fk``) confirmed as done."""
+
+    occurrence_id: str
+    confirmed_by: str | None
+    confirmed_at: str
+    note: str | None
+
+    @property
+    def by(self) -> str | None:
+        return self.confirmed_by
+
+    @property
+    def at(self) -> str:
+        return self.confirmed_at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConfirmationEvent:
+    occurrence_id: str
+    action: str  # done | undone
+    person: str | None
+    at: str
+    note: str | None
+
+
+class AbsenceCategory(StrEnum):
+    LEAVE = "urlop"
+    SICK = "zwolnienie"
+    TRIP = "delegacja"
+    OTHER = "inna"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedAbsence:
+    """An absence a person (or their head) recorded; no free text (RODO)."""
+
+    id: int
+    person: str
+    start: date
+    end: date
+    category: AbsenceCategory
+    recorded_by: str
+    recorded_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedDesignation:
+    """A designation under II.5: ``person`` handles ``occurrence_id`` (or every occurrence
+    due in ``start``–``end``), on ``basis``."""
+
+    id: int
+    person: str
+    occurrence_id: str | None
+    start: date | None
+    end: date | None
+    basis: str
+    designated_by: str
+    recorded_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordedDate:
+    """An announced deadline entered by hand, with where it was read."""
+
+    id: int
+    occurrence_id: str
+    due: date
+    source: str
+    recorded_by: str
+    recorded_at: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str | None
+    action: str
+    subject: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CachedCatalogue:
+    """The last good copy of a catalogue published at ``url``, with its HTTP validators."""
+
+    url: str
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    fetched_at: str  # when this copy was fetched
+    checked_at: str  # when the address last answered (a 304 counts)
+
+
+class Store(abc.ABC):
+    """Everything kept between runs for one organisation (see the module's docstring).
+
+    Implementations raise :class:`StoreError` (Polish, naming the store) for a
+    store that cannot be used, and :class:`RunLocked` from :meth:`run_lock`.
+    """
+
+    organisation: str
+    location: str  # what ``--verbose`` prints: a path or a URL without its password
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def run_lock(self, *, timeout: float) -> AbstractContextManager[None]:
+        """Hold the nightly run's lock of this store, waiting up to ``timeout`` seconds."""
+
+    @abc.abstractmethod
+    def check_writable(self) -> None:
+        """Raise :class:`StoreError` unless a write would succeed now (before any mail)."""
+
+    @abc.abstractmethod
+    def version(self) -> object:
+        """A value that changes whenever another connection commits (for caches)."""
+
+    # -- the epoch: the first day reminders were sent from this store -----------------------
+
+    @abc.abstractmethod
+    def epoch(self) -> date | None: ...
+
+    @abc.abstractmethod
+    def start_epoch(self, today: date) -> date:
+        """Record ``today`` as the epoch unless one is recorded; return the epoch."""
+
+    # -- the mail ledger -------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def keys(self, occurrence_ids: Iterable[str]) -> frozenset[Key]:
+        """Every decided key (any status) of these occurrences: the messages' and their
+        deliveries' (a person reached through a message of another audience counts)."""
+
+    @abc.abstractmethod
+    def claim(
+        self, claims: Sequence[Claim], *, at: datetime, epoch: date | None = None
+    ) -> list[int]:
+        """Insert the messages and their deliveries as pending in one transaction; the ids of
+        the new messages. A key already held is skipped; ``epoch`` is recorded with them."""
+
+    @abc.abstractmethod
+    def pending(self, *, worker: str = "", now: datetime | None = None,
+                lease_seconds: float = 0) -> list[MailRecord]:  # fmt: skip
+        """Messages with open deliveries, oldest first. With ``lease_seconds``, the open
+        deliveries are leased to ``worker`` until ``now`` + that many seconds, and those
+        leased to another live worker are left out."""
+
+    @abc.abstractmethod
+    def message(self, mail_id: int) -> bytes: ...
+
+    @abc.abstractmethod
+    def mark_sent(self, delivery_ids: Sequence[int], *, at: datetime) -> None: ...
+
+    @abc.abstractmethod
+    def mark_failed(self, delivery_ids: Sequence[int], error: str, *, permanent: bool) -> None:
+        """A failed attempt; ``permanent`` ends the deliveries (``failed``)."""
+
+    @abc.abstractmethod
+    def mark_unknown(self, delivery_ids: Sequence[int], error: str) -> None:
+        """The message was transmitted but not acknowledged: ``unknown``; a first unknown may
+        be resent once later, a resend that ends unknown again is final."""
+
+    @abc.abstractmethod
+    def cancel(self, mail_id: int, reason: str) -> None:
+        """Cancel the open deliveries of a message."""
+
+    @abc.abstractmethod
+    def history(
+        self, *, occurrence_id: str | None = None, person: str | None = None
+    ) -> list[MailRecord]:
+        """Messages, oldest first (``person``: messages with a delivery to them)."""
+
+    # -- confirmations ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def confirmations(self) -> dict[str, Confirmation]: ...
+
+    @abc.abstractmethod
+    def confirmation(self, occurrence_id: str) -> Confirmation | None: ...
+
+    @abc.abstractmethod
+    def confirm(
+        self, occurrence_id: str, *, by: str | None, at: datetime, note: str | None = None
+    ) -> Confirmation:
+        """Record it as done (a second confirmation keeps the first); pending mails of the
+        occurrence are cancelled in the same transaction."""
+
+    @abc.abstractmethod
+    def unconfirm(self, occurrence_id: str, *, by: str | None, at: datetime,
+                  note: str | None = None) -> Confirmation | None:  # fmt: skip
+        """Withdraw a confirmation; the one withdrawn (None when there was none)."""
+
+    @abc.abstractmethod
+    def confirmation_log(self, occurrence_id: str | None = None) -> list[ConfirmationEvent]: ...
+
+    # -- feeds -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def publication(self) -> PublicationMemory:
+        """The publication memory of this organisation's feeds."""
+
+    # -- what people record (each write is audited) ------------------------------------------
+
+    @abc.abstractmethod
+    def add_absence(self, *, person: str, start: date, end: date, category: AbsenceCategory,
+                    by: str, at: datetime) -> RecordedAbsence: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def withdraw_absence(self, absence_id: int, *, by: str, at: datetime) -> bool: ...
+
+    @abc.abstractmethod
+    def absences(self, *, ending_on_or_after: date | None = None) -> list[RecordedAbsence]:
+        """Absences in force (not withdrawn), by start."""
+
+    @abc.abstractmethod
+    def purge_absences(self, *, ended_before: date, at: datetime) -> int:
+        """Remove absences that ended before ``ended_before`` (retention); audited."""
+
+    @abc.abstractmethod
+    def add_designation(self, *, person: str, occurrence_id: str | None, start: date | None,
+                        end: date | None, basis: str, by: str,
+                        at: datetime) -> RecordedDesignation: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def withdraw_designation(self, designation_id: int, *, by: str, at: datetime) -> bool: ...
+
+    @abc.abstractmethod
+    def designations(self) -> list[RecordedDesignation]: ...
+
+    @abc.abstractmethod
+    def set_announced_date(self, *, occurrence_id: str, due: date, source: str, by: str,
+                           at: datetime) -> RecordedDate: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def announced_dates(self) -> dict[str, RecordedDate]:
+        """The newest entry per occurrence."""
+
+    @abc.abstractmethod
+    def audit(self, *, action: str, subject: str, detail: str = "", actor: str | None,
+              at: datetime) -> None: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def audit_log(self, *, subject: str | None = None, limit: int | None = None
+                  ) -> list[AuditEntry]: ...  # fmt: skip
+
+    # -- sign-in ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def add_login_token(self, digest: str, *, person: str, expires: datetime,
+                        at: datetime) -> None: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def use_login_token(self, digest: str, *, at: datetime) -> str | None:
+        """The person of an unused, unexpired token, marking it used (once only)."""
+
+    @abc.abstractmethod
+    def open_session(self, digest: str, *, person: str, expires: datetime,
+                     at: datetime) -> None: ...  # fmt: skip
+
+    @abc.abstractmethod
+    def session(self, digest: str, *, at: datetime, extend_to: datetime | None = None
+                ) -> str | None:  # fmt: skip
+        """The person of a live session; ``extend_to`` slides its expiry."""
+
+    @abc.abstractmethod
+    def close_session(self, digest: str, *, at: datetime) -> None: ...
+
+    # -- remote catalogues -----------------------------------------------------------------
+
+    @abc.abstractmethod
+    def cached_catalogue(self, url: str) -> CachedCatalogue | None: ...
+
+    @abc.abstractmethod
+    def store_catalogue(self, copy: CachedCatalogue) -> None: ...
+
+
+Opener = Callable[[str, str], Store]  # (location, organisation) → Store
+
+
+def batched(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
