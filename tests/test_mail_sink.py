@@ -44,9 +44,21 @@ class Sink:
     """The aiosmtpd handler: keeps what it accepts; ``refuse`` may answer 4xx/5xx instead."""
 
     refuse: Refuse | None = None
+    refuse_rcpt: Callable[[str], str | None] | None = None  # address → a reply to refuse it
+    answer_after: float = 0.0  # seconds to wait, after keeping a message, before answering
     received: list[Received] = field(default_factory=list)
     kept: list[Received] = field(default_factory=list)  # everything ever taken
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self.refuse_rcpt is not None:
+            reply = self.refuse_rcpt(address)
+            if reply is not None:
+                return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse is not None:
@@ -56,6 +68,10 @@ class Sink:
         with self._lock:
             self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos),
                                           bytes(envelope.original_content or envelope.content)))
+        if self.answer_after:
+            import asyncio
+
+            await asyncio.sleep(self.answer_after)  # kept, but the answer comes too late
         return "250 2.0.0 OK"
 
     def take(self) -> list[Received]:
@@ -88,8 +104,14 @@ class SinkServer:
 
 
 @contextmanager
-def smtp_sink(refuse: Refuse | None = None, port: int = 0) -> Iterator[SinkServer]:
-    sink = Sink(refuse=refuse)
+def smtp_sink(
+    refuse: Refuse | None = None,
+    port: int = 0,
+    *,
+    refuse_rcpt: Callable[[str], str | None] | None = None,
+    answer_after: float = 0.0,
+) -> Iterator[SinkServer]:
+    sink = Sink(refuse=refuse, refuse_rcpt=refuse_rcpt, answer_after=answer_after)
     controller = LoopbackController(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -29,7 +29,7 @@ from terminarz.notify.mail import Composed, MailComposer
 from terminarz.notify.mailer import Mailer, MailError, ServerUnavailable
 from terminarz.notify.reminders import DueMail, decide, lead_days
 from terminarz.org.plan import Setup, plan
-from terminarz.store.base import Claim, MailRecord, MailStatus, Store
+from terminarz.store.base import Claim, MailRecord, MailStatus, Recipient, Store
 
 Clock = Callable[[], datetime]
 OVERDUE_LOOKBACK = timedelta(days=400)  # how far back unconfirmed reports are still escalated
@@ -131,7 +131,8 @@ def run_night(
     epoch = recorded or today
     mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
     now = clock()
-    claims = [_claim(m, composer.compose(m, today=today, now=now), today) for m in mails]
+    claims = [_claim(m, composer.compose(m, today=today, now=now), today, setup)
+              for m in mails]  # fmt: skip
     claimed = set(ledger.claim(claims, at=now, epoch=None if recorded else today))
 
     tally = _Tally()
@@ -181,12 +182,25 @@ def run_night(
     )  # fmt: skip
 
 
-def _claim(mail: DueMail, composed: Composed, today: date) -> Claim:
+def _claim(mail: DueMail, composed: Composed, today: date, setup: Setup) -> Claim:
+    """The message and its deliveries: the decided recipient, and each copy (Cc) with the
+    person it goes to, so that ``log`` and the store know who got what."""
+    organisation = setup.organisation
+    cc_people: dict[str, str] = {}
+    for person_id in mail.cc:
+        person = organisation.person(person_id) if organisation is not None else None
+        if person is not None and person.email:
+            cc_people.setdefault(person.email, person_id)
+    recipients = tuple(
+        Recipient(address=address, person=mail.recipient, role="to") if i == 0
+        else Recipient(address=address, person=cc_people.get(address), role="cc")
+        for i, address in enumerate(composed.envelope)
+    )  # fmt: skip
     return Claim(
         occurrence_id=mail.occurrence_id, kind=mail.kind.value, step=mail.step,
         recipient=mail.recipient, series=mail.series, address=composed.address,
         envelope=composed.envelope, message_id=composed.message_id, subject=composed.subject,
-        day=today, message=composed.message,
+        day=today, message=composed.message, recipients=recipients,
     )  # fmt: skip
 
 

@@ -409,6 +409,13 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(
+                f"nie udało się przenieść bazy stanu do wersji schematu {number} ({exc}); "
+                f"baza pozostała w wersji {number - 1}, nic nie utracono",
+                path=path,
+            ) from None
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -561,8 +568,8 @@ class SQLiteStore(Store):
                 (self.organisation, *chunk),
             ))  # fmt: skip
             found.update(self._conn.execute(
-                "SELECT occurrence_id, kind, step, person FROM delivery "
-                f"WHERE organisation = ? AND person IS NOT NULL AND occurrence_id IN ({marks})",
+                "SELECT occurrence_id, kind, step, person FROM delivery WHERE organisation = ? "
+                f"AND role = 'to' AND person IS NOT NULL AND occurrence_id IN ({marks})",
                 (self.organisation, *chunk),
             ))  # fmt: skip
         return frozenset(found)

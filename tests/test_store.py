@@ -1,0 +1,315 @@
+"""The store interface on its SQLite backend: one rule to find it, the organisation in every
+key, messages and deliveries apart, what people record, sign-in, remote catalogues, and
+migrations that lose nothing (a real state file made by release 0.1.0).
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import sqlite3
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from terminarz.errors import TerminarzError
+from terminarz.store import ENV_URL, Location, locate, open_store
+from terminarz.store.base import (
+    AbsenceCategory,
+    CachedCatalogue,
+    Claim,
+    DeliveryStatus,
+    Recipient,
+    Store,
+    StoreError,
+)
+from terminarz.store.sqlite import MIGRATIONS, SQLiteStore
+
+AT = datetime(2027, 1, 18, 6, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+PACKAGE = Path(__file__).resolve().parent.parent / "terminarz"
+LEGACY = Path(__file__).resolve().parent / "data" / "state-0.1.0.sqlite3"
+
+
+def message(step: str = "T-10", recipient: str = "kier", *, cc: tuple[str, ...] = ()) -> Claim:
+    envelope = (f"{recipient}@example.org", *(f"{c}@example.org" for c in cc))
+    return Claim(
+        occurrence_id="sr@ops/2026-Q4", kind="handover", step=step, recipient=recipient,
+        series="tier", address=envelope[0], envelope=envelope,
+        message_id=f"<{step}.{recipient}@example.org>", subject=step, day=AT.date(),
+        message=b"Subject: x\r\n\r\nx\r\n",
+        recipients=tuple(Recipient(address=a, person=a.split("@")[0], role="to" if i == 0
+                                   else "cc") for i, a in enumerate(envelope)),
+    )  # fmt: skip
+
+
+# -- which store -----------------------------------------------------------------------------
+
+
+def test_one_rule_chooses_the_store(tmp_path: Path) -> None:
+    config = tmp_path / "org.toml"
+    env = {ENV_URL: "sqlite:///var/lib/terminarz/wspolna.sqlite3"}
+    full = dict(explicit=str(tmp_path / "cli.sqlite3"), environ=env,
+                url="sqlite://z-pliku.sqlite3", path=tmp_path / "p.sqlite3", config=config)
+    assert locate(**full).path == tmp_path / "cli.sqlite3"  # type: ignore[arg-type]
+    assert locate(**full).origin == "opcja --state"  # type: ignore[arg-type]
+    del full["explicit"]
+    assert locate(**full).path == Path("/var/lib/terminarz/wspolna.sqlite3")  # type: ignore[arg-type]
+    full["environ"] = {}
+    url = locate(**full)  # type: ignore[arg-type]
+    assert url.path == tmp_path / "z-pliku.sqlite3"
+    assert url.origin == f"[state] url w pliku {config}"
+    del full["url"]
+    assert locate(**full).path == tmp_path / "p.sqlite3"  # type: ignore[arg-type]
+    del full["path"]
+    default = locate(**full)  # type: ignore[arg-type]
+    assert default.path is not None and default.path.name == "state.sqlite3"
+    assert default.origin == "domyślny katalog danych użytkownika"
+
+
+def test_a_server_url_is_shown_without_its_password() -> None:
+    location = locate(explicit="postgresql://terminarz:tajne@db.example.org/terminarz")
+    assert location.display() == "postgresql://terminarz:***@db.example.org/terminarz"
+    with pytest.raises(TerminarzError, match="nie obsługuje baz rodzaju „postgresql”"):
+        open_store(location, "ops")
+    with pytest.raises(TerminarzError, match="nieznany rodzaj bazy stanu „mysql://”"):
+        locate(explicit="mysql://localhost/x")
+
+
+def test_no_module_outside_the_store_talks_to_the_database() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] == "store":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "sqlite3" or n.startswith(("sqlite3.", "psycopg")) for n in names):
+                offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+    assert offenders == []
+
+
+# -- the organisation in every key ------------------------------------------------------------
+
+
+def test_two_organisations_share_a_file_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "wspolna.sqlite3"
+    with SQLiteStore(path, "ops-a") as a, SQLiteStore(path, "ops-b") as b:
+        a.claim([message()], at=AT, epoch=date(2027, 1, 4))
+        a.confirm("sr@ops/2026-Q3", by="kier", at=AT)
+        a.publication().feeds_modified({"all": "d1"}, now=AT)
+        assert b.keys(["sr@ops/2026-Q4"]) == frozenset() and b.pending() == []
+        assert b.confirmations() == {} and b.epoch() is None
+        assert b.publication().feeds_modified({"all": "d1"}, now=AT + timedelta(hours=1)) == {
+            "all": (AT + timedelta(hours=1)).astimezone(ZoneInfo("UTC"))}
+        b.claim([message()], at=AT)  # the same key in another organisation is its own message
+        assert len(a.pending()) == 1 and len(b.pending()) == 1
+        assert a.confirmation("sr@ops/2026-Q3") is not None
+        assert b.confirmation("sr@ops/2026-Q3") is None
+
+
+# -- messages and deliveries -------------------------------------------------------------------
+
+
+def test_a_message_to_three_people_is_one_message_with_three_deliveries(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite3", "ops") as store:
+        (mail_id,) = store.claim([message(cc=("zast", "dyr"))], at=AT)
+        assert store.claim([message(cc=("zast", "dyr"))], at=AT) == []  # never twice
+        (record,) = store.pending()
+        assert record.id == mail_id and record.envelope == (
+            "kier@example.org", "zast@example.org", "dyr@example.org")
+        kier, zast, dyr = record.deliveries
+        store.mark_sent([kier.id, dyr.id], at=AT)
+        store.mark_failed([zast.id], "451 4.3.0 później", permanent=False)
+        (record,) = store.pending()  # still open, for zast only
+        assert [d.address for d in record.open_deliveries()] == ["zast@example.org"]
+        assert record.status is DeliveryStatus.PENDING
+        store.mark_sent([zast.id], at=AT + timedelta(days=1))
+        assert store.pending() == []
+        (done,) = store.history()
+        assert done.status is DeliveryStatus.SENT
+        assert [(d.status, d.attempts) for d in done.deliveries] == [
+            (DeliveryStatus.SENT, 1), (DeliveryStatus.SENT, 2), (DeliveryStatus.SENT, 1)]
+        assert store.keys(["sr@ops/2026-Q4"]) == {("sr@ops/2026-Q4", "handover", "T-10", "kier")}
+        assert store.history(person="dyr") == [done]
+
+
+def test_an_unanswered_message_is_resent_at_most_once(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite3", "ops") as store:
+        store.claim([message()], at=AT)
+        (delivery,) = store.pending()[0].deliveries
+        store.mark_unknown([delivery.id], "brak odpowiedzi po DATA")
+        (record,) = store.pending()  # a later run may resend it once
+        assert record.status is DeliveryStatus.UNKNOWN
+        store.mark_unknown([delivery.id], "znowu brak odpowiedzi")
+        assert store.pending() == []  # resent once: no more
+        (final,) = store.history()[0].deliveries
+        assert final.status is DeliveryStatus.UNKNOWN and final.unknown_resent
+        assert final.attempts == 2
+
+
+def test_leases_keep_two_workers_off_one_delivery(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    with SQLiteStore(path, "ops") as one, SQLiteStore(path, "ops") as two:
+        one.claim([message("T-10"), message("T-5", "zast")], at=AT)
+        mine = one.pending(worker="a", now=AT, lease_seconds=600)
+        assert len(mine) == 2
+        assert two.pending(worker="b", now=AT + timedelta(minutes=5), lease_seconds=600) == []
+        taken_over = two.pending(worker="b", now=AT + timedelta(minutes=11), lease_seconds=600)
+        assert len(taken_over) == 2  # the first worker's lease ran out
+
+
+def test_a_confirmation_cancels_open_deliveries(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite3", "ops") as store:
+        store.claim([message(cc=("zast",))], at=AT)
+        store.confirm("sr@ops/2026-Q4", by="kier", at=AT, note="CAS 12")
+        assert store.pending() == []
+        assert {d.status for d in store.history()[0].deliveries} == {DeliveryStatus.CANCELLED}
+
+
+# -- what people record ----------------------------------------------------------------------------
+
+
+def test_absences_are_recorded_withdrawn_purged_and_audited(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite3", "ops") as store:
+        leave = store.add_absence(person="kier", start=date(2027, 1, 11), end=date(2027, 1, 22),
+                                  category=AbsenceCategory.LEAVE, by="kier", at=AT)  # fmt: skip
+        trip = store.add_absence(person="zast", start=date(2026, 3, 2), end=date(2026, 3, 3),
+                                 category=AbsenceCategory.TRIP, by="kier", at=AT)  # fmt: skip
+        assert [a.id for a in store.absences()] == [trip.id, leave.id]
+        assert [a.id for a in store.absences(ending_on_or_after=date(2027, 1, 1))] == [leave.id]
+        assert store.withdraw_absence(leave.id, by="kier", at=AT)
+        assert not store.withdraw_absence(leave.id, by="kier", at=AT)
+        assert store.purge_absences(ended_before=date(2026, 6, 1), at=AT) == 1
+        assert store.absences() == []
+        actions = [(e.action, e.subject) for e in store.audit_log()]
+        assert actions == [("absence", "kier"), ("absence", "zast"),
+                           ("absence-withdrawn", "kier"), ("absence-purged", "")]  # fmt: skip
+
+
+def test_designations_and_announced_dates(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite3", "ops") as store:
+        made = store.add_designation(person="prac", occurrence_id="sr@ops/2026-Q4", start=None,
+                                     end=None, basis="pkt II.5 — polecenie Dyrektora", by="dyr",
+                                     at=AT)  # fmt: skip
+        assert store.designations() == [made]
+        assert store.withdraw_designation(made.id, by="dyr", at=AT)
+        assert store.designations() == []
+        store.set_announced_date(occurrence_id="mrips-03-r@ops/2026", due=date(2027, 2, 10),
+                                 source="pismo WPS z 5 stycznia 2027 r.", by="kier", at=AT)
+        store.set_announced_date(occurrence_id="mrips-03-r@ops/2026", due=date(2027, 2, 12),
+                                 source="pismo WPS z 8 stycznia 2027 r. (korekta)", by="kier",
+                                 at=AT + timedelta(days=3))  # fmt: skip
+        newest = store.announced_dates()["mrips-03-r@ops/2026"]
+        assert newest.due == date(2027, 2, 12) and "korekta" in newest.source
+        assert [e.action for e in store.audit_log(subject="mrips-03-r@ops/2026")] == [
+            "announced-date", "announced-date"]
+
+
+def test_sign_in_tokens_are_single_use_and_expire(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite3", "ops") as store:
+        store.add_login_token("d1", person="kier", expires=AT + timedelta(minutes=15), at=AT)
+        store.add_login_token("d2", person="kier", expires=AT + timedelta(minutes=15), at=AT)
+        assert store.use_login_token("d1", at=AT + timedelta(minutes=1)) == "kier"
+        assert store.use_login_token("d1", at=AT + timedelta(minutes=2)) is None  # used
+        assert store.use_login_token("d2", at=AT + timedelta(minutes=16)) is None  # expired
+        store.open_session("s1", person="kier", expires=AT + timedelta(hours=1), at=AT)
+        later = AT + timedelta(minutes=50)
+        assert store.session("s1", at=later, extend_to=later + timedelta(hours=1)) == "kier"
+        assert store.session("s1", at=AT + timedelta(minutes=90)) == "kier"  # slid
+        store.close_session("s1", at=AT + timedelta(minutes=91))
+        assert store.session("s1", at=AT + timedelta(minutes=92)) is None
+    with SQLiteStore(tmp_path / "s.sqlite3", "inna") as other:
+        assert other.use_login_token("d2", at=AT) is None  # never across organisations
+
+
+def test_remote_catalogues_keep_the_last_good_copy(tmp_path: Path) -> None:
+    url = "https://uw.example.gov.pl/terminarz/harmonogram.toml"
+    with SQLiteStore(tmp_path / "s.sqlite3", "ops") as store:
+        assert store.cached_catalogue(url) is None
+        first = CachedCatalogue(url=url, body=b"[act]\n", etag='"v1"', last_modified=None,
+                                fetched_at="2027-01-04T06:00:00+01:00",
+                                checked_at="2027-01-04T06:00:00+01:00")  # fmt: skip
+        store.store_catalogue(first)
+        assert store.cached_catalogue(url) == first
+        newer = replace(first, body=b"[act]\nid = 'x'\n", etag='"v2"',
+                        fetched_at="2027-01-05T06:00:00+01:00",
+                        checked_at="2027-01-05T06:00:00+01:00")  # fmt: skip
+        store.store_catalogue(newer)
+        assert store.cached_catalogue(url) == newer
+    with SQLiteStore(tmp_path / "s.sqlite3", "inna") as other:
+        assert other.cached_catalogue(url) is None
+
+
+# -- migrations ------------------------------------------------------------------------------
+
+
+def test_a_state_file_of_release_0_1_0_migrates_with_nothing_lost(tmp_path: Path) -> None:
+    """Made by release 0.1.0 (commit a35d5a6) for the example centre: the night of
+    18 January 2027 (six mails sent), ``done mpips-03@ops/2025``, and the night of 25 January
+    with the mail server down (three mails pending)."""
+    path = tmp_path / "state.sqlite3"
+    shutil.copy(LEGACY, path)
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 4
+        old = {r[0]: r[1] for r in raw.execute(
+            "SELECT occurrence_id || ' ' || kind || ' ' || step || ' ' || recipient, status "
+            "FROM mail")}  # fmt: skip
+        old_confirmed = raw.execute("SELECT occurrence_id FROM confirmation").fetchall()
+    raw.close()
+    with SQLiteStore(path, "mopr-przyklad") as store:
+        new = {f"{r.occurrence_id} {r.kind} {r.step} {r.recipient}": r.status.value
+               for r in store.history()}  # fmt: skip
+        assert new == old and old
+        assert sorted(store.confirmations()) == sorted(r[0] for r in old_confirmed)
+        assert store.epoch() is not None
+        assert [e.action for e in store.audit_log()] == ["adopt"]
+    with SQLiteStore(path, "inna-organizacja") as other:
+        assert other.history() == [] and other.confirmations() == {}
+
+
+def test_a_newer_schema_and_a_corrupt_file_are_refused(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(newer) as raw:
+        raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    raw.close()
+    with pytest.raises(StoreError, match="zaktualizuj terminarz"):
+        SQLiteStore(newer, "ops")
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_bytes(b"to nie jest baza danych" * 100)
+    with pytest.raises(StoreError, match="nie jest poprawną bazą stanu"):
+        SQLiteStore(corrupt, "ops")
+
+
+def test_a_failed_migration_is_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "s.sqlite3"
+    shutil.copy(LEGACY, path)
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half_done (x)")
+        raise sqlite3.OperationalError("dysk pełny (symulacja)")
+
+    from terminarz.store import sqlite as backend
+
+    monkeypatch.setattr(backend, "MIGRATIONS", (*MIGRATIONS[:4], broken))
+    with pytest.raises(StoreError, match="dysk pełny"):
+        SQLiteStore(path, "ops")
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 4
+        tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+    raw.close()
+    assert "half_done" not in tables and "mail" in tables
+
+
+def test_the_store_is_the_interface(tmp_path: Path) -> None:
+    store = open_store(Location(scheme="sqlite", target=str(tmp_path / "x.sqlite3"),
+                                origin="test"), "ops")  # fmt: skip
+    with store:
+        assert isinstance(store, Store) and store.location == str(tmp_path / "x.sqlite3")
+        store.check_writable()
+        version = store.version()
+        with SQLiteStore(tmp_path / "x.sqlite3", "ops") as other:
+            other.confirm("a@ops/2026", by=None, at=AT)
+        assert store.version() != version
