@@ -313,3 +313,31 @@ def test_the_store_is_the_interface(tmp_path: Path) -> None:
         with SQLiteStore(tmp_path / "x.sqlite3", "ops") as other:
             other.confirm("a@ops/2026", by=None, at=AT)
         assert store.version() != version
+
+
+# -- the commands use the same rule ------------------------------------------------------------
+
+
+def test_done_and_log_say_which_store_they_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_reminders import copy_example
+
+    from terminarz.cli import main
+
+    config = copy_example(tmp_path)
+    shared = tmp_path / "wspolna.sqlite3"
+    monkeypatch.setenv(ENV_URL, f"sqlite://{shared}")
+    assert main(["done", "mpips-03@ops/2026", "--config", str(config), "--by", "kier-dokip",
+                 "--verbose"]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"baza stanu: {shared} (zmienna {ENV_URL})" in err
+    with SQLiteStore(shared, "mopr-przyklad") as store:  # not [state] path of the file
+        assert store.confirmation("mpips-03@ops/2026") is not None
+    assert not (tmp_path / "state.sqlite3").exists()
+    explicit = tmp_path / "jawna.sqlite3"
+    assert main(["log", "--config", str(config), "--state", str(explicit), "-v"]) == 0
+    assert f"baza stanu: {explicit} (opcja --state)" in capsys.readouterr().err
+    monkeypatch.delenv(ENV_URL)
+    assert main(["undone", "mpips-03@ops/2026", "--config", str(config), "-v"]) == 0
+    assert f"(\x5bstate] path w pliku {config})" in capsys.readouterr().err
