@@ -341,3 +341,32 @@ def test_done_and_log_say_which_store_they_used(
     monkeypatch.delenv(ENV_URL)
     assert main(["undone", "mpips-03@ops/2026", "--config", str(config), "-v"]) == 0
     assert f"(\x5bstate] path w pliku {config})" in capsys.readouterr().err
+
+
+def test_an_absence_recorded_in_the_store_hands_the_report_over(tmp_path: Path) -> None:
+    """The example: the DŚPS group (tier 0 of MPiPS-03) is away according to the file, so
+    DOKiP substitutes; with kier-dokip and prac-dokip recorded as away through the web,
+    nobody is left and the director must designate (II.5) — then a designation recorded
+    there decides."""
+    from test_reminders import copy_example
+
+    from terminarz.notify.recorded import recorded_setup
+    from terminarz.org.plan import load_setup, plan_one
+
+    config = copy_example(tmp_path)
+    today = date(2027, 1, 4)
+    setup = load_setup(config, today=today)
+    before = plan_one(setup, "mpips-03@ops/2026", today=today).resolution
+    assert before is not None and before.responsible == ("kier-dokip", "prac-dokip")
+    with SQLiteStore(tmp_path / "state.sqlite3", "mopr-przyklad") as store:
+        for person in ("kier-dokip", "prac-dokip"):
+            store.add_absence(person=person, start=date(2027, 1, 4), end=date(2027, 2, 12),
+                              category=AbsenceCategory.LEAVE, by=person, at=AT)  # fmt: skip
+        after = plan_one(recorded_setup(setup, store), "mpips-03@ops/2026", today=today)
+        assert after.resolution is not None and after.resolution.needs_designation
+        store.add_designation(person="prac-dsr", occurrence_id="mpips-03@ops/2026", start=None,
+                              end=None, basis="pkt II.5 — polecenie Dyrektora", by="dyrektor",
+                              at=AT)  # fmt: skip
+        designated = plan_one(recorded_setup(setup, store), "mpips-03@ops/2026", today=today)
+        assert designated.resolution is not None
+        assert designated.resolution.responsible == ("prac-dsr",)

@@ -27,6 +27,7 @@ from email.utils import parseaddr
 
 from terminarz.notify.mail import Composed, MailComposer
 from terminarz.notify.mailer import Mailer, MailError, ServerUnavailable
+from terminarz.notify.recorded import recorded_setup
 from terminarz.notify.reminders import DueMail, decide, lead_days
 from terminarz.org.plan import Setup, plan
 from terminarz.store.base import Claim, MailRecord, MailStatus, Recipient, Store
@@ -114,6 +115,7 @@ def run_night(
     organisation = setup.organisation
     if organisation is None:
         raise ValueError("reminders need an organisation")
+    setup = recorded_setup(setup, ledger, since=today - OVERDUE_LOOKBACK)
     overdue_every = organisation.settings.reminders.overdue_every
     if dry_run:
         epoch = ledger.epoch() or today

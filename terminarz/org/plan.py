@@ -21,7 +21,13 @@ from terminarz.law.rules import Obligation, Occurrence, expand, occurrence, spli
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.datarequests import Task, planning_date, tasks_for
 from terminarz.org.duties import Resolution, resolve
-from terminarz.org.organisation import Duty, Organisation, load_organisation
+from terminarz.org.organisation import (
+    Absence,
+    Designation,
+    Duty,
+    Organisation,
+    load_organisation,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +176,27 @@ def load_setup(
         organisation=organisation, catalogues=catalogues, statutory=statutory,
         institution=institution, obligations=obligations, warnings=tuple(warnings),
     )  # fmt: skip
+
+
+def with_recorded(
+    setup: Setup,
+    *,
+    absences: Iterable[Absence] = (),
+    designations: Iterable[Designation] = (),
+) -> Setup:
+    """``setup`` with what people recorded outside the organisation file (through the web,
+    kept in the store): their absences and the director's designations (II.5) join those of
+    the file, so duty resolution, mails and feeds treat them alike."""
+    organisation = setup.organisation
+    extra_absences, extra_designations = tuple(absences), tuple(designations)
+    if organisation is None or not (extra_absences or extra_designations):
+        return setup
+    merged = dataclasses.replace(
+        organisation,
+        absences=organisation.absences + extra_absences,
+        designations=organisation.designations + extra_designations,
+    )
+    return dataclasses.replace(setup, organisation=merged)
 
 
 def planned(setup: Setup, occ: Occurrence, *, today: date) -> PlannedOccurrence:

@@ -1,0 +1,44 @@
+"""What people recorded through the web, read from the store into the organisation's plan.
+
+Absences and the director's designations (II.5) entered on the pages live in the store,
+not in the organisation file; every command that resolves duties (the nightly run, the
+pages, ``due``, ``who``) reads them here and plans with them exactly as with the file's.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
+from terminarz.org.organisation import Absence, Designation
+from terminarz.org.plan import Setup, with_recorded
+from terminarz.store.base import RecordedAbsence, RecordedDesignation, Store
+
+SOURCE = "strona terminarza"  # where an absence came from, as shown to people
+WHOLE_RANGE = (date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
+
+
+def absence(record: RecordedAbsence) -> Absence:
+    return Absence(person=record.person, start=record.start, end=record.end,
+                   reason=record.category.value, source=SOURCE)  # fmt: skip
+
+
+def designation(record: RecordedDesignation) -> Designation | None:
+    """The designation as the duty resolution knows it; its ``occurrence_id`` is the target
+    (an occurrence, or an obligation for a date range). None without a target."""
+    if not record.occurrence_id:
+        return None
+    start = record.start or WHOLE_RANGE[0]
+    end = record.end or WHOLE_RANGE[1]
+    return Designation(person=record.person, target=record.occurrence_id, start=start, end=end,
+                       basis=record.basis)  # fmt: skip
+
+
+def recorded_setup(setup: Setup, store: Store, *, since: date | None = None) -> Setup:
+    """``setup`` with the absences (ending on or after ``since``) and designations recorded
+    in ``store`` for its organisation."""
+    if setup.organisation is None:
+        return setup
+    absences = [absence(r) for r in store.absences(ending_on_or_after=since)]
+    designations = [d for d in map(designation, store.designations()) if d is not None]
+    return with_recorded(setup, absences=absences, designations=designations)
