@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 from terminarz.errors import TerminarzError
 
@@ -41,6 +40,8 @@ class Location:
         """The location as shown to people: a path, or a URL without its password."""
         if self.scheme == "sqlite":
             return self.target
+        from urllib.parse import urlsplit, urlunsplit
+
         parts = urlsplit(self.target)
         netloc = parts.netloc
         if parts.password is not None:
@@ -97,10 +98,15 @@ def locate(
         return parse(url, origin=f"[state] url{where}", base=config.parent if config else None)
     if path is not None:
         return Location(scheme="sqlite", target=str(path), origin=f"[state] path{where}")
-    from terminarz.store.sqlite import default_state_path
-
     return Location(scheme="sqlite", target=str(default_state_path()),
                     origin="domyślny katalog danych użytkownika")  # fmt: skip
+
+
+def default_state_path() -> Path:
+    """``<user data dir>/terminarz/state.sqlite3`` (platformdirs)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("terminarz", appauthor=False) / "state.sqlite3"
 
 
 def open_store(location: Location, organisation: str, *, threads: bool = False) -> Store:

@@ -346,13 +346,6 @@ _DELIVERY_COLUMNS = (
 )
 
 
-def default_state_path() -> Path:
-    """``<user data dir>/terminarz/state.sqlite3`` (platformdirs)."""
-    from platformdirs import user_data_path
-
-    return user_data_path("terminarz", appauthor=False) / "state.sqlite3"
-
-
 def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) the database and bring its schema up to date.
 
