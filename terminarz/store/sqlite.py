@@ -39,10 +39,10 @@ from terminarz.store.base import (
     batched,
     summary_status,
 )
-from terminarz.store.publication import PublicationMemory
 
 if TYPE_CHECKING:
     from terminarz.store import Location
+    from terminarz.store.publication import PublicationMemory
 
 LEGACY = "?"  # the organisation of rows written before organisations were recorded
 EPOCH_KEY = "epoch"
@@ -780,6 +780,8 @@ class SQLiteStore(Store):
     # -- feeds -----------------------------------------------------------------------------
 
     def publication(self) -> PublicationMemory:
+        from terminarz.store.publication import PublicationMemory
+
         return PublicationMemory(self._conn, self.organisation)
 
     # -- what people record ------------------------------------------------------------------
