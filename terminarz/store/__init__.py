@@ -2,7 +2,8 @@
 
 It imports only the foundation modules: neither the organisation (``org``) nor how
 people are told (``notify``). Only this layer talks to a database; a backend is one
-module here (``sqlite``), registered in :data:`BACKENDS` and chosen by :func:`locate`.
+module here (``sqlite``, ``postgresql``), registered in :data:`BACKENDS`, chosen by
+:func:`locate`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ if TYPE_CHECKING:
 ENV_URL = "TERMINARZ_STATE_URL"
 
 # scheme → the module whose ``open_store(location, organisation, **options)`` opens it
-BACKENDS: dict[str, str] = {"sqlite": "terminarz.store.sqlite"}
+BACKENDS: dict[str, str] = {
+    "sqlite": "terminarz.store.sqlite",
+    "postgresql": "terminarz.store.postgresql",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -35,12 +35,28 @@ written by a concurrent generator are never mistaken for another version.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Any, Protocol
 
 _SEP = "\x1f"
+
+
+class Executor(Protocol):
+    """What a backend's transaction offers: statements with ``?`` placeholders."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Iterable[Any]: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any: ...
+
+
+class Database(Protocol):
+    """A backend's connection, as the publication memory uses it: one transaction at a time,
+    serialised against other writers of the same organisation's feeds."""
+
+    def transaction(self) -> AbstractContextManager[Executor]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,8 +144,8 @@ class PublicationMemory:
     The schema is in :mod:`terminarz.store.sqlite`; every row carries the organisation.
     """
 
-    def __init__(self, conn: sqlite3.Connection, organisation: str = "") -> None:
-        self._conn = conn
+    def __init__(self, db: Database, organisation: str = "") -> None:
+        self._db = db
         self._org = organisation
 
     def publish(
@@ -146,12 +162,10 @@ class PublicationMemory:
         published nor cancelled. ``now`` (aware) is used only for what changed.
         """
         stamp = _utc(now)
-        conn = self._conn
         result: dict[str, PublishedFeed] = {}
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.transaction() as conn:
             for scope, items in feeds.items():
-                rows, renderings = self._rows(scope)
+                rows, renderings = self._rows(conn, scope)
                 events, writes = _merge(items, rows, start=start, end=end, now=stamp)
                 if writes:
                     conn.executemany(
@@ -159,10 +173,6 @@ class PublicationMemory:
                     )
                 result[scope] = PublishedFeed(scope=scope, events=tuple(events),
                                               renderings=renderings)  # fmt: skip
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return result
 
     def feeds_modified(self, digests: Mapping[str, str], *, now: datetime) -> dict[str, datetime]:
@@ -172,10 +182,8 @@ class PublicationMemory:
         of the horizon changes the bytes without changing any event.
         """
         stamp = _utc(now)
-        conn = self._conn
         result: dict[str, datetime] = {}
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.transaction() as conn:
             known = {
                 scope: (digest, modified)
                 for scope, digest, modified in conn.execute(
@@ -197,10 +205,6 @@ class PublicationMemory:
                     "modified = excluded.modified",
                     changed,
                 )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return result
 
     def store_renderings(self, renderings: Mapping[str, Mapping[str, Rendering]]) -> None:
@@ -212,25 +216,20 @@ class PublicationMemory:
         ]
         if not rows:
             return
-        conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._db.transaction() as conn:
             conn.executemany(
                 "UPDATE feed_event SET ical_key = ?, ical = ? "
                 "WHERE organisation = ? AND scope = ? AND item = ?",
                 rows,
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def scopes(self) -> list[str]:
         query = "SELECT DISTINCT scope FROM feed_event WHERE organisation = ? ORDER BY 1"
-        return [r[0] for r in self._conn.execute(query, (self._org,))]
+        with self._db.transaction() as conn:
+            return [r[0] for r in conn.execute(query, (self._org,))]
 
-    def _rows(self, scope: str) -> tuple[dict[str, _Row], dict[str, Rendering]]:
-        cursor = self._conn.execute(
+    def _rows(self, conn: Executor, scope: str) -> tuple[dict[str, _Row], dict[str, Rendering]]:
+        cursor = conn.execute(
             "SELECT item, due, summary, description, categories, responsible, fingerprint, "
             "sequence, created, modified, cancelled, ical_key, ical FROM feed_event "
             "WHERE organisation = ? AND scope = ?",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -782,7 +782,11 @@ class SQLiteStore(Store):
     def publication(self) -> PublicationMemory:
         from terminarz.store.publication import PublicationMemory
 
-        return PublicationMemory(self._conn, self.organisation)
+        return PublicationMemory(self, self.organisation)
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction (the publication memory's :class:`Database`)."""
+        return self._transaction()
 
     # -- what people record ------------------------------------------------------------------
 
