@@ -17,6 +17,7 @@ from test_mail_sink import Received, smtp_sink
 from test_reminders import copy_example
 
 from terminarz.cli import main
+from terminarz.store import ENV_URL, Location, locate, open_store
 from terminarz.store.base import DeliveryStatus
 
 SECRET = "sekret-testowy-0123456789abcdef"
@@ -40,9 +41,22 @@ def pairs(received: list[Received]) -> Counter[tuple[str, str]]:
     return Counter((r.message_id, address) for r in received for address in r.rcpt_tos)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state(request: pytest.FixtureRequest, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> Location:  # fmt: skip
+    """Where the nights keep their state: the file of the organisation, or a PostgreSQL
+    database named by ``TERMINARZ_STATE_URL`` (the same run, another backend)."""
+    if request.param == "sqlite":
+        return locate(path=tmp_path / "state.sqlite3")
+    url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv(ENV_URL, url)
+    return locate(explicit=url)
+
+
 def test_a_temporary_refusal_of_one_recipient_is_delivered_next_run_and_nobody_twice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    state: Location,
+) -> None:  # fmt: skip
     config = copy_example(tmp_path)
     refused = "zastepca.dsps@example.org"  # in copy of both handover notices
     with smtp_sink(refuse_rcpt=lambda a: "451 4.2.1 skrzynka chwilowo niedostępna"
@@ -54,7 +68,7 @@ def test_a_temporary_refusal_of_one_recipient_is_delivered_next_run_and_nobody_t
     handovers = [r for r in first if len(r.rcpt_tos) == 3]
     assert len(first) == 6 and len(handovers) == 2  # the three others got them
     assert all(refused not in r.rcpt_tos for r in first)
-    with open_state(tmp_path / "state.sqlite3") as store:
+    with open_store(state, "mopr-przyklad") as store:
         waiting = [d for r in store.pending() for d in r.open_deliveries()]
         assert [(d.address, d.role, d.status) for d in waiting] == [
             (refused, "cc", DeliveryStatus.PENDING)] * 2
@@ -64,6 +78,7 @@ def test_a_temporary_refusal_of_one_recipient_is_delivered_next_run_and_nobody_t
         assert night(config, "2027-01-18", monkeypatch, server.env()) == 0
         assert server.sink.take() == []  # nothing left, nothing again
     assert [r.rcpt_tos for r in second] == [(refused,), (refused,)]
+    assert (tmp_path / "state.sqlite3").exists() == (state.scheme == "sqlite")
     assert {r.message_id for r in second} == {r.message_id for r in handovers}  # same mails
     every = pairs(first) + pairs(second)
     assert max(every.values()) == 1 and len(every) == 4 + 2 * 4  # every address, once
