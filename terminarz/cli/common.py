@@ -304,3 +304,38 @@ def read_confirmations(ctx: Context | None, setup: Setup | None) -> dict[str, Co
         return {}
     with open_store(ctx, setup) as store:
         return store.confirmations()
+
+
+def add_orgs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--orgs", metavar="KATALOG|PLIK", type=Path,
+        help="wiele instytucji w jednym wdrożeniu: katalog z plikami organizacji (*.toml) "
+        "albo plik z listą ścieżek (po jednej w wierszu, # zaczyna komentarz)",
+    )  # fmt: skip
+
+
+def organisation_files(source: Path) -> list[Path]:
+    """The organisation files of ``--orgs``: a folder's ``*.toml`` (sorted), or the paths
+    listed in a file (relative to it). A Polish error when there are none or one is missing."""
+    if source.is_dir():
+        found = sorted(p for p in source.glob("*.toml") if p.is_file())
+        if not found:
+            raise UsageError(f"--orgs: w katalogu {source} nie ma plików organizacji (*.toml)")
+        return found
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--orgs: nie można odczytać {source}: {exc}") from None
+    files: list[Path] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        path = Path(entry).expanduser()
+        path = path if path.is_absolute() else source.parent / path
+        if not path.is_file():
+            raise UsageError(f"{source}({number}): nie ma pliku organizacji {path}")
+        files.append(path)
+    if not files:
+        raise UsageError(f"--orgs: lista {source} nie wymienia żadnego pliku organizacji")
+    return files

@@ -20,10 +20,12 @@ from terminarz.cli.common import (
     Context,
     add_config,
     add_format,
+    add_orgs,
     add_today,
     dump_json,
     find_config,
     open_store,
+    organisation_files,
     parse_day,
     store_location,
     table,
@@ -83,6 +85,7 @@ def register_remind(sub: Any) -> None:
     p.add_argument("--config", dest="configs", metavar="PLIK", type=Path, action="append",
                    help="plik organizacji (można podać kilka razy; domyślnie TERMINARZ_CONFIG, "
                    "potem ./terminarz.toml)")  # fmt: skip
+    add_orgs(p)
     add_today(p)
     p.add_argument("--dry-run", action="store_true",
                    help="tylko pokaż, co zostałoby wysłane; nic nie wysyłaj ani nie zapisuj"
@@ -99,6 +102,8 @@ def register_remind(sub: Any) -> None:
 def cmd_remind(ctx: Context) -> int:
     args = ctx.args
     configs: list[Path] = list(args.configs or [])
+    if args.orgs is not None:
+        configs += organisation_files(args.orgs)
     if not configs:
         found = find_config(None)
         if found is None:

@@ -140,6 +140,9 @@ def run_night(
     tally = _Tally()
     confirmed = ledger.confirmations()
     envelope_from = parseaddr(sender)[1] or sender
+    # The caller holds this organisation's run lock (released when its holder dies, even on
+    # another machine), so every open delivery is this run's to send: a run that died before
+    # marking its mails leaves them to the next (at most one repeat, with the same Message-ID).
     for record in _newest_per_series(ledger, ledger.pending(), tally):
         if record.occurrence_id in confirmed:
             ledger.cancel(record.id, "sprawozdanie potwierdzone")

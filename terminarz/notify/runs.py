@@ -129,24 +129,40 @@ def _outcomes(
     opened: list[Mailer] = []
     opened_lock = threading.Lock()
 
-    def work(config: Path) -> Outcome:
+    # With several files, an organisation whose lock another worker holds (another process,
+    # another machine on a shared database) is passed over at first and taken up again at the
+    # end, waiting for the lock as usual: several workers share a night's files.
+    first_wait: float | None = 0 if len(configs) > 1 and not dry_run else None
+
+    def work(config: Path, wait: float | None = first_wait) -> Outcome:
         mailer: Mailer | None = getattr(local, "mailer", None)
         outcome, mailer = _run_config(config, today=today, clock=clock, dry_run=dry_run,
-                                      mailer=mailer,
-                                      renderer=renderer, environ=environ,
-                                      statutory=statutory, catalogues=catalogues)  # fmt: skip
+                                      mailer=mailer, renderer=renderer, environ=environ,
+                                      statutory=statutory, catalogues=catalogues,
+                                      lock_wait=wait)  # fmt: skip
         if mailer is not None and mailer is not getattr(local, "mailer", None):
             local.mailer = mailer
             with opened_lock:
                 opened.append(mailer)
         return outcome
 
+    def again(item: tuple[Path, Outcome]) -> Outcome:
+        config, outcome = item
+        return work(config, None) if outcome.status is Status.LOCKED else outcome
+
     try:
         if workers == 1:
-            yield from map(work, configs)
+            outcomes: Iterable[Outcome] = map(work, configs)
+            if first_wait is not None:
+                outcomes = list(map(again, zip(configs, list(outcomes), strict=True)))
+            yield from outcomes
         else:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="remind") as pool:
-                yield from pool.map(work, configs)
+                if first_wait is None:
+                    yield from pool.map(work, configs)
+                else:
+                    passed = list(pool.map(work, configs))
+                    yield from pool.map(again, zip(configs, passed, strict=True))
     finally:
         for mailer in opened:
             mailer.close()
@@ -203,6 +219,7 @@ def _run_config(
     environ: Any,
     statutory: WorkingCalendar,
     catalogues: CatalogueCache,
+    lock_wait: float | None = None,
 ) -> tuple[Outcome, Mailer | None]:
     from terminarz.org.plan import load_setup
     from terminarz.store.base import RunLocked
@@ -215,9 +232,8 @@ def _run_config(
         if setup.organisation is None:
             raise TerminarzError("przypomnienia wymagają pliku organizacji (--config)")
         result, mailer = _remind_one(setup, today=today, clock=clock, dry_run=dry_run,
-                                     mailer=mailer,
-                                     renderer=renderer, environ=environ,
-                                     notes=notes)  # fmt: skip
+                                     mailer=mailer, renderer=renderer, environ=environ,
+                                     notes=notes, lock_wait=lock_wait)  # fmt: skip
     except RunLocked as exc:
         return Outcome(error=str(exc), status=Status.LOCKED, warnings=tuple(notes)), mailer
     except TerminarzError as exc:
@@ -236,6 +252,7 @@ def _remind_one(
     renderer: MailRenderer,
     environ: Any,
     notes: list[str],
+    lock_wait: float | None = None,
 ) -> tuple[NightResult, Mailer | None]:
     from terminarz.notify.mail import Links, MailComposer
     from terminarz.notify.mailer import (
@@ -279,8 +296,8 @@ def _remind_one(
             mailer.close()
         mailer = Mailer(settings=smtp, password=password,
                         retry=RetryPolicy(delays=tuple(float(d) for d in smtp.retry_delays)))
-    with open_store(location, organisation.id) as ledger, \
-            ledger.run_lock(timeout=settings.reminders.lock_timeout):  # fmt: skip
-        result = run_night(setup, today=today, clock=clock, ledger=ledger,
-                           composer=composer, mailer=mailer, sender=smtp.sender)  # fmt: skip
+    wait = settings.reminders.lock_timeout if lock_wait is None else lock_wait
+    with open_store(location, organisation.id) as ledger, ledger.run_lock(timeout=wait):
+        result = run_night(setup, today=today, clock=clock, ledger=ledger, composer=composer,
+                           mailer=mailer, sender=smtp.sender)  # fmt: skip
     return result, mailer

@@ -423,10 +423,18 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def lock_path(state_path: Path) -> Path:
-    """The run lock next to the real file (a symlink to the same database shares its lock)."""
+def lock_path(state_path: Path, organisation: str = "") -> Path:
+    """The run lock of one organisation, next to the real file (a symlink to the same database
+    shares its lock; organisations sharing one file each have their own)."""
+    import hashlib
+    import re
+
     real = state_path.resolve()
-    return real.with_name(real.name + ".lock")
+    if not organisation:
+        return real.with_name(real.name + ".lock")
+    name = organisation if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", organisation) \
+        else hashlib.sha256(organisation.encode()).hexdigest()[:16]  # fmt: skip
+    return real.with_name(f"{real.name}.{name}.lock")
 
 
 class SQLiteStore(Store):
@@ -455,7 +463,7 @@ class SQLiteStore(Store):
     def run_lock(self, *, timeout: float) -> Iterator[None]:
         from filelock import FileLock, Timeout
 
-        path = lock_path(self.path)
+        path = lock_path(self.path, self.organisation)
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(path), timeout=timeout)
         try:
