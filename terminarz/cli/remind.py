@@ -158,6 +158,9 @@ def _report(outcomes: Iterable[Outcome], *, out: Any, dry_run: bool, verbose: bo
             out.write(_summary(result) + "\n")
         for line in (*result.failed, *result.pending):
             sys.stderr.write(f"terminarz: nie wysłano: {line}\n")
+        for line in result.unrecorded:
+            sys.stderr.write(f"terminarz: wysłano, ale nie zapisano w bazie stanu (może zostać "
+                             f"wysłana ponownie, z tym samym Message-ID): {line}\n")  # fmt: skip
         for line in result.unknown:
             sys.stderr.write(f"terminarz: serwer nie potwierdził (zostanie ponowione raz): "
                              f"{line}\n")  # fmt: skip

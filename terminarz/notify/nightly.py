@@ -24,13 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
+from functools import partial
 
 from terminarz.notify.mail import Composed, MailComposer
 from terminarz.notify.mailer import Mailer, MailError, ServerUnavailable
 from terminarz.notify.recorded import recorded_setup
 from terminarz.notify.reminders import DueMail, decide, lead_days
 from terminarz.org.plan import Setup, plan
-from terminarz.store.base import Claim, MailRecord, MailStatus, Recipient, Store
+from terminarz.store.base import Claim, MailRecord, MailStatus, Recipient, Store, StoreError
 
 Clock = Callable[[], datetime]
 OVERDUE_LOOKBACK = timedelta(days=400)  # how far back unconfirmed reports are still escalated
@@ -58,12 +59,13 @@ class NightResult:
     pending: tuple[str, ...] = ()  # why mails were left for the next run
     failed: tuple[str, ...] = ()  # permanent refusals
     unknown: tuple[str, ...] = ()  # transmitted, never acknowledged (resent once later)
+    unrecorded: tuple[str, ...] = ()  # sent, but the store could not record it (may repeat)
     unavailable: str | None = None  # the server could not be reached
 
     @property
     def ok(self) -> bool:
         return (not self.pending and not self.failed and not self.unknown
-                and self.unavailable is None)  # fmt: skip
+                and not self.unrecorded and self.unavailable is None)  # fmt: skip
 
 
 @dataclass(kw_only=True)
@@ -74,6 +76,7 @@ class _Tally:
     pending: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    unrecorded: list[str] = field(default_factory=list)
     unavailable: str | None = None
 
 
@@ -165,26 +168,48 @@ def run_night(
             ledger.mark_failed([d.id for d in deliveries], str(exc), permanent=not exc.temporary)
             (tally.pending if exc.temporary else tally.failed).append(f"{_label(record)}: {exc}")
             continue
-        if result.accepted:
-            ledger.mark_sent([by_address[a].id for a in result.accepted], at=clock())
-            if record.id in claimed:
-                tally.sent += 1
-            else:
-                tally.resent += 1
-        for address, error in result.refused.items():
-            ledger.mark_failed([by_address[address].id], str(error),
-                               permanent=not error.temporary)  # fmt: skip
-            line = f"{_label(record)} ({address}): {error}"
-            (tally.pending if error.temporary else tally.failed).append(line)
-        for address, error in result.unknown.items():
-            ledger.mark_unknown([by_address[address].id], str(error))
-            tally.unknown.append(f"{_label(record)} ({address}): {error}")
+        try:
+            if result.accepted:
+                _recorded(partial(ledger.mark_sent, [by_address[a].id for a in result.accepted],
+                                  at=clock()))  # fmt: skip
+                if record.id in claimed:
+                    tally.sent += 1
+                else:
+                    tally.resent += 1
+            for address, error in result.refused.items():
+                _recorded(partial(ledger.mark_failed, [by_address[address].id], str(error),
+                                  permanent=not error.temporary))  # fmt: skip
+                line = f"{_label(record)} ({address}): {error}"
+                (tally.pending if error.temporary else tally.failed).append(line)
+            for address, error in result.unknown.items():
+                _recorded(partial(ledger.mark_unknown, [by_address[address].id], str(error)))
+                tally.unknown.append(f"{_label(record)} ({address}): {error}")
+        except StoreError as exc:
+            # Sent, but the store will not say so: the next run may send it again (same
+            # Message-ID). Nothing more goes out until the store can be written.
+            tally.unrecorded.append(f"{_label(record)}: {exc}")
+            break
     return NightResult(
         organisation=organisation.id, day=today, claimed=len(claimed), sent=tally.sent,
         resent=tally.resent, cancelled=tally.cancelled, pending=tuple(tally.pending),
         failed=tuple(tally.failed), unknown=tuple(tally.unknown),
-        unavailable=tally.unavailable,
+        unrecorded=tuple(tally.unrecorded), unavailable=tally.unavailable,
     )  # fmt: skip
+
+
+def _recorded(write: Callable[[], None], attempts: int = 3, pause: float = 0.5) -> None:
+    """A write after a send, retried (a full disk may free up, a lock may pass); the last
+    :class:`StoreError` is raised."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            write()
+            return
+        except StoreError:
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(pause)
 
 
 def _claim(mail: DueMail, composed: Composed, today: date, setup: Setup) -> Claim:

@@ -222,7 +222,7 @@ def _run_config(
     lock_wait: float | None = None,
 ) -> tuple[Outcome, Mailer | None]:
     from terminarz.org.plan import load_setup
-    from terminarz.store.base import RunLocked
+    from terminarz.store.base import RunLocked, StoreError
 
     notes: list[str] = []
     try:
@@ -236,6 +236,10 @@ def _run_config(
                                      notes=notes, lock_wait=lock_wait)  # fmt: skip
     except RunLocked as exc:
         return Outcome(error=str(exc), status=Status.LOCKED, warnings=tuple(notes)), mailer
+    except StoreError as exc:  # an I/O failure of the store, not a mistake in the file
+        message = str(exc) if "wysłano" in str(exc) else f"{exc}; nic nie wysłano"
+        return Outcome(error=f"błąd: {message}", status=Status.NOT_SENT,
+                       warnings=tuple(notes)), mailer  # fmt: skip
     except TerminarzError as exc:
         return Outcome(error=f"błąd: {exc}", status=Status.MISTAKE, warnings=tuple(notes)), mailer
     status = Status.SENT if dry_run or result.ok else Status.NOT_SENT

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -366,6 +366,10 @@ def connect(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         migrate(conn, path)
+    except sqlite3.OperationalError as exc:  # cannot be opened or written: say why
+        conn.close()
+        raise StoreError(f"nie można otworzyć bazy stanu: {_sqlite_reason(exc, path)}",
+                         path=path) from None  # fmt: skip
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StoreError(f"plik nie jest poprawną bazą stanu SQLite: {exc}", path=path) from None
@@ -488,23 +492,31 @@ class SQLiteStore(Store):
                     "VALUES (?, 'writable', ?)",
                     (self.organisation, os.urandom(8).hex()),
                 )
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"nie można zapisać bazy stanu ({exc}); nic nie wysłano", path=self.path
-            ) from None
+        except StoreError as exc:
+            raise StoreError(f"{exc.problem.message}; nic nie wysłano",
+                             path=self.path) from None
 
     def version(self) -> object:
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
+        """One write transaction; a database that cannot be written (read-only, disk full,
+        locked too long) becomes a :class:`StoreError` naming the file, with nothing half done."""
         try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._conn.in_transaction:
+                with suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+            raise StoreError(f"nie można zapisać bazy stanu: {_sqlite_reason(exc, self.path)}",
+                             path=self.path) from None
 
     def _adopt_legacy(self) -> None:
         """Give rows from before migration 5 to the first organisation that opens the file."""
@@ -1014,6 +1026,29 @@ class SQLiteStore(Store):
             [(self.organisation, copy.url, copy.body, copy.etag, copy.last_modified,
               copy.fetched_at, copy.checked_at)],
         )  # fmt: skip
+
+
+def _sqlite_reason(exc: sqlite3.Error, path: Path | None = None) -> str:
+    """SQLite's reason in Polish where it is one a user can act on (SQLite reports a full
+    disk during a write of the journal as a plain I/O error: the free space tells which)."""
+    text = str(exc)
+    if "full" in text or ("I/O error" in text and path is not None and _no_space(path)):
+        return f"brak miejsca na dysku ({text})"
+    if "readonly" in text or "read-only" in text:
+        return f"plik albo system plików jest tylko do odczytu ({text})"
+    if "unable to open" in text:
+        return f"brak dostępu do pliku albo system plików tylko do odczytu ({text})"
+    if "locked" in text:
+        return f"baza jest zbyt długo zajęta przez inny proces ({text})"
+    return text
+
+
+def _no_space(path: Path) -> bool:
+    try:
+        stats = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 1024 * 1024
 
 
 def _confirmation(row: Sequence[object]) -> Confirmation:
