@@ -23,9 +23,12 @@ from terminarz.cli.duetable import (
     confirmed_json,
     filter_obligations,
     occurrence_json,
+    undated_json,
     write_due_table,
+    write_undated,
 )
 from terminarz.errors import Severity, UsageError
+from terminarz.law.announced import planning_day, undated
 from terminarz.law.catalogue import CatalogueSet, check_catalogues
 from terminarz.law.explain import citation_lines, parties_line, trail_lines, validity_words
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
@@ -122,8 +125,14 @@ def cmd_due(ctx: Context) -> int:
 
         return due_with_organisation(ctx, start, end)
     catalogues = ctx.catalogues
+    if not getattr(args, "catalogue", None):
+        from terminarz.law.catalogue import in_force
+
+        catalogues = in_force(catalogues, start, end)
     obligations = filter_obligations(catalogues, args.level, args.form)
-    occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
+    occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides,
+                         catalogues.announced)  # fmt: skip
+    waiting = undated(obligations, start, end, catalogues.announced)
     from terminarz.store.state import default_state_path
 
     state = default_state_path()  # where terminarz done without --config records
@@ -134,15 +143,28 @@ def cmd_due(ctx: Context) -> int:
         confirmed = read_confirmations(state)
     if args.format == "json":
         dump_json([occurrence_json(o, catalogues, today)
+                   | {"planning_date": _iso(planning_day(o, ctx.calendar))}
                    | {"confirmed": confirmed_json(confirmed.get(o.id))}
-                   for o in occurrences], ctx.out)  # fmt: skip
+                   for o in occurrences]
+                  + [undated_json(u, catalogues) | {"planning_date": None, "confirmed": None}
+                     for u in waiting], ctx.out)  # fmt: skip
         return 0
-    rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id)) for o in occurrences]
+    rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id),
+                   planning_date=planning_day(o, ctx.calendar)) for o in occurrences]
     write_due_table(ctx, rows, start=start, end=end)
+    write_undated(ctx, waiting)
     n = len(occurrences)
     if n:
-        ctx.out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}\n")
+        ctx.out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}")
+        k = len(waiting)
+        ctx.out.write(f", {k} do ustalenia\n" if k else "\n")
+    elif waiting:
+        ctx.out.write(f"\n{len(waiting)} do ustalenia\n")
     return 0
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 # -- explain ----------------------------------------------------------------------------------

@@ -159,6 +159,16 @@ def merge_announced(catalogues: Iterable[Catalogue]) -> dict[str, AnnouncedDate]
     return merged
 
 
+def in_force(catalogues: CatalogueSet, start: date, end: date) -> CatalogueSet:
+    """The catalogues whose act is in force on some day of [start, end] (the default set
+    when none is named); schedule files always stay."""
+    kept = tuple(c for c in catalogues.catalogues
+                 if c.schedule is not None or c.act.in_force_during(start, end))  # fmt: skip
+    if len(kept) == len(catalogues.catalogues):
+        return catalogues
+    return CatalogueSet(catalogues=kept)
+
+
 def load_catalogues(paths: Sequence[Path]) -> CatalogueSet:
     """Load and check every file; raise :class:`ValidationError` listing every problem."""
     catalogues, problems = check_catalogues(paths)

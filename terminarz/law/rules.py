@@ -688,6 +688,13 @@ def trail(occ: Occurrence, calendar: WorkingCalendar) -> Trail:
     obligation = occ.obligation
     deadline = obligation.deadline
     assert deadline is not None
+    if occ.announced is not None:
+        info = calendar.day_info(occ.due)
+        rule = f"termin ogłoszony ({occ.announced.grade.polish}), bez przesunięcia z dnia wolnego"
+        return Trail(
+            occurrence=occ, rule=rule, month=(occ.due.year, occ.due.month),
+            days=(TrailDay(info=info),), shift=IfNonWorking.KEEP, computed_due=occ.due,
+        )  # fmt: skip
     year, month = occ.period.month_after(deadline.months_after)
     nominal, computed = nominal_and_due(obligation, occ.period, calendar)
     days: list[TrailDay] = []
