@@ -392,7 +392,7 @@ def planning_lines(ctx: Context, occurrence_id: str) -> tuple[list[str], str | N
 
 def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[list[Any], str]:
     """Every problem of the organisation file and of its catalogues; and a summary line."""
-    from terminarz.errors import TerminarzError
+    from terminarz.errors import Severity, TerminarzError
     from terminarz.law.catalogue import check_catalogues
     from terminarz.org.absences import load_source_absences
     from terminarz.org.organisation import check_organisation, cross_check
@@ -404,6 +404,9 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
         return problems, ""
     catalogue_paths = paths or list(organisation.catalogue_paths) or bundled_catalogues()
     catalogues, catalogue_problems = check_catalogues(catalogue_paths)
+    if not paths and not organisation.catalogue_paths:
+        catalogues = [c for c in catalogues if c.schedule is not None
+                      or c.act.in_force_during(ctx.today, ctx.today)]  # fmt: skip
     problems += catalogue_problems
     obligations = [o for c in catalogues for o in c.obligations]
     levels = {o.level for o in obligations}
@@ -414,6 +417,10 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
     except TerminarzError as exc:
         problems.append(exc.problem)
     applicable = [o for o in obligations if organisation.applies(o.id, o.level)]
+    if not [p for p in problems if p.severity is Severity.ERROR]:
+        from terminarz.cli.core import missing_dates
+
+        problems += missing_dates(catalogues, ctx.today, {o.id for o in applicable})
     n_people, n_duties, n_reports = (
         len(organisation.people), len(organisation.duties), len(applicable)
     )

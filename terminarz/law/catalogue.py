@@ -329,7 +329,7 @@ def _parse(data: dict[str, Any], ck: Checker, entries: list[_Entry]) -> Catalogu
             provenance.append(Provision(paragraph=paragraph, text=text, note=note))
 
     announced = _parse_announced(data, ck, entries, default_grade=None, default_basis="",
-                                 origin=act.short if act else "", schedule=False)  # fmt: skip
+                                 origin=f"katalog {ck.path.name}", schedule=False)  # fmt: skip
     if act is None or ck.has_errors:
         return None
     return Catalogue(
@@ -360,7 +360,7 @@ def _parse_schedule(data: dict[str, Any], ck: Checker, entries: list[_Entry]) ->
     verified = ck.day(raw, "verified", where=where)
     basis = ck.string(raw, "basis", where=where) or ""
     notes = ck.string(raw, "notes", where=where) or ""
-    origin = f"{title} ({issuer})" if title and issuer else ""
+    origin = f"{issuer}: {title} (plik {ck.path.name})" if title and issuer else ""
     announced = _parse_announced(data, ck, entries, default_grade=grade, default_basis=basis,
                                  origin=origin, schedule=True, where_default=where_text)
     if ck.has_errors or not (sid and title and issuer and grade):
