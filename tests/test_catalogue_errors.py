@@ -84,7 +84,8 @@ CASES = [
     pytest.param(
         VALID + '\n[extras]\nx = 1\n',
         "[extras]", None, "extras",
-        r"nieznany klucz „extras” \(dozwolone: act, announced, defaults, obligations, overrides, parties",
+        r"nieznany klucz „extras” \(dozwolone: act, announced, defaults, obligations, "
+        r"overrides, parties",
         id="unknown top-level table",
     ),
     pytest.param(

@@ -21,7 +21,7 @@ from terminarz.polish import long_date, short_date
 if TYPE_CHECKING:
     from terminarz.org.datarequests import Task
     from terminarz.org.organisation import Organisation
-    from terminarz.org.plan import PlannedOccurrence, Setup
+    from terminarz.org.plan import PendingOccurrence, PlannedOccurrence, Setup
 
 
 def names(organisation: Organisation, people: tuple[str, ...] | list[str]) -> str:
@@ -87,6 +87,25 @@ def planned_json(item: PlannedOccurrence) -> dict[str, object]:
         "tasks": [task_json(t) for t in item.tasks],
     }  # fmt: skip
     return data
+
+
+def pending_json(item: PendingOccurrence) -> dict[str, object]:
+    """The organisation's part of a period without a date: who finds it out, and the task."""
+    resolution = item.resolution
+    return {
+        "planning_date": None,
+        "duty": item.duty.id if item.duty else None,
+        "responsible": list(resolution.responsible) if resolution else [],
+        "tier": resolution.tier if resolution else None,
+        "substitute": bool(resolution and resolution.substitute),
+        "needs_designation": bool(resolution and resolution.needs_designation),
+        "unassigned": item.duty is None,
+        "fallback": resolution.fallback if resolution else None,
+        "designation": None,
+        "absent": [],
+        "reasons": list(resolution.reasons) if resolution else [],
+        "tasks": [task_json(item.task)] if item.task is not None else [],
+    }  # fmt: skip
 
 
 def require_organisation(ctx: Context, command: str) -> Setup:
@@ -295,9 +314,18 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
         confirmed_json,
         filter_obligations,
         occurrence_json,
+        undated_json,
         write_due_table,
+        write_undated,
     )
-    from terminarz.org.plan import for_person, for_unit, plan, plan_tasks
+    from terminarz.org.plan import (
+        for_person,
+        for_unit,
+        pending_tasks,
+        plan,
+        plan_pending,
+        plan_tasks,
+    )
     from terminarz.polish import plural
     from terminarz.store.ledger import read_confirmations
 
@@ -310,13 +338,19 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     obligations = [o for o in setup.obligations if o.id in wanted]
     items = plan(setup, start, end, today=today, obligations=obligations)
     tasks = plan_tasks(setup, start, end, today=today, obligations=obligations)
+    waiting = plan_pending(setup, start, end, today=today, obligations=obligations)
+    finding = pending_tasks(setup, start, end, today=today, obligations=obligations)
     if organisation is not None and person:
         items = for_person(items, person)
         tasks = [(i, t) for i, t in tasks if person in t.owners]
+        waiting = [w for w in waiting if person in w.people()]
+        finding = [w for w in finding if person in w.people()]
     if organisation is not None and unit:
         items = for_unit(items, organisation, unit)
         members = {p.id for p in organisation.people if p.unit == unit}
         tasks = [(i, t) for i, t in tasks if t.unit == unit or members & set(t.owners)]
+        waiting = [w for w in waiting if members & w.people()]
+        finding = [w for w in finding if members & w.people()]
     confirmed = read_confirmations(state_path_of(setup))
     if args.format == "json":
         result = []
@@ -324,6 +358,11 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
             data = occurrence_json(item.occurrence, setup.catalogues, today)
             data.update(planned_json(item))
             data["confirmed"] = confirmed_json(confirmed.get(item.id))
+            result.append(data)
+        for wait in waiting:
+            data = undated_json(wait.undated, setup.catalogues)
+            data.update(pending_json(wait))
+            data["confirmed"] = None
             result.append(data)
         dump_json(result, ctx.out)
         return 0
@@ -353,14 +392,23 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
         for why in whys:
             out.write(f"  {why}\n")
         out.write("  (pełne wyjaśnienie: terminarz who <id>)\n")
+    write_undated(ctx, [w.undated for w in waiting],
+                  tasks={w.id: w.task for w in waiting if w.task is not None})  # fmt: skip
     if tasks:
         out.write(f"\n{style.bold('Zadania wewnętrzne (pkt II.4)')}\n")
         for _, task in tasks:
             out.write(f"  {task_line(task, organisation)}\n")
+    if finding:
+        out.write(f"\n{style.bold('Ustalenie terminów (daty jeszcze nieogłoszone)')}\n")
+        for wait in finding:
+            assert wait.task is not None
+            out.write(f"  {task_line(wait.task, organisation)}\n")
     n = len(items)
     out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}")
-    if tasks:
-        k = len(tasks)
+    if waiting:
+        out.write(f", {len(waiting)} do ustalenia")
+    k = len(tasks) + len(finding)
+    if k:
         out.write(f", {k} {plural(k, 'zadanie', 'zadania', 'zadań')}")
     out.write("\n")
     return 0

@@ -577,7 +577,8 @@ def _parse_source(raw: Any, ck: Checker, where: Where) -> Source | None:
                **where.at("source.where"))  # fmt: skip
     verified = raw.get("verified")
     if verified is not None and not (isinstance(verified, date) and not hasattr(verified, "hour")):
-        ck.add("„source.verified” musi być datą w postaci RRRR-MM-DD", **where.at("source.verified"))
+        ck.add("„source.verified” musi być datą w postaci RRRR-MM-DD",
+               **where.at("source.verified"))  # fmt: skip
         verified = None
     text = raw.get("text", "")
     notes = raw.get("notes", "")

@@ -474,7 +474,8 @@ def expand(
     """Every occurrence whose due date lies in [start, end], sorted by due date then id.
 
     An ``announced`` obligation yields only the periods with a date in ``announced``
-    (keyed by occurrence id), on that very date. Obligations without a deadline yield nothing; periods whose due month lies
+    (keyed by occurrence id), on that very date. Obligations without a deadline yield
+    nothing; periods whose due month lies
     outside the calendar's years are skipped rather than raising, as is a shift
     out of them (before 1 January of the first supported year or past
     31 December of the last). An override is found when it moves a date by up

@@ -30,7 +30,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from terminarz.errors import CalendarRangeError
-from terminarz.law.announced import FIND_DATE_LEAD, UndatedOccurrence, find_date_day
+from terminarz.law.announced import UndatedOccurrence, find_date_day
 from terminarz.law.rules import Occurrence
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.organisation import Duty, Input, Organisation
