@@ -17,7 +17,7 @@ import pytest
 from terminarz.paths import calendars_dir
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
-EXAMPLE = str(calendars_dir() / "examples" / "osrodek-pomocy.toml")
+EXAMPLE = str(calendars_dir() / "examples" / "osrodek-1992.toml")
 LABOUR = str(calendars_dir() / "examples" / "urzad-pracy.toml")
 NOV = ("--today", "2026-11-24")
 

@@ -39,7 +39,7 @@ from terminarz.store.publication import PublicationMemory, PublishedFeed
 TODAY = date(2026, 2, 2)
 NOW = datetime(2026, 2, 2, 7, 30, tzinfo=UTC)
 LATER = datetime(2026, 2, 2, 15, 0, tzinfo=UTC)
-EXAMPLE = calendars_dir() / "examples" / "osrodek-pomocy.toml"
+EXAMPLE = calendars_dir() / "examples" / "osrodek-1992.toml"
 EXAMPLE_TODAY = date(2026, 11, 24)
 
 

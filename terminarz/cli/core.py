@@ -605,47 +605,14 @@ def cmd_check(ctx: Context) -> int:
 
     catalogues, problems = check_catalogues(paths, reference=bundled_catalogues())
     if not [p for p in problems if p.severity is Severity.ERROR]:
+        from terminarz.law.announced import missing_dates
+
         problems += missing_dates(catalogues, ctx.today)
     n = sum(len(c.obligations) for c in catalogues)
     return report_problems(ctx, problems, summary=[
         f"{len(paths)} {plural(len(paths), 'plik', 'pliki', 'plików')}, "
         f"{n} {plural(n, 'obowiązek', 'obowiązki', 'obowiązków')}"
     ])  # fmt: skip
-
-
-def missing_dates(
-    catalogues: list[Any], today: date, wanted: set[str] | None = None
-) -> list[Any]:
-    """A warning for every period whose date is expected within a year of ``today`` and not
-    known yet (``wanted``: only these obligation ids)."""
-    from datetime import timedelta
-
-    from terminarz.errors import Problem
-    from terminarz.law.catalogue import CatalogueSet
-
-    merged = CatalogueSet(catalogues=tuple(catalogues))
-    chosen = [o for o in merged.obligations if wanted is None or o.id in wanted]
-    where = {o.id: c.path for c in catalogues for o in c.obligations}
-    found = undated(chosen, today, today + timedelta(days=365), merged.announced)
-    texts: dict[Path, list[str]] = {}
-
-    def line_of(oid: str) -> int | None:
-        path = where.get(oid)
-        if path is None:
-            return None
-        lines = texts.setdefault(path, path.read_text(encoding="utf-8").splitlines())
-        needle = f'id = "{oid}"'
-        return next((i for i, text in enumerate(lines, 1) if text.strip() == needle), None)
-
-    return [
-        Problem(
-            message=f"brak terminu za okres {u.period} ({u.window_words()}) — wpisz ogłoszony "
-            "termin w [[announced]] (katalog, harmonogram wojewody albo plik terminów instytucji)",
-            path=where.get(u.obligation.id), line=line_of(u.obligation.id), entry=u.id,
-            field="announced", severity=Severity.WARNING,
-        )
-        for u in found
-    ]  # fmt: skip
 
 
 def report_problems(ctx: Context, problems: list[Any], *, summary: list[str]) -> int:

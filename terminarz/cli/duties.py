@@ -466,7 +466,7 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
         problems.append(exc.problem)
     applicable = [o for o in obligations if organisation.applies(o.id, o.level)]
     if not [p for p in problems if p.severity is Severity.ERROR]:
-        from terminarz.cli.core import missing_dates
+        from terminarz.law.announced import missing_dates
 
         problems += missing_dates(catalogues, ctx.today, {o.id for o in applicable})
     n_people, n_duties, n_reports = (

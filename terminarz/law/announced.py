@@ -17,11 +17,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.periods import Period
 from terminarz.law.rules import AnnouncedDate, Obligation, Occurrence, occurrence_id
 from terminarz.law.workdays import WorkingCalendar
+
+if TYPE_CHECKING:
+    from terminarz.errors import Problem
+    from terminarz.law.catalogue import Catalogue
 
 FIND_DATE_LEAD = 10  # working days before the window opens: the "ustal termin" task
 
@@ -153,3 +159,36 @@ def planning_day(occ: Occurrence, calendar: WorkingCalendar) -> date | None:
         return calendar.previous_working_day(occ.due)
     except CalendarRangeError:
         return None
+
+
+def missing_dates(
+    catalogues: list[Catalogue], today: date, wanted: set[str] | None = None
+) -> list[Problem]:
+    """A warning for every period whose date is expected within a year of ``today`` and not
+    known yet (``wanted``: only these obligation ids)."""
+    from terminarz.errors import Problem, Severity
+    from terminarz.law.catalogue import CatalogueSet
+
+    merged = CatalogueSet(catalogues=tuple(catalogues))
+    chosen = [o for o in merged.obligations if wanted is None or o.id in wanted]
+    where = {o.id: c.path for c in catalogues for o in c.obligations}
+    found = undated(chosen, today, today + timedelta(days=365), merged.announced)
+    texts: dict[Path, list[str]] = {}
+
+    def line_of(oid: str) -> int | None:
+        path = where.get(oid)
+        if path is None:
+            return None
+        lines = texts.setdefault(path, path.read_text(encoding="utf-8").splitlines())
+        needle = f'id = "{oid}"'
+        return next((i for i, text in enumerate(lines, 1) if text.strip() == needle), None)
+
+    return [
+        Problem(
+            message=f"brak terminu za okres {u.period} ({u.window_words()}) — wpisz ogłoszony "
+            "termin w [[announced]] (katalog, harmonogram wojewody albo plik terminów instytucji)",
+            path=where.get(u.obligation.id), line=line_of(u.obligation.id), entry=u.id,
+            field="announced", severity=Severity.WARNING,
+        )
+        for u in found
+    ]  # fmt: skip
