@@ -55,7 +55,7 @@ def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 
 @pytest.fixture(scope="module")
 def catalogue_setup() -> Setup:
-    return load_setup(None)
+    return load_setup(None, catalogue_paths=[calendars_dir() / "mpips-1992.toml"])
 
 
 @pytest.fixture(scope="module")

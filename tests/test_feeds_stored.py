@@ -52,7 +52,7 @@ def state_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def catalogue_setup() -> Setup:
-    return load_setup(None)
+    return load_setup(None, catalogue_paths=[calendars_dir() / "mpips-1992.toml"])
 
 
 def generation(

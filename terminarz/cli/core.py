@@ -322,11 +322,11 @@ def cmd_explain(ctx: Context) -> int:
     out.write(f"Kto → komu: {parties_line(ob, catalogues.parties)}\n")
     out.write(f"Okres: {occ.period.for_words()} ({occ.period.first_day:%d.%m.%Y}–"
               f"{occ.period.last_day:%d.%m.%Y})\n")  # fmt: skip
-    out.write("\n".join(citation_lines(ob) + source_lines(ob)) + "\n\n")
-    out.write("\n".join(trail_lines(steps) + planning) + "\n")
+    out.write("\n".join(citation_lines(ob) + source_lines(ob)) + "\n")
     if occ.from_repealed_act:
         out.write(f"Uwaga: termin przypada po utracie mocy aktu ({ob.act.repeal_words()}); "
                   "obowiązek pokazano, bo katalog wskazano wprost.\n")  # fmt: skip
+    out.write("\n" + "\n".join(trail_lines(steps) + planning) + "\n")
     return 0
 
 

@@ -450,6 +450,7 @@ def feed_set_for(
     default_start, default_end = horizon(today, settings)
     start = start or default_start
     end = end or default_end
+    setup = setup.in_force(start, end)
     planned = plan(setup, start, plan_end(setup, end), today=today)
     return build_feed_set(setup, planned, start=start, end=end, settings=settings,
                           confirmations=confirmations)  # fmt: skip

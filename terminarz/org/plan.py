@@ -36,6 +36,21 @@ class Setup:
     institution: WorkingCalendar
     obligations: tuple[Obligation, ...]
     warnings: tuple[Problem, ...] = ()  # e.g. an absence source skipped (on_error = "skip")
+    default_catalogues: bool = False  # every bundled catalogue, none named
+
+    def in_force(self, start: date, end: date) -> Setup:
+        """Without named catalogues: only the bundled acts in force on some day of
+        [start, end] (a repealed act is used only when named); else ``self``."""
+        if not self.default_catalogues:
+            return self
+        catalogues = in_force(self.catalogues, start, end)
+        if catalogues is self.catalogues:
+            return self
+        kept = {o.id for o in catalogues.obligations}
+        return dataclasses.replace(
+            self, catalogues=catalogues,
+            obligations=tuple(o for o in self.obligations if o.id in kept),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,11 +190,10 @@ def load_setup(
     statutory = statutory or default_statutory()
     if config is None:
         catalogues = _catalogues(catalogue_paths or bundled_catalogues(), catalogue_cache)
-        if not catalogue_paths and today is not None:
-            catalogues = in_force(catalogues, today, today)
         return Setup(
             organisation=None, catalogues=catalogues, statutory=statutory,
             institution=statutory, obligations=catalogues.obligations,
+            default_catalogues=not catalogue_paths,
         )  # fmt: skip
     organisation = load_organisation(config)
     paths = catalogue_paths or list(organisation.catalogue_paths) or bundled_catalogues()
