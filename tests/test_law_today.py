@@ -453,3 +453,34 @@ def test_feeds_carry_the_find_date_task_as_a_task() -> None:
     assert "mrips-03-r@ops/2026#termin" in person
     fa = next(i for k, i in items.items() if k == "fa@ops/2026-Q4")
     assert "(termin wg strony urzędu wojewódzkiego — sprawdź)" in fa.summary
+
+
+def test_a_reminder_mail_marks_a_date_below_the_act(tmp_path: Path,
+                                                    calendar: WorkingCalendar) -> None:  # fmt: skip
+    from datetime import datetime, timedelta
+    from email import message_from_bytes, policy
+    from zoneinfo import ZoneInfo
+
+    from terminarz.notify.mail import Links, MailComposer, MailRenderer
+    from terminarz.notify.reminders import MailKind, decide
+    from terminarz.org.plan import load_setup, plan
+
+    today = date(2027, 1, 4)
+    setup = load_setup(EXAMPLE, today=today, statutory=calendar)
+    assert setup.organisation is not None
+    items = plan(setup, today - timedelta(days=30), today + timedelta(days=60), today=today)
+    mails = decide(items, organisation=setup.organisation, calendar=setup.institution,
+                   today=today, ledger=frozenset(), confirmed=frozenset(), overdue_every=2,
+                   epoch=date(2027, 1, 1))  # fmt: skip
+    mail = next(m for m in mails if m.occurrence_id == "fa@ops/2026-Q4"
+                and m.kind is MailKind.REMINDER)  # fmt: skip
+    composer = MailComposer(MailRenderer(), setup, sender="Terminarz <terminarz@example.org>",
+                            links=Links(base_url="https://t.example.org", secret=None, days=30),
+                            overdue_every=2)  # fmt: skip
+    now = datetime(2027, 1, 4, 6, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+    raw = composer.compose(mail, today=today, now=now).message
+    msg = message_from_bytes(raw, policy=policy.default)
+    body = msg.get_body(("plain",))  # type: ignore[attr-defined]
+    text = body.get_content()
+    assert "Uwaga:        termin wg strony urzędu wojewódzkiego — sprawdź" in text
+    assert "Źródło:       strona urzędu wojewódzkiego lub ROPS: http://www.pomoc.lodzkie.eu" in text
