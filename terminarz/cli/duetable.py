@@ -24,6 +24,9 @@ REPEALED_MARK = "z aktu, który utracił moc"
 def source_words(occ: Occurrence) -> str:
     """What the ``due`` table shows about where the date comes from."""
     words = occ.grade.mark or "akt prawny"
+    doubt = occ.obligation.act.in_force_words
+    if doubt and occ.announced is None:
+        words += f"; {doubt.removesuffix(' — sprawdź')}" if occ.grade.mark else f"; {doubt}"
     if occ.from_repealed_act:
         words += f"; {REPEALED_MARK}"
     return words
@@ -50,6 +53,7 @@ def source_json(occ: Occurrence) -> dict[str, object]:
             if source is not None else None
         ),
         "repealed_act": occ.from_repealed_act,
+        "act_in_force": occ.obligation.act.in_force or "confirmed",
         "window": None,
     }  # fmt: skip
 
@@ -126,6 +130,7 @@ def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str,
             if source is not None else None
         ),
         "repealed_act": ob.act.repealed_by(item.expected),
+        "act_in_force": ob.act.in_force or "confirmed",
         "window": ({"from": window[0].isoformat(), "to": window[1].isoformat()}
                    if window is not None else None),
         "window_words": item.window_words(),
@@ -178,7 +183,7 @@ def write_due_table(
         return
     with_people = any(r.responsible is not None for r in rows)
     with_source = any(r.occurrence.grade is not Grade.ACT or r.occurrence.from_repealed_act
-                      for r in rows)  # fmt: skip
+                      or r.occurrence.obligation.act.in_force for r in rows)  # fmt: skip
     cells = []
     for row in rows:
         occ = row.occurrence

@@ -46,7 +46,7 @@ from terminarz.tomlcheck import Checker, Where, describe, read_toml
 _TOP = ("act", "defaults", "parties", "obligations", "overrides", "provenance", "announced")
 _SCHEDULE_TOP = ("schedule", "announced")
 _ACT = ("id", "title", "short", "published", "status", "notes", "valid_from", "valid_to",
-        "repealed", "status_verified")  # fmt: skip
+        "repealed", "status_verified", "in_force")  # fmt: skip
 _SCHEDULE = ("id", "title", "issuer", "grade", "where", "verified", "basis", "notes")
 _DEFAULTS = ("if_non_working", "shift_basis")
 _OBLIGATION = (
@@ -455,10 +455,16 @@ def _parse_act(raw: dict[str, Any], ck: Checker) -> Act | None:
             ck.problems[-1:] = [replace(ck.problems[-1], message="„repealed” musi być datą "
                                         "utraty mocy (RRRR-MM-DD) albo tekstem \"unknown\"")]
     verified = ck.day(raw, "status_verified", where=where)
+    in_force = raw.get("in_force", "confirmed")
+    if in_force not in ("confirmed", "unconfirmed", "conflicting"):
+        ck.add("„in_force” = „confirmed”, „unconfirmed” (obowiązywanie niepotwierdzone) albo "
+               "„conflicting” (źródła podają sprzeczny status)", **where.at("in_force"))
+        in_force = "confirmed"
     if not (values["id"] and values["title"] and values["short"]):
         return None
     return Act(
         repealed=repealed, repeal_unknown=unknown, status_verified=verified,
+        in_force="" if in_force == "confirmed" else str(in_force),
         id=values["id"], title=values["title"], short=values["short"],
         published=values["published"] or "", status=values["status"] or "",
         notes=values["notes"] or "",

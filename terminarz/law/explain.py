@@ -34,6 +34,8 @@ def citation_lines(obligation: Obligation) -> list[str]:
         lines.append(f"Status aktu: {act.status}")
     if act.is_repealed:
         lines.append(f"Utrata mocy: {act.repeal_words()}")
+    if act.in_force_words:
+        lines.append(f"Uwaga: {act.in_force_words}")
     return lines
 
 

@@ -128,6 +128,16 @@ class Act:
     repealed: date | None = None  # the day it lost force, when known
     repeal_unknown: bool = False  # lost force on a day not known
     status_verified: date | None = None  # when the status above was recorded
+    in_force: str = ""  # "", "unconfirmed" or "conflicting": whether it binds today is unsure
+
+    @property
+    def in_force_words(self) -> str:
+        """Polish words when the act's being in force is not confirmed; else ""."""
+        if self.in_force == "unconfirmed":
+            return "obowiązywanie aktu niepotwierdzone — sprawdź"
+        if self.in_force == "conflicting":
+            return "sprzeczne dane o obowiązywaniu aktu — sprawdź"
+        return ""
 
     @property
     def is_repealed(self) -> bool:
