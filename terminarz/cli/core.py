@@ -504,6 +504,7 @@ def obligation_json(ob: Obligation, catalogues: CatalogueSet) -> dict[str, objec
         "act": ob.act.id, "act_title": ob.act.title, "act_status": ob.act.status,
         "notes": ob.notes,
         "grade": str(ob.grade), "check": ob.grade.needs_check, "source": _source_json(ob),
+        "act_in_force": ob.act.in_force or "confirmed",
         "act_repealed": (ob.act.repealed.isoformat() if ob.act.repealed
                          else "unknown" if ob.act.repeal_unknown else None),
         "announced": [
@@ -532,6 +533,8 @@ def cmd_catalogue(ctx: Context) -> int:
         if act.is_repealed:
             out.write(f"Utrata mocy: {act.repeal_words()} — katalog jest używany tylko wtedy, "
                       "gdy się go wskaże\n")  # fmt: skip
+        if act.in_force_words:
+            out.write(f"Uwaga: {act.in_force_words}\n")
         if act.notes:
             out.write(f"{act.notes}\n")
         out.write(f"Plik: {catalogue.path} (nazwa: {catalogue.name})\n\n")
