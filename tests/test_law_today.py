@@ -484,3 +484,37 @@ def test_a_reminder_mail_marks_a_date_below_the_act(tmp_path: Path,
     text = body.get_content()
     assert "Uwaga:        termin wg strony urzędu wojewódzkiego — sprawdź" in text
     assert "Źródło:       strona urzędu wojewódzkiego lub ROPS: http://www.pomoc.lodzkie.eu" in text
+
+
+def test_who_and_explain_for_a_period_without_a_date(run_cli: RunCli) -> None:
+    who = ok(run_cli, "who", "mrips-03-r@ops/2026", "--config", str(EXAMPLE), *TODAY)
+    assert "Termin: nieustalony — data nie została jeszcze ogłoszona" in who
+    assert "Ustalić termin: wt 5 sty 2027" in who
+    data = json.loads(ok(run_cli, "who", "mrips-03-r@ops/2026", "--config", str(EXAMPLE),
+                         "--format", "json", *TODAY))  # fmt: skip
+    assert data["due"] is None and data["tasks"][0]["id"] == "mrips-03-r@ops/2026#termin"
+    out = ok(run_cli, "explain", "mrips-03-r@ops/2026", "--config", str(EXAMPLE), *TODAY)
+    assert "Ustalić termin: wt 5 sty 2027" in out
+    dated = ok(run_cli, "who", "posilek@ops/2023", "--config", str(EXAMPLE), "--today",
+               "2024-01-10")  # fmt: skip
+    assert "Termin: sobota, 20 stycznia 2024 r. — termin wg komunikatu — sprawdź" in dated
+    assert "Data planowania: piątek, 19 stycznia 2024 r." in dated
+
+
+def test_a_schedule_file_alone_is_checked_against_the_bundled_catalogues(
+    run_cli: RunCli,
+) -> None:
+    result = run_cli("check", str(LUBLIN), *TODAY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Poprawne: 1 plik")
+
+
+def test_catalogue_json_carries_source_grade_and_announced_dates(run_cli: RunCli) -> None:
+    data = {o["id"]: o for o in json.loads(ok(run_cli, "catalogue", "--format", "json", *TODAY))}
+    assert data["sr@ops"]["grade"] == "act" and data["sr@ops"]["act_in_force"] == "unconfirmed"
+    assert data["wrispz@ops"]["act_in_force"] == "conflicting"
+    assert data["mpips-03@ops"]["act_repealed"] == "unknown"
+    posilek = data["posilek@ops"]
+    assert (posilek["grade"], posilek["check"]) == ("notice", True)
+    assert [a["period"] for a in posilek["announced"]] == ["2019", "2023"]
+    assert data["sr@ops"]["announced"] is None

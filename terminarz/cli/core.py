@@ -23,6 +23,7 @@ from terminarz.cli.duetable import (
     confirmed_json,
     filter_obligations,
     occurrence_json,
+    undated_item,
     undated_json,
     write_due_table,
     write_undated,
@@ -219,24 +220,6 @@ def find_occurrence(ctx: Context, text: str) -> Occurrence:
         )
     return occurrence(obligation, period, ctx.calendar, catalogues.overrides,
                       catalogues.announced)  # fmt: skip
-
-
-def undated_item(ctx: Context, text: str) -> UndatedOccurrence | None:
-    """The period named by ``text`` when its obligation is announced and has no date yet."""
-    try:
-        obligation_id, period = split_occurrence_id(text)
-    except ValueError:
-        return None
-    catalogues = ctx.catalogues
-    obligation = catalogues.obligation(obligation_id)
-    if obligation is None or not obligation.announced or not obligation.applies_to(period):
-        return None
-    if f"{obligation_id}/{period}" in catalogues.announced:
-        return None
-    windows = learn_windows([obligation], catalogues.announced)
-    window = windows.get(obligation.id)
-    return UndatedOccurrence(obligation=obligation, period=period,
-                             window=window.for_period(period) if window else None)  # fmt: skip
 
 
 def announced_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[str]:

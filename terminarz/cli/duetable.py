@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from terminarz.cli.common import Context, table
 from terminarz.errors import UsageError
-from terminarz.law.announced import UndatedOccurrence
+from terminarz.law.announced import UndatedOccurrence, learn_windows
 from terminarz.law.catalogue import CatalogueSet
-from terminarz.law.rules import Grade, Obligation, Occurrence
+from terminarz.law.rules import Grade, Obligation, Occurrence, split_occurrence_id
 from terminarz.polish import MONTHS_NOMINATIVE, days_phrase, short_date
 
 if TYPE_CHECKING:
@@ -258,3 +258,21 @@ def write_undated(
     out.write("\n".join(table(cells, header)) + "\n")
     out.write("Kiedy zwykle — przedział dat z lat, dla których termin jest znany; wpisz "
               "ogłoszony termin w pliku terminów instytucji ([[announced]])\n")  # fmt: skip
+
+
+def undated_item(ctx: Context, text: str) -> UndatedOccurrence | None:
+    """The period named by ``text`` when its obligation is announced and has no date yet."""
+    try:
+        obligation_id, period = split_occurrence_id(text)
+    except ValueError:
+        return None
+    catalogues = ctx.catalogues
+    obligation = catalogues.obligation(obligation_id)
+    if obligation is None or not obligation.announced or not obligation.applies_to(period):
+        return None
+    if f"{obligation_id}/{period}" in catalogues.announced:
+        return None
+    windows = learn_windows([obligation], catalogues.announced)
+    window = windows.get(obligation.id)
+    return UndatedOccurrence(obligation=obligation, period=period,
+                             window=window.for_period(period) if window else None)  # fmt: skip

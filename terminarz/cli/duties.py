@@ -19,6 +19,7 @@ from terminarz.errors import UsageError
 from terminarz.polish import long_date, short_date
 
 if TYPE_CHECKING:
+    from terminarz.law.announced import UndatedOccurrence
     from terminarz.org.datarequests import Task
     from terminarz.org.organisation import Organisation
     from terminarz.org.plan import PendingOccurrence, PlannedOccurrence, Setup
@@ -147,6 +148,11 @@ def cmd_who(ctx: Context) -> int:
     setup = require_organisation(ctx, "who")
     organisation = setup.organisation
     assert organisation is not None
+    from terminarz.cli.duetable import undated_item
+
+    waiting = undated_item(ctx, ctx.args.id)
+    if waiting is not None:
+        return who_undated(ctx, waiting, setup)
     item = plan_one(setup, ctx.args.id, today=ctx.today)
     if ctx.args.format == "json":
         data: dict[str, object] = {"id": item.id, "due": item.due.isoformat()}
@@ -157,12 +163,44 @@ def cmd_who(ctx: Context) -> int:
     return 0
 
 
+def who_undated(ctx: Context, waiting: UndatedOccurrence, setup: Setup) -> int:
+    """``who`` for a period whose date is not announced yet: who finds the date out."""
+    from terminarz.cli.duetable import undated_json
+    from terminarz.org.plan import pending
+
+    organisation = setup.organisation
+    assert organisation is not None
+    item = pending(setup, waiting, today=ctx.today)
+    if ctx.args.format == "json":
+        data = undated_json(waiting, setup.catalogues)
+        data.update(pending_json(item))
+        dump_json(data, ctx.out)
+        return 0
+    ob = waiting.obligation
+    lines = [ctx.style.bold(waiting.id), f"{ob.label} — {ob.title} {waiting.period.for_words()}",
+             "Termin: nieustalony — data nie została jeszcze ogłoszona; terminarz jej nie "
+             "zgaduje", f"Kiedy zwykle: {waiting.window_words()}"]  # fmt: skip
+    duty = item.duty
+    if duty is None:
+        lines.append("Nikt nie jest przypisany: obowiązek nie pasuje do żadnego wpisu [[duties]].")
+    else:
+        label = f"{duty.id} — {duty.name}" if duty.name else duty.id
+        lines += ["", f"Obowiązek: {label}", f"Podstawa: {duty.basis}"]
+        if item.resolution is not None:
+            lines += ["", *item.resolution.reasons]
+        if item.task is not None:
+            lines += ["", f"Ustalić termin: {task_line(item.task, organisation)}"]
+    ctx.out.write("\n".join(lines) + "\n")
+    return 0
+
+
 def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context) -> list[str]:
     occ = item.occurrence
     ob = occ.obligation
     style = ctx.style
+    mark = f" — {occ.grade.mark}" if occ.grade.mark else ""
     lines = [style.bold(occ.id), f"{ob.label} — {ob.title} {occ.period.for_words()}",
-             f"Termin: {long_date(occ.due)}"]  # fmt: skip
+             f"Termin: {long_date(occ.due)}{mark}"]  # fmt: skip
     if item.planning_date is not None:
         info = ctx.setup.institution.day_info(occ.due)
         lines.append(f"Data planowania: {long_date(item.planning_date)} — w dniu terminu "
