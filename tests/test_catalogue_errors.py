@@ -78,7 +78,8 @@ def test_the_valid_catalogue_loads(tmp_path: Path):
 CASES = [
     pytest.param(
         mutate('short = "aktu testowego"\n', 'short = "aktu testowego"\ncolour = "red"\n'),
-        'colour = "red"', None, "colour", r"nieznany klucz „colour” \(dozwolone: id, notes",
+        'colour = "red"', None, "colour",
+        r"nieznany klucz „colour” \(dozwolone: id, in_force, notes",
         id="unknown key in [act]",
     ),
     pytest.param(
