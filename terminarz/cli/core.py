@@ -131,11 +131,13 @@ def cmd_due(ctx: Context) -> int:
         from terminarz.cli.duties import due_with_organisation
 
         return due_with_organisation(ctx, start, end)
-    catalogues = ctx.catalogues
-    if not getattr(args, "catalogue", None):
-        from terminarz.law.catalogue import in_force
+    if getattr(args, "catalogue", None):
+        catalogues = ctx.catalogues
+    else:  # the bundled acts in force in the range; a repealed one is not even read
+        from terminarz.law.catalogue import in_force, load_catalogues, may_be_in_force
 
-        catalogues = in_force(catalogues, start, end)
+        paths = [p for p in ctx.catalogue_paths() if may_be_in_force(p, start, end)]
+        catalogues = in_force(load_catalogues(paths), start, end)
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides,
                          catalogues.announced)  # fmt: skip

@@ -41,7 +41,7 @@ from terminarz.law.rules import (
     occurrence_id,
     split_occurrence_id,
 )
-from terminarz.tomlcheck import Checker, Where, describe, read_toml
+from terminarz.tomlcheck import Checker, LineIndex, Where, describe, read_toml
 
 _TOP = ("act", "defaults", "parties", "obligations", "overrides", "provenance", "announced")
 _SCHEDULE_TOP = ("schedule", "announced")
@@ -159,6 +159,45 @@ def merge_announced(catalogues: Iterable[Catalogue]) -> dict[str, AnnouncedDate]
     return merged
 
 
+def may_be_in_force(path: Path, start: date, end: date) -> bool:
+    """Whether the act of the file at ``path`` may be in force on some day of [start, end],
+    read from its ``[act]`` table alone (cheap: the default ``due`` skips parsing a repealed
+    act). Any doubt — no ``[act]``, a schedule, a value it cannot read — answers True, and
+    the full load decides (and reports mistakes)."""
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    lines = text.splitlines()
+    try:
+        first = lines.index("[act]")
+    except ValueError:
+        return True
+    block = [lines[first]]
+    for line in lines[first + 1 :]:
+        if line.startswith("["):
+            break
+        block.append(line)
+    try:
+        raw = tomllib.loads("\n".join(block)).get("act", {})
+    except tomllib.TOMLDecodeError:
+        return True
+    repealed = raw.get("repealed")
+    if repealed == "unknown":
+        return False
+    if isinstance(repealed, date) and repealed <= start:
+        return False
+    valid_from = raw.get("valid_from")
+    if isinstance(valid_from, str):
+        try:
+            return Period.parse(valid_from).first_day <= end
+        except ValueError:
+            return True
+    return True
+
+
 def in_force(catalogues: CatalogueSet, start: date, end: date) -> CatalogueSet:
     """The catalogues whose act is in force on some day of [start, end] (the default set
     when none is named); schedule files always stay."""
@@ -176,17 +215,34 @@ def load_catalogues(paths: Sequence[Path]) -> CatalogueSet:
     return CatalogueSet(catalogues=tuple(catalogues))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class _Entry:
-    """An ``[[announced]]`` entry waiting for the check against every loaded obligation."""
+    """An ``[[announced]]`` entry waiting for the check against every loaded obligation.
 
-    path: Path
-    line: int | None
-    index: int
-    obligation_id: str
-    period: Period
-    date: AnnouncedDate
-    schedule: bool
+    A plain class (no dataclass machinery at import, on the ``due`` path); its line is
+    looked up only when a problem is reported.
+    """
+
+    __slots__ = (
+        "_key",
+        "_lines",
+        "date",
+        "index",
+        "obligation_id",
+        "path",
+        "period",
+        "schedule",
+    )  # fmt: skip
+
+    def __init__(self, *, path: Path, lines: LineIndex, key: str, index: int,
+                 obligation_id: str, period: Period, date: AnnouncedDate,
+                 schedule: bool) -> None:  # fmt: skip
+        self.path, self._lines, self._key, self.index = path, lines, key, index
+        self.obligation_id, self.period, self.date, self.schedule = (
+            obligation_id, period, date, schedule)
+
+    @property
+    def line(self) -> int | None:
+        return self._lines.key("announced", self.index, self._key)
 
 
 def check_catalogues(
@@ -428,9 +484,10 @@ def _parse_announced(
             where=where_text, basis=basis, notes=notes, origin=origin or str(ck.path),
             local=schedule and grade is Grade.INSTITUTION,
         )  # fmt: skip
-        line = ck.lines.key("announced", index, "occurrence" if occ else "obligation")
-        entries.append(_Entry(path=ck.path, line=line, index=index, obligation_id=obligation_id,
-                              period=period, date=announced, schedule=schedule))  # fmt: skip
+        entries.append(_Entry(path=ck.path, lines=ck.lines, index=index,
+                              key="occurrence" if occ else "obligation",
+                              obligation_id=obligation_id, period=period, date=announced,
+                              schedule=schedule))  # fmt: skip
         found.append(announced)
     return found
 
