@@ -518,3 +518,21 @@ def test_catalogue_json_carries_source_grade_and_announced_dates(run_cli: RunCli
     assert (posilek["grade"], posilek["check"]) == ("notice", True)
     assert [a["period"] for a in posilek["announced"]] == ["2019", "2023"]
     assert data["sr@ops"]["announced"] is None
+
+
+def test_the_default_due_does_not_read_a_repealed_act(tmp_path: Path) -> None:
+    from terminarz.law.catalogue import may_be_in_force
+
+    jan = (date(2027, 1, 1), date(2027, 1, 31))
+    assert not may_be_in_force(calendars_dir() / "mpips-1992.toml", *jan)
+    assert may_be_in_force(calendars_dir() / "sr-2015.toml", *jan)
+    assert not may_be_in_force(calendars_dir() / "sr-2015.toml", date(2010, 1, 1),
+                               date(2010, 12, 31))  # fmt: skip
+    assert may_be_in_force(LUBLIN, *jan)  # a schedule: always read
+    act = tmp_path / "akt.toml"
+    act.write_text('[act]\nid = "a"\nrepealed = 2020-01-01\n\n[parties]\n', encoding="utf-8")
+    assert not may_be_in_force(act, date(2021, 1, 1), date(2021, 1, 31))
+    assert may_be_in_force(act, date(2019, 12, 1), date(2019, 12, 31))
+    broken = tmp_path / "zly.toml"
+    broken.write_text("[act]\nid = \n", encoding="utf-8")
+    assert may_be_in_force(broken, *jan)  # the full load reports the mistake
