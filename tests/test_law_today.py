@@ -381,7 +381,7 @@ def test_explain_and_catalogue_find_ids_in_any_bundled_catalogue(run_cli: RunCli
     undated_out = ok(run_cli, "explain", "mrips-03-r@ops/2026", *TODAY)
     assert "Termin: nieustalony — data nie została jeszcze ogłoszona" in undated_out
     assert "Kiedy zwykle: zwykle 20.01–09.02.2027 r." in undated_out
-    assert "Źródło: program badań statystycznych statystyki publicznej (stopień: programme)" \
+    assert "Źródło: program badań statystycznych statystyki publicznej, sprawdzono 30.11.2026 r." \
         in undated_out
 
 

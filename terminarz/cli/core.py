@@ -232,8 +232,8 @@ def announced_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[st
         return ["Terminy ogłoszone: brak znanych terminów"]
     lines = ["Terminy ogłoszone:"]
     for key, found in known:
-        lines.append(f"  {key[len(prefix):]}: {long_date(found.due)} — {found.grade.polish} "
-                     f"({found.grade.value}); {found.origin}")  # fmt: skip
+        lines.append(f"  {key[len(prefix):]}: {long_date(found.due)} — {found.grade.polish}; "
+                     f"{found.origin}")  # fmt: skip
     window = learn_windows([obligation], catalogues.announced).get(obligation.id)
     if window is not None:
         lines.append(f"Zwykle {window.first}–{window.last} dni po końcu okresu "
@@ -534,7 +534,7 @@ def cmd_catalogue(ctx: Context) -> int:
             rows.append([
                 ob.id, ob.label, f"{ob.level} → {', '.join(ob.recipients) or '—'}", period,
                 deadline, ob.basis.short() or "—",
-                ob.grade.value + (" — sprawdź" if ob.grade.needs_check else ""),
+                ob.grade.short + (" — sprawdź" if ob.grade.needs_check else ""),
                 f"od {ob.valid_from}" if ob.valid_from else "",
             ])  # fmt: skip
         header = ["Id", "Sprawozdanie", "Kto → komu", "Okres", "Termin", "Podstawa", "Źródło",
@@ -551,7 +551,7 @@ def cmd_catalogue(ctx: Context) -> int:
             for found in catalogue.announced:
                 mark = f" — {found.grade.mark}" if found.grade.mark else ""
                 basis = f"; {found.basis}" if found.basis else ""
-                out.write(f"  {found.occurrence_id}: {long_date(found.due)} ({found.grade.value})"
+                out.write(f"  {found.occurrence_id}: {long_date(found.due)} ({found.grade.short})"
                           f"{basis}{mark}\n")  # fmt: skip
         if catalogue.overrides:
             out.write("\nTerminy zmienione dla pojedynczych okresów:\n")

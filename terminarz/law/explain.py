@@ -43,7 +43,7 @@ def source_lines(obligation: Obligation) -> list[str]:
     """Where the rule was read and how strong that is (``Źródło: …``), with "sprawdź"."""
     source = obligation.source
     if source is None:
-        return ["Źródło: tekst aktu (stopień: act)"]
+        return ["Źródło: tekst aktu prawnego"]
     lines = source.lines()
     if source.grade.needs_check:
         lines.append(f"Uwaga: {source.grade.mark} — reguła nie została odczytana w tekście aktu "

@@ -57,6 +57,11 @@ class Grade(StrEnum):
         return _GRADE_WORDS[self]
 
     @property
+    def short(self) -> str:
+        """One Polish word or two for tables: ``akt``, ``program badań``, ``komunikat``…"""
+        return _GRADE_SHORT[self]
+
+    @property
     def needs_check(self) -> bool:
         """Everything below the act is shown with "sprawdź"."""
         return self is not Grade.ACT
@@ -73,6 +78,13 @@ _GRADE_WORDS = {
     Grade.NOTICE: "komunikat ministerstwa",
     Grade.REGIONAL: "strona urzędu wojewódzkiego lub ROPS",
     Grade.INSTITUTION: "pismo otrzymane przez instytucję",
+}
+_GRADE_SHORT = {
+    Grade.ACT: "akt",
+    Grade.PROGRAMME: "program badań",
+    Grade.NOTICE: "komunikat",
+    Grade.REGIONAL: "strona UW/ROPS",
+    Grade.INSTITUTION: "pismo instytucji",
 }
 _GRADE_MARKS = {
     Grade.ACT: "",
@@ -95,7 +107,7 @@ class Source:
 
     def lines(self) -> list[str]:
         """Polish lines for ``explain`` and feeds."""
-        head = f"Źródło: {self.grade.polish} (stopień: {self.grade.value})"
+        head = f"Źródło: {self.grade.polish}"
         if self.verified is not None:
             head += f", sprawdzono {self.verified:%d.%m.%Y} r."
         lines = [head]
@@ -328,8 +340,7 @@ class AnnouncedDate:
 
     def lines(self) -> list[str]:
         """Polish lines citing the announcement, for ``explain`` and feeds."""
-        lines = [f"Termin ogłoszony: {self.due:%d.%m.%Y} r. — źródło: {self.grade.polish} "
-                 f"(stopień: {self.grade.value})"]  # fmt: skip
+        lines = [f"Termin ogłoszony: {self.due:%d.%m.%Y} r. — źródło: {self.grade.polish}"]
         if self.basis:
             lines.append(f"  Podstawa: {self.basis}")
         lines.append(f"  „{self.text}”")
