@@ -536,3 +536,15 @@ def test_the_default_due_does_not_read_a_repealed_act(tmp_path: Path) -> None:
     broken = tmp_path / "zly.toml"
     broken.write_text("[act]\nid = \n", encoding="utf-8")
     assert may_be_in_force(broken, *jan)  # the full load reports the mistake
+
+
+def test_the_institution_s_date_wins_over_a_voivode_s_schedule(tmp_path: Path) -> None:
+    local = tmp_path / "terminy.toml"
+    local.write_text(LOCAL.replace('"mrips-03-r@ops/2026"', '"mrips-03-p@ops/2021-H1"')
+                     .replace("date = 2027-02-05", "date = 2021-07-22"), encoding="utf-8")
+    catalogues = load_catalogues([CAS, calendars_dir() / "zbiory-centralne.toml", LUBLIN, local])
+    found = catalogues.announced["mrips-03-p@ops/2021-H1"]
+    assert (found.due, found.local) == (date(2021, 7, 22), True)
+    assert found.replaced is not None and found.replaced.due == date(2021, 7, 23)
+    again = load_catalogues([local, LUBLIN, CAS, calendars_dir() / "zbiory-centralne.toml"])
+    assert again.announced["mrips-03-p@ops/2021-H1"].due == date(2021, 7, 22)  # any order

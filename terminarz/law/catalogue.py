@@ -145,18 +145,29 @@ class CatalogueSet:
         return [o for o in self.obligations if any(fnmatch.fnmatchcase(o.id, p) for p in pats)]
 
 
+def _rank(found: AnnouncedDate, schedule: bool) -> int:
+    """Which date wins: the institution's own (2) over a schedule's (1) over a catalogue's (0)."""
+    return 2 if found.local else 1 if schedule else 0
+
+
 def merge_announced(catalogues: Iterable[Catalogue]) -> dict[str, AnnouncedDate]:
-    """Every announced date by occurrence id; a schedule file's date wins over a
-    catalogue's (which it keeps as ``replaced``); otherwise the first file's wins."""
-    merged: dict[str, AnnouncedDate] = {}
-    for catalogue in sorted(catalogues, key=lambda c: c.schedule is not None):
+    """Every announced date by occurrence id. The institution's own date wins over a
+    voivode's schedule, which wins over a catalogue; the winner keeps the date it
+    replaced (``replaced``). Among equals the first file's date stays (different dates
+    among equals are an error of :func:`check_catalogues`)."""
+    merged: dict[str, tuple[int, AnnouncedDate]] = {}
+    for catalogue in catalogues:
+        schedule = catalogue.schedule is not None
         for found in catalogue.announced:
+            rank = _rank(found, schedule)
             earlier = merged.get(found.occurrence_id)
             if earlier is None:
-                merged[found.occurrence_id] = found
-            elif catalogue.schedule is not None and not earlier.local:
-                merged[found.occurrence_id] = replace(found, replaced=earlier)
-    return merged
+                merged[found.occurrence_id] = (rank, found)
+            elif rank > earlier[0]:
+                merged[found.occurrence_id] = (rank, replace(found, replaced=earlier[1]))
+            elif rank < earlier[0] and earlier[1].replaced is None:
+                merged[found.occurrence_id] = (earlier[0], replace(earlier[1], replaced=found))
+    return {key: found for key, (_, found) in merged.items()}
 
 
 def may_be_in_force(path: Path, start: date, end: date) -> bool:
@@ -253,7 +264,8 @@ def check_catalogues(
     ``[[announced]]`` entries are checked against the obligations of every file
     (and of the ``reference`` catalogues, which are loaded for that only): the
     obligation must exist, have an ``announced`` deadline and an occurrence for
-    the period; two files of the same kind may not give different dates.
+    the period; two files of the same rank (catalogues; voivodes' schedules; the
+    institution's own files) may not give different dates.
     """
     catalogues: list[Catalogue] = []
     problems: list[Problem] = []
@@ -294,7 +306,7 @@ def check_catalogues(
 
 def _check_entries(entries: list[_Entry], known: dict[str, Obligation]) -> list[Problem]:
     problems = []
-    given: dict[tuple[str, bool], _Entry] = {}
+    given: dict[tuple[str, int], _Entry] = {}
     for entry in entries:
         occ_id = entry.date.occurrence_id
 
@@ -324,13 +336,14 @@ def _check_entries(entries: list[_Entry], known: dict[str, Obligation]) -> list[
                 f"termin {entry.date.due:%d.%m.%Y} r. nie jest późniejszy niż początek okresu "
                 f"{entry.period}"))  # fmt: skip
             continue
-        earlier = given.get((occ_id, entry.schedule))
+        rank = _rank(entry.date, entry.schedule)
+        earlier = given.get((occ_id, rank))
         if earlier is not None and earlier.date.due != entry.date.due:
             problems.append(problem(
                 f"inny termin dla tego samego wystąpienia podano już w {earlier.path}"
                 f"({earlier.line}): {earlier.date.due:%d.%m.%Y} r."))  # fmt: skip
             continue
-        given.setdefault((occ_id, entry.schedule), entry)
+        given.setdefault((occ_id, rank), entry)
     return problems
 
 
