@@ -45,7 +45,7 @@ from terminarz.org.plan import load_setup, plan  # noqa: E402
 CALENDARS = ROOT / "calendars"
 BASES = {
     "catalogue": [CALENDARS / "mpips-1992.toml"],
-    "organisation": [CALENDARS / "examples" / "osrodek-pomocy.toml",
+    "organisation": [CALENDARS / "examples" / "osrodek-1992.toml",
                      CALENDARS / "examples" / "urzad-pracy.toml"],
 }  # fmt: skip
 SIDE_FILES = [CALENDARS / "examples" / "urlopy.ics"]  # what the example organisation reads

@@ -19,7 +19,7 @@ import pytest
 from terminarz.law.catalogue import CatalogueSet, load_catalogues
 from terminarz.law.holidays_pl import default_source
 from terminarz.law.workdays import WorkingCalendar
-from terminarz.paths import bundled_catalogues, holiday_table_path
+from terminarz.paths import bundled_catalogues, calendars_dir, holiday_table_path
 from terminarz.store.sqlite import SQLiteStore
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
@@ -56,7 +56,13 @@ def calendar() -> WorkingCalendar:
 
 @pytest.fixture(scope="session")
 def catalogues() -> CatalogueSet:
-    """The catalogues bundled in ``calendars/``."""
+    """The 1992 catalogue (``calendars/mpips-1992.toml``), the engine's specification."""
+    return load_catalogues([calendars_dir() / "mpips-1992.toml"])
+
+
+@pytest.fixture(scope="session")
+def all_catalogues() -> CatalogueSet:
+    """Every catalogue bundled in ``calendars/``, repealed or not."""
     return load_catalogues(bundled_catalogues())
 
 

@@ -10,7 +10,7 @@ from terminarz.errors import ValidationError
 from terminarz.law.catalogue import CatalogueSet, load_catalogues
 from terminarz.law.periods import Period, PeriodKind
 from terminarz.law.rules import DeadlineKind, IfNonWorking
-from terminarz.paths import bundled_catalogues
+from terminarz.paths import calendars_dir
 
 M, Q, H, Y = PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.HALF_YEAR, PeriodKind.YEAR
 NTH, FIXED = DeadlineKind.NTH_WORKING_DAY, DeadlineKind.FIXED
@@ -119,7 +119,7 @@ def test_select_by_glob(catalogues: CatalogueSet):
 
 
 def test_loading_the_same_file_twice_reports_the_duplicates(tmp_path: Path):
-    (bundled,) = bundled_catalogues()
+    bundled = calendars_dir() / "mpips-1992.toml"
     copy = tmp_path / "kopia.toml"
     copy.write_bytes(bundled.read_bytes())
     with pytest.raises(ValidationError) as info:

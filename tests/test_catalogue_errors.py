@@ -78,13 +78,15 @@ def test_the_valid_catalogue_loads(tmp_path: Path):
 CASES = [
     pytest.param(
         mutate('short = "aktu testowego"\n', 'short = "aktu testowego"\ncolour = "red"\n'),
-        'colour = "red"', None, "colour", r"nieznany klucz „colour” \(dozwolone: id, notes",
+        'colour = "red"', None, "colour",
+        r"nieznany klucz „colour” \(dozwolone: id, in_force, notes",
         id="unknown key in [act]",
     ),
     pytest.param(
         VALID + '\n[extras]\nx = 1\n',
         "[extras]", None, "extras",
-        r"nieznany klucz „extras” \(dozwolone: act, defaults, obligations, overrides, parties",
+        r"nieznany klucz „extras” \(dozwolone: act, announced, defaults, obligations, "
+        r"overrides, parties",
         id="unknown top-level table",
     ),
     pytest.param(

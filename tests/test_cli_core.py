@@ -20,6 +20,8 @@ import pytest
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 TODAY = ("--today", "2026-01-10")  # a Saturday
+CAT = ("--catalogue", "mpips-1992")  # named: a repealed act is used only when named
+CATALOGUE_1992 = Path(__file__).parent.parent / "calendars" / "mpips-1992.toml"
 ANSI = re.compile(r"\x1b\[")
 
 
@@ -34,7 +36,7 @@ def ok(run_cli: RunCli, *args: str, env: dict[str, str] | None = None) -> str:
 
 
 def test_due_month_table(run_cli: RunCli):
-    out = ok(run_cli, "due", "--month", "2026-01", *TODAY)
+    out = ok(run_cli, "due", *CAT, "--month", "2026-01", *TODAY)
     lines = out.splitlines()
     assert lines[0] == "Terminy: styczeń 2026 r.  (dziś: sob 10 sty 2026)"
     rows = {line.split()[-1]: line for line in lines if "@" in line}
@@ -72,16 +74,16 @@ def test_due_month_table(run_cli: RunCli):
 
 
 def test_due_filters_by_level_and_form(run_cli: RunCli):
-    data = json.loads(ok(run_cli, "due", "--month", "2026-01", "--level", "ops", "--format",
+    data = json.loads(ok(run_cli, "due", *CAT, "--month", "2026-01", "--level", "ops", "--format",
                          "json", *TODAY))  # fmt: skip
     assert [d["id"] for d in data] == ["mpips-03@ops/2025"]
-    data = json.loads(ok(run_cli, "due", "--month", "2026-01", "--form", "mpips-02",
+    data = json.loads(ok(run_cli, "due", *CAT, "--month", "2026-01", "--form", "mpips-02",
                          "--level", "wup", "--format", "json", *TODAY))  # fmt: skip
     assert [d["id"] for d in data] == ["mpips-02@wup/2025-12"]
 
 
 def test_due_empty_month(run_cli: RunCli):
-    out = ok(run_cli, "due", "--month", "1992-01", *TODAY)
+    out = ok(run_cli, "due", *CAT, "--month", "1992-01", *TODAY)
     assert "Brak terminów w tym okresie." in out
 
 
@@ -120,10 +122,10 @@ def naive_due(obligation: dict[str, object], period: str, is_holiday: object) ->
 def test_due_whole_range_json(run_cli: RunCli):
     import holidays
 
-    out = ok(run_cli, "due", "--from", "1992-01-01", "--to", "2100-12-31", "--format", "json",
+    out = ok(run_cli, "due", *CAT, "--from", "1992-01-01", "--to", "2100-12-31", "--format", "json",
              *TODAY)  # fmt: skip
     data = json.loads(out)
-    catalogue = {o["id"]: o for o in json.loads(ok(run_cli, "catalogue", "--format", "json"))}
+    catalogue = {o["id"]: o for o in json.loads(ok(run_cli, "catalogue", *CAT, "--format", "json"))}
     # Per obligation: months 1992-01..2100-11 (1307; 2100-12 is due in 2101), quarters
     # 1992-Q1..2100-Q3 (435), half-years 1992-H1..2100-H1 (217), first halves only 1992..2100
     # (109), years 1992..2099 (108; 2100 is due in 2101).
@@ -250,7 +252,7 @@ def test_workdays_november_2018(run_cli: RunCli):
 
 
 def test_catalogue_table_and_json(run_cli: RunCli):
-    out = ok(run_cli, "catalogue", *TODAY)
+    out = ok(run_cli, "catalogue", *CAT, *TODAY)
     assert out.startswith("Zarządzenie nr 4 Ministra Pracy i Polityki Socjalnej z dnia 11 lutego")
     rows = [line for line in out.splitlines() if line.startswith("mpips-")]
     assert len(rows) == 18
@@ -259,7 +261,7 @@ def test_catalogue_table_and_json(run_cli: RunCli):
     assert "od 1992-07" in zbiorcze
     assert "Przepisy bez własnych terminów (proweniencja):" in out
     assert "  § 6: Od dnia 1 stycznia 1993 r." in out
-    data = json.loads(ok(run_cli, "catalogue", "--format", "json", *TODAY))
+    data = json.loads(ok(run_cli, "catalogue", *CAT, "--format", "json", *TODAY))
     assert len(data) == 18
     ob = next(o for o in data if o["id"] == "mpips-03a@ops")
     assert (ob["period"], ob["periods"], ob["basis"], ob["valid_from"]) == (
@@ -269,7 +271,7 @@ def test_catalogue_table_and_json(run_cli: RunCli):
 
 
 def test_check_clean(run_cli: RunCli):
-    result = run_cli("check", *TODAY)
+    result = run_cli("check", str(CATALOGUE_1992), *TODAY)
     assert result.returncode == 0
     assert result.stdout.startswith("Poprawne: 1 plik, 18 obowiązków")
     assert result.stderr == ""
@@ -313,10 +315,10 @@ MISTAKES = [
                  r"--to \(2026-02-01\) jest wcześniej niż --from", id="range backwards"),
     pytest.param(("due", "--from", "2026-03-01"), r"--from i --to trzeba podać razem",
                  id="from without to"),
-    pytest.param(("due", "--level", "gops"),
+    pytest.param(("due", *CAT, "--level", "gops"),
                  r"--level: nieznany poziom „gops”; znane poziomy: ops, rup, wup, wzps",
                  id="unknown level"),
-    pytest.param(("due", "--form", "MPiPS-99"),
+    pytest.param(("due", *CAT, "--form", "MPiPS-99"),
                  r"--form: nieznany formularz „MPiPS-99”; znane formularze: MPiPS-01",
                  id="unknown form"),
     pytest.param(("explain", "mpips-99@ops/2025"),
@@ -403,6 +405,6 @@ def test_colour_only_on_a_terminal_without_no_color(
     env["TERM"] = "xterm"
     if no_color is not None:
         env["NO_COLOR"] = no_color
-    out = run_in_terminal(terminarz_exe, ["due", "--month", "2026-01", *TODAY], env)
+    out = run_in_terminal(terminarz_exe, ["due", *CAT, "--month", "2026-01", *TODAY], env)
     assert "Terminy: styczeń 2026 r." in out
     assert bool(ANSI.search(out)) is coloured

@@ -17,7 +17,7 @@ import pytest
 from terminarz.paths import calendars_dir
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
-EXAMPLE = str(calendars_dir() / "examples" / "osrodek-pomocy.toml")
+EXAMPLE = str(calendars_dir() / "examples" / "osrodek-1992.toml")
 LABOUR = str(calendars_dir() / "examples" / "urzad-pracy.toml")
 NOV = ("--today", "2026-11-24")
 
@@ -376,7 +376,8 @@ def test_config_lookup_order(tmp_path: Path):
     env = _env_without_config()
     plain = _due(tmp_path, env)
     assert "Odpowiada" not in plain  # no config: the bundled catalogues alone
-    assert "mpips-03@wzps/2026" in plain  # every level, not only the organisation's
+    assert "sr@uw/2026-Q4" in plain  # every level, not only the organisation's
+    assert "mpips-03@wzps/2026" not in plain  # a repealed act only when named
     small = tmp_path / "terminarz.toml"
     small.write_text(SMALL.replace('name = "Mały Ośrodek"', 'name = "Ośrodek z katalogu"'),
                      encoding="utf-8")  # fmt: skip

@@ -38,7 +38,7 @@ from terminarz.store.sqlite import SQLiteStore
 TODAY = date(2026, 2, 2)
 NOW = datetime(2026, 2, 2, 7, 30, tzinfo=UTC)
 LATER = datetime(2026, 2, 2, 15, 0, tzinfo=UTC)
-EXAMPLE = calendars_dir() / "examples" / "osrodek-pomocy.toml"
+EXAMPLE = calendars_dir() / "examples" / "osrodek-1992.toml"
 EXAMPLE_TODAY = date(2026, 11, 24)
 
 
@@ -54,7 +54,7 @@ def conn(tmp_path: Path) -> Iterator[SQLiteStore]:
 
 @pytest.fixture(scope="module")
 def catalogue_setup() -> Setup:
-    return load_setup(None)
+    return load_setup(None, catalogue_paths=[calendars_dir() / "mpips-1992.toml"])
 
 
 @pytest.fixture(scope="module")

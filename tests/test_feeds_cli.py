@@ -21,7 +21,7 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 def test_feed_without_config_writes_one_file_per_level(run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "kalendarze"
     args = ("feed", "--out", str(out), "--state", str(tmp_path / "s.sqlite3"),
-            "--today", "2026-02-02")  # fmt: skip
+            "--today", "2026-02-02", "--catalogue", "mpips-1992")  # fmt: skip
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*.ics"))
@@ -117,7 +117,7 @@ def test_khal_imports_a_feed_and_lists_the_deadline(run_cli: RunCli, tmp_path: P
         pytest.skip("khal is not installed (pip install -e '.[test]')")
     out = tmp_path / "out"
     assert run_cli("feed", "--out", str(out), "--state", str(tmp_path / "s.sqlite3"),
-                   "--today", "2026-02-02").returncode == 0  # fmt: skip
+                   "--today", "2026-02-02", "--catalogue", "mpips-1992").returncode == 0
     (tmp_path / "vdir").mkdir()
     config = tmp_path / "khal.conf"
     config.write_text(

@@ -39,7 +39,7 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 TODAY = date(2026, 2, 2)
 NOW = datetime(2026, 2, 2, 7, 30, tzinfo=UTC)
 LATER = datetime(2026, 2, 2, 15, 0, tzinfo=UTC)
-EXAMPLE = calendars_dir() / "examples" / "osrodek-pomocy.toml"
+EXAMPLE = calendars_dir() / "examples" / "osrodek-1992.toml"
 EXAMPLE_TODAY = date(2026, 11, 24)
 MARK = b"ZAPISANE "
 IDENTIFIER = re.compile(r"Identyfikator: (\S+)")
@@ -52,7 +52,7 @@ def state_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def catalogue_setup() -> Setup:
-    return load_setup(None)
+    return load_setup(None, catalogue_paths=[calendars_dir() / "mpips-1992.toml"])
 
 
 def generation(

@@ -275,10 +275,12 @@ def test_due_shows_a_confirmed_occurrence(tmp_path: Path, run_cli: RunCli) -> No
     done = run_cli("done", "mpips-03@ops/2025", "--by", "anna", "--note", "CAS", env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("✔ mpips-03@ops/2025: potwierdzono wysłanie przez: anna")
-    due = run_cli("due", "--month", "2026-01", "--level", "ops", "--today", "2026-01-20", env=env)
+    due = run_cli("due", "--catalogue", "mpips-1992", "--month", "2026-01", "--level", "ops",
+                  "--today", "2026-01-20", env=env)
     (line,) = [row for row in due.stdout.splitlines() if "mpips-03@ops/2025" in row]
     assert "✔ wysłano 20" in line and "(anna)" in line
     undone = run_cli("undone", "mpips-03@ops/2025", env=env)
     assert "cofnięto potwierdzenie" in undone.stdout
-    due = run_cli("due", "--month", "2026-01", "--level", "ops", "--today", "2026-01-20", env=env)
+    due = run_cli("due", "--catalogue", "mpips-1992", "--month", "2026-01", "--level", "ops",
+                  "--today", "2026-01-20", env=env)
     assert "✔" not in due.stdout

@@ -19,7 +19,7 @@ from terminarz.errors import TerminarzError
 from terminarz.law.catalogue import load_catalogues
 from terminarz.notify.mail import Rendered, build_message, event_ics
 from terminarz.org.plan import CatalogueCache
-from terminarz.paths import bundled_catalogues
+from terminarz.paths import calendars_dir
 from terminarz.store.base import Claim
 
 NOW = datetime(2027, 1, 18, 6, 0, 5, tzinfo=ZoneInfo("Europe/Warsaw"))
@@ -132,7 +132,7 @@ def test_the_event_reads_back_with_icalendar() -> None:
 def test_the_catalogue_cache_reads_each_set_once_and_rereads_a_changed_file(
     tmp_path: Path,
 ) -> None:
-    (bundled,) = bundled_catalogues()[:1]
+    bundled = calendars_dir() / "mpips-1992.toml"
     path = tmp_path / "katalog.toml"
     path.write_bytes(bundled.read_bytes())
     cache = CatalogueCache()

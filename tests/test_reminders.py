@@ -1,6 +1,6 @@
 """Which mails are due on a day: the pure decisions of ``terminarz.notify.reminders``.
 
-The organisation is the bundled example (``calendars/examples/osrodek-pomocy.toml``):
+The organisation is the bundled example (``calendars/examples/osrodek-1992.toml``):
 MPiPS-03 for 2026 is due on Saturday 30 January 2027, moved to Monday
 1 February 2027; the whole DŚPS group is away in its preparation window, so
 the DOKiP group (kier-dokip, prac-dokip) takes over. Its data input from DOKiP
@@ -25,7 +25,7 @@ from terminarz.notify.reminders import DueMail, MailKind, decide, escalation, le
 from terminarz.org.plan import Setup, load_setup, plan
 from terminarz.paths import calendars_dir
 
-EXAMPLE = calendars_dir() / "examples" / "osrodek-pomocy.toml"
+EXAMPLE = calendars_dir() / "examples" / "osrodek-1992.toml"
 OCC = "mpips-03@ops/2026"
 
 

@@ -89,3 +89,34 @@ def test_snapshot_counts(year: int):
     assert all(o["due"].startswith(f"{year}-") for o in data["occurrences"])
     keys = [(o["due"], o["id"]) for o in data["occurrences"]]
     assert keys == sorted(keys)
+
+
+# -- today's catalogues ------------------------------------------------------------------------
+
+TODAY_YEARS = (2021, 2024, 2026, 2027)
+
+
+def today_catalogues() -> CatalogueSet:
+    from terminarz.law.catalogue import load_catalogues
+    from terminarz.paths import bundled_catalogues
+
+    return load_catalogues([p for p in bundled_catalogues() if p.name != "mpips-1992.toml"])
+
+
+@pytest.mark.parametrize("year", TODAY_YEARS)
+def test_today_snapshot(calendar: WorkingCalendar, year: int):
+    """Every dated occurrence of today's catalogues (rules and announced dates) due in a year;
+    a period without an announced date is absent, never guessed."""
+    catalogues = today_catalogues()
+    path = SNAPSHOTS / f"today-{year}.json"
+    occurrences = expand(catalogues.obligations, calendar, date(year, 1, 1), date(year, 12, 31),
+                         catalogues.overrides, catalogues.announced)  # fmt: skip
+    text = render(year, occurrences)
+    if UPDATE:
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"{path} missing; see this module's docstring to create it"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"occurrences due in {year} differ from {path.name}; review the diff and, if intended, "
+        "regenerate: TERMINARZ_UPDATE_SNAPSHOTS=1 "
+        ".venv/bin/python -m pytest tests/test_snapshots.py"
+    )

@@ -113,13 +113,23 @@ def add_today(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def catalogue_path(text: str) -> Path:
+    """``--catalogue``: a bundled name (``mpips-1992``) or a path to a file."""
+    from terminarz.paths import calendars_dir
+
+    if text.endswith(".toml") or "/" in text or "\\" in text:
+        return Path(text).expanduser()
+    return calendars_dir() / f"{text}.toml"
+
+
 def add_catalogue(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--catalogue",
-        metavar="PLIK",
+        metavar="KATALOG",
         action="append",
-        type=Path,
-        help="plik katalogu obowiązków (można podać kilka razy; domyślnie katalogi wbudowane)",
+        type=catalogue_path,
+        help="katalog obowiązków: nazwa wbudowanego (np. mpips-1992) albo ścieżka pliku; można "
+        "podać kilka razy (domyślnie katalogi wbudowane aktów obowiązujących w pytanym okresie)",
     )
 
 

@@ -24,11 +24,21 @@ from terminarz.cli.duetable import (
     confirmed_json,
     filter_obligations,
     occurrence_json,
+    undated_item,
+    undated_json,
     write_due_table,
+    write_undated,
 )
 from terminarz.errors import Severity, UsageError
+from terminarz.law.announced import UndatedOccurrence, learn_windows, planning_day, undated
 from terminarz.law.catalogue import CatalogueSet, check_catalogues
-from terminarz.law.explain import citation_lines, parties_line, trail_lines, validity_words
+from terminarz.law.explain import (
+    citation_lines,
+    parties_line,
+    source_lines,
+    trail_lines,
+    validity_words,
+)
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
 from terminarz.law.periods import PeriodKind
 from terminarz.law.rules import (
@@ -122,22 +132,43 @@ def cmd_due(ctx: Context) -> int:
         from terminarz.cli.duties import due_with_organisation
 
         return due_with_organisation(ctx, start, end)
-    catalogues = ctx.catalogues
+    if getattr(args, "catalogue", None):
+        catalogues = ctx.catalogues
+    else:  # the bundled acts in force in the range; a repealed one is not even read
+        from terminarz.law.catalogue import in_force, load_catalogues, may_be_in_force
+
+        paths = [p for p in ctx.catalogue_paths() if may_be_in_force(p, start, end)]
+        catalogues = in_force(load_catalogues(paths), start, end)
     obligations = filter_obligations(catalogues, args.level, args.form)
-    occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides)
+    occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides,
+                         catalogues.announced)  # fmt: skip
+    waiting = undated(obligations, start, end, catalogues.announced)
     # where terminarz done without --config records; read only when there is a store
     confirmed: dict[str, Confirmation] = read_confirmations(None, None)
     if args.format == "json":
         dump_json([occurrence_json(o, catalogues, today)
+                   | {"planning_date": _iso(planning_day(o, ctx.calendar))}
                    | {"confirmed": confirmed_json(confirmed.get(o.id))}
-                   for o in occurrences], ctx.out)  # fmt: skip
+                   for o in occurrences]
+                  + [undated_json(u, catalogues) | {"planning_date": None, "confirmed": None}
+                     for u in waiting], ctx.out)  # fmt: skip
         return 0
-    rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id)) for o in occurrences]
+    rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id),
+                   planning_date=planning_day(o, ctx.calendar)) for o in occurrences]
     write_due_table(ctx, rows, start=start, end=end)
+    write_undated(ctx, waiting)
     n = len(occurrences)
     if n:
-        ctx.out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}\n")
+        ctx.out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}")
+        k = len(waiting)
+        ctx.out.write(f", {k} do ustalenia\n" if k else "\n")
+    elif waiting:
+        ctx.out.write(f"\n{len(waiting)} do ustalenia\n")
     return 0
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 # -- explain ----------------------------------------------------------------------------------
@@ -184,7 +215,25 @@ def find_occurrence(ctx: Context, text: str) -> Occurrence:
             f"obowiązek „{obligation_id}” nie ma wystąpienia za okres {period} "
             f"(okresy: {obligation.period_kind.polish}, obowiązuje {validity_words(obligation)})"
         )
-    return occurrence(obligation, period, ctx.calendar, catalogues.overrides)
+    return occurrence(obligation, period, ctx.calendar, catalogues.overrides,
+                      catalogues.announced)  # fmt: skip
+
+
+def announced_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[str]:
+    """The known dates of an announced obligation, oldest first, and the usual window."""
+    prefix = obligation.id + "/"
+    known = sorted((k, a) for k, a in catalogues.announced.items() if k.startswith(prefix))
+    if not known:
+        return ["Terminy ogłoszone: brak znanych terminów"]
+    lines = ["Terminy ogłoszone:"]
+    for key, found in known:
+        lines.append(f"  {key[len(prefix):]}: {long_date(found.due)} — {found.grade.polish}; "
+                     f"{found.origin}")  # fmt: skip
+    window = learn_windows([obligation], catalogues.announced).get(obligation.id)
+    if window is not None:
+        lines.append(f"Zwykle {window.first}–{window.last} dni po końcu okresu "
+                     f"(z {window.known} znanych terminów)")  # fmt: skip
+    return lines
 
 
 def obligation_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[str]:
@@ -200,6 +249,9 @@ def obligation_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[s
     deadline = obligation.deadline
     lines.append(f"Termin: {deadline.words() if deadline else 'bez własnego terminu'}")
     lines += citation_lines(obligation)
+    lines += source_lines(obligation)
+    if obligation.announced:
+        lines += announced_lines(obligation, catalogues)
     if obligation.notes:
         lines.append(f"Uwagi: {obligation.notes}")
     return lines
@@ -218,7 +270,12 @@ def cmd_explain(ctx: Context) -> int:
         ctx.out.write(ctx.style.bold(obligation.id) + "\n")
         ctx.out.write("\n".join(obligation_lines(obligation, catalogues)) + "\n")
         return 0
+    waiting = undated_item(ctx, text)
+    if waiting is not None:
+        return explain_undated(ctx, waiting)
     occ = find_occurrence(ctx, text)
+    if occ.announced is not None:
+        return explain_announced(ctx, occ)
     steps = trail(occ, ctx.calendar)
     planning: list[str] = []
     planning_date = None
@@ -245,8 +302,81 @@ def cmd_explain(ctx: Context) -> int:
     out.write(f"Kto → komu: {parties_line(ob, catalogues.parties)}\n")
     out.write(f"Okres: {occ.period.for_words()} ({occ.period.first_day:%d.%m.%Y}–"
               f"{occ.period.last_day:%d.%m.%Y})\n")  # fmt: skip
-    out.write("\n".join(citation_lines(ob)) + "\n\n")
-    out.write("\n".join(trail_lines(steps) + planning) + "\n")
+    out.write("\n".join(citation_lines(ob) + source_lines(ob)) + "\n")
+    if occ.from_repealed_act:
+        out.write(f"Uwaga: termin przypada po utracie mocy aktu ({ob.act.repeal_words()}); "
+                  "obowiązek pokazano, bo katalog wskazano wprost.\n")  # fmt: skip
+    out.write("\n" + "\n".join(trail_lines(steps) + planning) + "\n")
+    return 0
+
+
+def _header(ctx: Context, ob: Obligation, occ_id: str, period: Any) -> None:
+    out = ctx.out
+    out.write(ctx.style.bold(occ_id) + "\n")
+    out.write(f"{ob.label} — {ob.title}\n")
+    out.write(f"Kto → komu: {parties_line(ob, ctx.catalogues.parties)}\n")
+    out.write(f"Okres: {period.for_words()} ({period.first_day:%d.%m.%Y}–"
+              f"{period.last_day:%d.%m.%Y})\n")  # fmt: skip
+    out.write("\n".join(citation_lines(ob) + source_lines(ob)) + "\n\n")
+
+
+def explain_announced(ctx: Context, occ: Occurrence) -> int:
+    """An announced date: its source, its grade and the planning date when it is a day off."""
+    found = occ.announced
+    assert found is not None
+    planning = planning_day(occ, ctx.calendar)
+    org_planning: list[str] = []
+    org_date = None
+    if ctx.config is not None:
+        from terminarz.cli.duties import planning_lines
+
+        org_planning, org_date = planning_lines(ctx, occ.id)
+    if ctx.args.format == "json":
+        data = occurrence_json(occ, ctx.catalogues, ctx.today)
+        data["planning_date"] = org_date or (planning.isoformat() if planning else None)
+        data["rule"] = occ.obligation.deadline.words() if occ.obligation.deadline else None
+        data["explanation"] = found.lines()
+        dump_json(data, ctx.out)
+        return 0
+    _header(ctx, occ.obligation, occ.id, occ.period)
+    lines = found.lines()
+    info = ctx.calendar.day_info(occ.due)
+    if planning is not None:
+        lines.append(f"Termin ogłoszony przypada w dzień wolny ({info.reason()}) i nie jest "
+                     "przesuwany;")  # fmt: skip
+        lines.append(f"data planowania: {long_date(planning)} — poprzedni dzień roboczy.")
+    lines.append(f"Termin: {long_date(occ.due)}"
+                 + (f" — {found.grade.mark}" if found.grade.mark else ""))  # fmt: skip
+    ctx.out.write("\n".join(lines + org_planning) + "\n")
+    return 0
+
+
+def explain_undated(ctx: Context, item: UndatedOccurrence) -> int:
+    """A period whose date is not known: never a guess, the window and the known dates."""
+    catalogues = ctx.catalogues
+    task_line_text = None
+    if ctx.config is not None and ctx.setup.organisation is not None:
+        from terminarz.cli.duties import task_line
+        from terminarz.org.plan import pending
+
+        found = pending(ctx.setup, item, today=ctx.today)
+        if found.task is not None:
+            task_line_text = task_line(found.task, ctx.setup.organisation)
+    if ctx.args.format == "json":
+        data = undated_json(item, catalogues)
+        data["explanation"] = announced_lines(item.obligation, catalogues)
+        data["task"] = task_line_text
+        dump_json(data, ctx.out)
+        return 0
+    _header(ctx, item.obligation, item.id, item.period)
+    lines = ["Termin: nieustalony — data nie została jeszcze ogłoszona; terminarz jej nie "
+             "zgaduje.", f"Kiedy zwykle: {item.window_words()}"]  # fmt: skip
+    lines += announced_lines(item.obligation, catalogues)
+    if task_line_text:
+        lines += ["", f"Ustalić termin: {task_line_text}"]
+    lines.append("Gdy termin zostanie ogłoszony, wpisz go w pliku terminów instytucji "
+                 "([[announced]] z podstawą, np. pismem WPS).")  # fmt: skip
+    ctx.out.write("\n".join(lines) + "\n")
     return 0
 
 
@@ -327,6 +457,15 @@ def register_catalogue(sub: Any) -> None:
     p.set_defaults(handler=cmd_catalogue)
 
 
+def _source_json(ob: Obligation) -> dict[str, object] | None:
+    source = ob.source
+    if source is None:
+        return None
+    return {"grade": str(source.grade), "where": list(source.where), "text": source.text,
+            "verified": source.verified.isoformat() if source.verified else None,
+            "notes": source.notes}  # fmt: skip
+
+
 def obligation_json(ob: Obligation, catalogues: CatalogueSet) -> dict[str, object]:
     deadline: dict[str, object] | None = None
     if ob.deadline is not None:
@@ -344,6 +483,15 @@ def obligation_json(ob: Obligation, catalogues: CatalogueSet) -> dict[str, objec
         "valid_to": str(ob.valid_to) if ob.valid_to else None,
         "act": ob.act.id, "act_title": ob.act.title, "act_status": ob.act.status,
         "notes": ob.notes,
+        "grade": str(ob.grade), "check": ob.grade.needs_check, "source": _source_json(ob),
+        "act_in_force": ob.act.in_force or "confirmed",
+        "act_repealed": (ob.act.repealed.isoformat() if ob.act.repealed
+                         else "unknown" if ob.act.repeal_unknown else None),
+        "announced": [
+            {"period": k.rpartition("/")[2], "date": a.due.isoformat(), "grade": str(a.grade),
+             "text": a.text, "basis": a.basis, "origin": a.origin}
+            for k, a in sorted(catalogues.announced.items()) if k.rpartition("/")[0] == ob.id
+        ] if ob.announced else None,
     }  # fmt: skip
 
 
@@ -362,20 +510,30 @@ def cmd_catalogue(ctx: Context) -> int:
         act = catalogue.act
         out.write(ctx.style.bold(act.title) + "\n")
         out.write(f"{act.published} — {act.status}\n" if act.published else f"{act.status}\n")
+        if act.is_repealed:
+            out.write(f"Utrata mocy: {act.repeal_words()} — katalog jest używany tylko wtedy, "
+                      "gdy się go wskaże\n")  # fmt: skip
+        if act.in_force_words:
+            out.write(f"Uwaga: {act.in_force_words}\n")
         if act.notes:
             out.write(f"{act.notes}\n")
-        out.write(f"Plik: {catalogue.path}\n\n")
+        out.write(f"Plik: {catalogue.path} (nazwa: {catalogue.name})\n\n")
         rows = []
         for ob in listed:
             period = ob.period_kind.polish + (
                 f" (tylko {', '.join(map(str, ob.periods))})" if ob.periods else ""
             )
+            deadline = ob.deadline.words() if ob.deadline else "bez własnego terminu"
+            if ob.announced:
+                deadline = "ogłaszany na każdy okres"
             rows.append([
                 ob.id, ob.label, f"{ob.level} → {', '.join(ob.recipients) or '—'}", period,
-                ob.deadline.words() if ob.deadline else "bez własnego terminu",
-                ob.basis.short(), f"od {ob.valid_from}" if ob.valid_from else "",
+                deadline, ob.basis.short() or "—",
+                ob.grade.short + (" — sprawdź" if ob.grade.needs_check else ""),
+                f"od {ob.valid_from}" if ob.valid_from else "",
             ])  # fmt: skip
-        header = ["Id", "Sprawozdanie", "Kto → komu", "Okres", "Termin", "Podstawa", "Obowiązuje"]
+        header = ["Id", "Sprawozdanie", "Kto → komu", "Okres", "Termin", "Podstawa", "Źródło",
+                  "Obowiązuje"]  # fmt: skip
         out.write("\n".join(table(rows, header)) + "\n")
         if catalogue.provenance:
             out.write("\nPrzepisy bez własnych terminów (proweniencja):\n")
@@ -383,6 +541,13 @@ def cmd_catalogue(ctx: Context) -> int:
                 out.write(f"  § {provision.paragraph}: {provision.text}\n")
                 if provision.note:
                     out.write(f"      {provision.note}\n")
+        if catalogue.announced:
+            out.write("\nTerminy ogłoszone dla pojedynczych okresów (nieprzesuwane):\n")
+            for found in catalogue.announced:
+                mark = f" — {found.grade.mark}" if found.grade.mark else ""
+                basis = f"; {found.basis}" if found.basis else ""
+                out.write(f"  {found.occurrence_id}: {long_date(found.due)} ({found.grade.short})"
+                          f"{basis}{mark}\n")  # fmt: skip
         if catalogue.overrides:
             out.write("\nTerminy zmienione dla pojedynczych okresów:\n")
             for override in catalogue.overrides:
@@ -419,7 +584,13 @@ def cmd_check(ctx: Context) -> int:
         found, summary = check_config(ctx, ctx.config, ctx.args.paths or None)
         return report_problems(ctx, found, summary=[summary])
     paths: list[Path] = ctx.args.paths or ctx.catalogue_paths()
-    catalogues, problems = check_catalogues(paths)
+    from terminarz.paths import bundled_catalogues
+
+    catalogues, problems = check_catalogues(paths, reference=bundled_catalogues())
+    if not [p for p in problems if p.severity is Severity.ERROR]:
+        from terminarz.law.announced import missing_dates
+
+        problems += missing_dates(catalogues, ctx.today)
     n = sum(len(c.obligations) for c in catalogues)
     return report_problems(ctx, problems, summary=[
         f"{len(paths)} {plural(len(paths), 'plik', 'pliki', 'plików')}, "

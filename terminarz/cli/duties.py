@@ -19,9 +19,10 @@ from terminarz.errors import UsageError
 from terminarz.polish import long_date, short_date
 
 if TYPE_CHECKING:
+    from terminarz.law.announced import UndatedOccurrence
     from terminarz.org.datarequests import Task
     from terminarz.org.organisation import Organisation
-    from terminarz.org.plan import PlannedOccurrence, Setup
+    from terminarz.org.plan import PendingOccurrence, PlannedOccurrence, Setup
 
 
 def names(organisation: Organisation, people: tuple[str, ...] | list[str]) -> str:
@@ -89,6 +90,25 @@ def planned_json(item: PlannedOccurrence) -> dict[str, object]:
     return data
 
 
+def pending_json(item: PendingOccurrence) -> dict[str, object]:
+    """The organisation's part of a period without a date: who finds it out, and the task."""
+    resolution = item.resolution
+    return {
+        "planning_date": None,
+        "duty": item.duty.id if item.duty else None,
+        "responsible": list(resolution.responsible) if resolution else [],
+        "tier": resolution.tier if resolution else None,
+        "substitute": bool(resolution and resolution.substitute),
+        "needs_designation": bool(resolution and resolution.needs_designation),
+        "unassigned": item.duty is None,
+        "fallback": resolution.fallback if resolution else None,
+        "designation": None,
+        "absent": [],
+        "reasons": list(resolution.reasons) if resolution else [],
+        "tasks": [task_json(item.task)] if item.task is not None else [],
+    }  # fmt: skip
+
+
 def require_organisation(ctx: Context, command: str) -> Setup:
     setup = ctx.setup
     if setup.organisation is None:
@@ -128,6 +148,11 @@ def cmd_who(ctx: Context) -> int:
     setup = require_organisation(ctx, "who")
     organisation = setup.organisation
     assert organisation is not None
+    from terminarz.cli.duetable import undated_item
+
+    waiting = undated_item(ctx, ctx.args.id)
+    if waiting is not None:
+        return who_undated(ctx, waiting, setup)
     item = plan_one(setup, ctx.args.id, today=ctx.today)
     if ctx.args.format == "json":
         data: dict[str, object] = {"id": item.id, "due": item.due.isoformat()}
@@ -138,12 +163,44 @@ def cmd_who(ctx: Context) -> int:
     return 0
 
 
+def who_undated(ctx: Context, waiting: UndatedOccurrence, setup: Setup) -> int:
+    """``who`` for a period whose date is not announced yet: who finds the date out."""
+    from terminarz.cli.duetable import undated_json
+    from terminarz.org.plan import pending
+
+    organisation = setup.organisation
+    assert organisation is not None
+    item = pending(setup, waiting, today=ctx.today)
+    if ctx.args.format == "json":
+        data = undated_json(waiting, setup.catalogues)
+        data.update(pending_json(item))
+        dump_json(data, ctx.out)
+        return 0
+    ob = waiting.obligation
+    lines = [ctx.style.bold(waiting.id), f"{ob.label} — {ob.title} {waiting.period.for_words()}",
+             "Termin: nieustalony — data nie została jeszcze ogłoszona; terminarz jej nie "
+             "zgaduje", f"Kiedy zwykle: {waiting.window_words()}"]  # fmt: skip
+    duty = item.duty
+    if duty is None:
+        lines.append("Nikt nie jest przypisany: obowiązek nie pasuje do żadnego wpisu [[duties]].")
+    else:
+        label = f"{duty.id} — {duty.name}" if duty.name else duty.id
+        lines += ["", f"Obowiązek: {label}", f"Podstawa: {duty.basis}"]
+        if item.resolution is not None:
+            lines += ["", *item.resolution.reasons]
+        if item.task is not None:
+            lines += ["", f"Ustalić termin: {task_line(item.task, organisation)}"]
+    ctx.out.write("\n".join(lines) + "\n")
+    return 0
+
+
 def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context) -> list[str]:
     occ = item.occurrence
     ob = occ.obligation
     style = ctx.style
+    mark = f" — {occ.grade.mark}" if occ.grade.mark else ""
     lines = [style.bold(occ.id), f"{ob.label} — {ob.title} {occ.period.for_words()}",
-             f"Termin: {long_date(occ.due)}"]  # fmt: skip
+             f"Termin: {long_date(occ.due)}{mark}"]  # fmt: skip
     if item.planning_date is not None:
         info = ctx.setup.institution.day_info(occ.due)
         lines.append(f"Data planowania: {long_date(item.planning_date)} — w dniu terminu "
@@ -295,9 +352,18 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
         confirmed_json,
         filter_obligations,
         occurrence_json,
+        undated_json,
         write_due_table,
+        write_undated,
     )
-    from terminarz.org.plan import for_person, for_unit, plan, plan_tasks
+    from terminarz.org.plan import (
+        for_person,
+        for_unit,
+        pending_tasks,
+        plan,
+        plan_pending,
+        plan_tasks,
+    )
     from terminarz.polish import plural
 
     args = ctx.args
@@ -309,13 +375,19 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     obligations = [o for o in setup.obligations if o.id in wanted]
     items = plan(setup, start, end, today=today, obligations=obligations)
     tasks = plan_tasks(setup, start, end, today=today, obligations=obligations)
+    waiting = plan_pending(setup, start, end, today=today, obligations=obligations)
+    finding = pending_tasks(setup, start, end, today=today, obligations=obligations)
     if organisation is not None and person:
         items = for_person(items, person)
         tasks = [(i, t) for i, t in tasks if person in t.owners]
+        waiting = [w for w in waiting if person in w.people()]
+        finding = [w for w in finding if person in w.people()]
     if organisation is not None and unit:
         items = for_unit(items, organisation, unit)
         members = {p.id for p in organisation.people if p.unit == unit}
         tasks = [(i, t) for i, t in tasks if t.unit == unit or members & set(t.owners)]
+        waiting = [w for w in waiting if members & w.people()]
+        finding = [w for w in finding if members & w.people()]
     confirmed = read_confirmations(ctx, setup)
     if args.format == "json":
         result = []
@@ -323,6 +395,11 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
             data = occurrence_json(item.occurrence, setup.catalogues, today)
             data.update(planned_json(item))
             data["confirmed"] = confirmed_json(confirmed.get(item.id))
+            result.append(data)
+        for wait in waiting:
+            data = undated_json(wait.undated, setup.catalogues)
+            data.update(pending_json(wait))
+            data["confirmed"] = None
             result.append(data)
         dump_json(result, ctx.out)
         return 0
@@ -352,14 +429,23 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
         for why in whys:
             out.write(f"  {why}\n")
         out.write("  (pełne wyjaśnienie: terminarz who <id>)\n")
+    write_undated(ctx, [w.undated for w in waiting],
+                  tasks={w.id: w.task for w in waiting if w.task is not None})  # fmt: skip
     if tasks:
         out.write(f"\n{style.bold('Zadania wewnętrzne (pkt II.4)')}\n")
         for _, task in tasks:
             out.write(f"  {task_line(task, organisation)}\n")
+    if finding:
+        out.write(f"\n{style.bold('Ustalenie terminów (daty jeszcze nieogłoszone)')}\n")
+        for wait in finding:
+            assert wait.task is not None
+            out.write(f"  {task_line(wait.task, organisation)}\n")
     n = len(items)
     out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}")
-    if tasks:
-        k = len(tasks)
+    if waiting:
+        out.write(f", {len(waiting)} do ustalenia")
+    k = len(tasks) + len(finding)
+    if k:
         out.write(f", {k} {plural(k, 'zadanie', 'zadania', 'zadań')}")
     out.write("\n")
     return 0
@@ -391,7 +477,7 @@ def planning_lines(ctx: Context, occurrence_id: str) -> tuple[list[str], str | N
 
 def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[list[Any], str]:
     """Every problem of the organisation file and of its catalogues; and a summary line."""
-    from terminarz.errors import TerminarzError
+    from terminarz.errors import Severity, TerminarzError
     from terminarz.law.catalogue import check_catalogues
     from terminarz.org.absences import load_source_absences
     from terminarz.org.organisation import check_organisation, cross_check
@@ -403,6 +489,9 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
         return problems, ""
     catalogue_paths = paths or list(organisation.catalogue_paths) or bundled_catalogues()
     catalogues, catalogue_problems = check_catalogues(catalogue_paths)
+    if not paths and not organisation.catalogue_paths:
+        catalogues = [c for c in catalogues if c.schedule is not None
+                      or c.act.in_force_during(ctx.today, ctx.today)]  # fmt: skip
     problems += catalogue_problems
     obligations = [o for c in catalogues for o in c.obligations]
     levels = {o.level for o in obligations}
@@ -413,6 +502,10 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
     except TerminarzError as exc:
         problems.append(exc.problem)
     applicable = [o for o in obligations if organisation.applies(o.id, o.level)]
+    if not [p for p in problems if p.severity is Severity.ERROR]:
+        from terminarz.law.announced import missing_dates
+
+        problems += missing_dates(catalogues, ctx.today, {o.id for o in applicable})
     n_people, n_duties, n_reports = (
         len(organisation.people), len(organisation.duties), len(applicable)
     )

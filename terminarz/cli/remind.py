@@ -1,6 +1,6 @@
 """Reminder commands: ``remind`` (the nightly job), ``log``, ``done``, ``undone``, ``daemon``.
 
-Thin shells over :mod:`terminarz.notify.nightly`, :mod:`terminarz.store.ledger` and
+Thin shells over :mod:`terminarz.notify.nightly`, :mod:`terminarz.store` and
 :mod:`terminarz.notify.scheduler`; heavy modules (jinja2, email, smtplib,
 apscheduler) are imported inside the handlers.
 """

@@ -2,16 +2,25 @@
 
 A catalogue declares the act (``[act]``), shared defaults (``[defaults]``),
 the parties that submit and receive reports (``[parties]``), the obligations
-(``[[obligations]]``), per-occurrence date overrides (``[[overrides]]``) and
-provisions kept for provenance (``[[provenance]]``). The loader checks every
-value and reports all problems of all files at once; unknown keys are errors.
+(``[[obligations]]``), per-occurrence date overrides (``[[overrides]]``),
+provisions kept for provenance (``[[provenance]]``) and the dates announced for
+single periods of ``announced`` obligations (``[[announced]]``).
+
+A *schedule* file has ``[schedule]`` instead of ``[act]``: a voivode's
+published schedule or the institution's own dates. It lists only
+``[[announced]]`` entries, for obligations of other catalogues (by id); it may
+not define or redefine obligations. Its dates win over a catalogue's.
+
+The loader checks every value and reports all problems of all files at once;
+unknown keys are errors.
 """
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,26 +28,36 @@ from terminarz.errors import Problem, TerminarzError, raise_if_errors
 from terminarz.law.periods import Period, PeriodKind
 from terminarz.law.rules import (
     Act,
+    AnnouncedDate,
     Citation,
     Deadline,
     DeadlineKind,
+    Grade,
     IfNonWorking,
     Obligation,
     Override,
     Party,
+    Source,
+    occurrence_id,
     split_occurrence_id,
 )
-from terminarz.tomlcheck import Checker, Where, describe, read_toml
+from terminarz.tomlcheck import Checker, LineIndex, Where, describe, read_toml
 
-_TOP = ("act", "defaults", "parties", "obligations", "overrides", "provenance")
-_ACT = ("id", "title", "short", "published", "status", "notes", "valid_from", "valid_to")
+_TOP = ("act", "defaults", "parties", "obligations", "overrides", "provenance", "announced")
+_SCHEDULE_TOP = ("schedule", "announced")
+_ACT = ("id", "title", "short", "published", "status", "notes", "valid_from", "valid_to",
+        "repealed", "status_verified", "in_force")  # fmt: skip
+_SCHEDULE = ("id", "title", "issuer", "grade", "where", "verified", "basis", "notes")
 _DEFAULTS = ("if_non_working", "shift_basis")
 _OBLIGATION = (
     "id", "form", "part", "title", "level", "recipients", "period", "periods", "deadline",
-    "basis", "valid_from", "valid_to", "notes",
+    "basis", "valid_from", "valid_to", "notes", "source", "undated_from",
 )  # fmt: skip
 _DEADLINE = ("kind", "n", "day", "months_after", "if_non_working", "shift_basis")
-_BASIS = ("paragraph", "ust", "pkt", "quote")
+_BASIS = ("paragraph", "ust", "pkt", "quote", "article", "text", "act")
+_SOURCE = ("grade", "where", "verified", "text", "notes")
+_ANNOUNCED = ("occurrence", "obligation", "period", "date", "text", "grade", "where", "basis",
+              "notes")  # fmt: skip
 _OVERRIDE = ("occurrence", "due", "basis")
 _PROVENANCE = ("paragraph", "text", "note")
 
@@ -53,13 +72,35 @@ class Provision:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """A schedule file's header: who published the dates, how strong they are."""
+
+    id: str
+    title: str
+    issuer: str
+    grade: Grade
+    where: str = ""
+    verified: date | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Catalogue:
+    """One file. For a schedule file ``act`` describes the schedule and ``schedule`` is set."""
+
     path: Path
     act: Act
     parties: tuple[Party, ...]
     obligations: tuple[Obligation, ...]
     overrides: tuple[Override, ...] = ()
     provenance: tuple[Provision, ...] = ()
+    announced: tuple[AnnouncedDate, ...] = ()
+    schedule: Schedule | None = None
+
+    @property
+    def name(self) -> str:
+        """The bundled name of the file (``mpips-1992``)."""
+        return self.path.stem
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,9 +115,11 @@ class CatalogueSet:
     obligations: tuple[Obligation, ...] = field(init=False, repr=False, compare=False)
     overrides: dict[str, Override] = field(init=False, repr=False, compare=False)
     parties: dict[str, Party] = field(init=False, repr=False, compare=False)
+    announced: dict[str, AnnouncedDate] = field(init=False, repr=False, compare=False)
     _by_id: dict[str, Obligation] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "announced", merge_announced(self.catalogues))
         obligations = tuple(o for c in self.catalogues for o in c.obligations)
         object.__setattr__(self, "obligations", obligations)
         object.__setattr__(self, "_by_id", {o.id: o for o in obligations})
@@ -102,6 +145,80 @@ class CatalogueSet:
         return [o for o in self.obligations if any(fnmatch.fnmatchcase(o.id, p) for p in pats)]
 
 
+def _rank(found: AnnouncedDate, schedule: bool) -> int:
+    """Which date wins: the institution's own (2) over a schedule's (1) over a catalogue's (0)."""
+    return 2 if found.local else 1 if schedule else 0
+
+
+def merge_announced(catalogues: Iterable[Catalogue]) -> dict[str, AnnouncedDate]:
+    """Every announced date by occurrence id. The institution's own date wins over a
+    voivode's schedule, which wins over a catalogue; the winner keeps the date it
+    replaced (``replaced``). Among equals the first file's date stays (different dates
+    among equals are an error of :func:`check_catalogues`)."""
+    merged: dict[str, tuple[int, AnnouncedDate]] = {}
+    for catalogue in catalogues:
+        schedule = catalogue.schedule is not None
+        for found in catalogue.announced:
+            rank = _rank(found, schedule)
+            earlier = merged.get(found.occurrence_id)
+            if earlier is None:
+                merged[found.occurrence_id] = (rank, found)
+            elif rank > earlier[0]:
+                merged[found.occurrence_id] = (rank, replace(found, replaced=earlier[1]))
+            elif rank < earlier[0] and earlier[1].replaced is None:
+                merged[found.occurrence_id] = (earlier[0], replace(earlier[1], replaced=found))
+    return {key: found for key, (_, found) in merged.items()}
+
+
+def may_be_in_force(path: Path, start: date, end: date) -> bool:
+    """Whether the act of the file at ``path`` may be in force on some day of [start, end],
+    read from its ``[act]`` table alone (cheap: the default ``due`` skips parsing a repealed
+    act). Any doubt — no ``[act]``, a schedule, a value it cannot read — answers True, and
+    the full load decides (and reports mistakes)."""
+    import tomllib
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    lines = text.splitlines()
+    try:
+        first = lines.index("[act]")
+    except ValueError:
+        return True
+    block = [lines[first]]
+    for line in lines[first + 1 :]:
+        if line.startswith("["):
+            break
+        block.append(line)
+    try:
+        raw = tomllib.loads("\n".join(block)).get("act", {})
+    except tomllib.TOMLDecodeError:
+        return True
+    repealed = raw.get("repealed")
+    if repealed == "unknown":
+        return False
+    if isinstance(repealed, date) and repealed <= start:
+        return False
+    valid_from = raw.get("valid_from")
+    if isinstance(valid_from, str):
+        try:
+            return Period.parse(valid_from).first_day <= end
+        except ValueError:
+            return True
+    return True
+
+
+def in_force(catalogues: CatalogueSet, start: date, end: date) -> CatalogueSet:
+    """The catalogues whose act is in force on some day of [start, end] (the default set
+    when none is named); schedule files always stay."""
+    kept = tuple(c for c in catalogues.catalogues
+                 if c.schedule is not None or c.act.in_force_during(start, end))  # fmt: skip
+    if len(kept) == len(catalogues.catalogues):
+        return catalogues
+    return CatalogueSet(catalogues=kept)
+
+
 def load_catalogues(paths: Sequence[Path]) -> CatalogueSet:
     """Load and check every file; raise :class:`ValidationError` listing every problem."""
     catalogues, problems = check_catalogues(paths)
@@ -109,11 +226,51 @@ def load_catalogues(paths: Sequence[Path]) -> CatalogueSet:
     return CatalogueSet(catalogues=tuple(catalogues))
 
 
-def check_catalogues(paths: Sequence[Path]) -> tuple[list[Catalogue], list[Problem]]:
-    """Load what can be loaded and collect every problem (nothing is raised for a bad file)."""
+class _Entry:
+    """An ``[[announced]]`` entry waiting for the check against every loaded obligation.
+
+    A plain class (no dataclass machinery at import, on the ``due`` path); its line is
+    looked up only when a problem is reported.
+    """
+
+    __slots__ = (
+        "_key",
+        "_lines",
+        "date",
+        "index",
+        "obligation_id",
+        "path",
+        "period",
+        "schedule",
+    )  # fmt: skip
+
+    def __init__(self, *, path: Path, lines: LineIndex, key: str, index: int,
+                 obligation_id: str, period: Period, date: AnnouncedDate,
+                 schedule: bool) -> None:  # fmt: skip
+        self.path, self._lines, self._key, self.index = path, lines, key, index
+        self.obligation_id, self.period, self.date, self.schedule = (
+            obligation_id, period, date, schedule)
+
+    @property
+    def line(self) -> int | None:
+        return self._lines.key("announced", self.index, self._key)
+
+
+def check_catalogues(
+    paths: Sequence[Path], *, reference: Sequence[Path] = ()
+) -> tuple[list[Catalogue], list[Problem]]:
+    """Load what can be loaded and collect every problem (nothing is raised for a bad file).
+
+    ``[[announced]]`` entries are checked against the obligations of every file
+    (and of the ``reference`` catalogues, which are loaded for that only): the
+    obligation must exist, have an ``announced`` deadline and an occurrence for
+    the period; two files of the same rank (catalogues; voivodes' schedules; the
+    institution's own files) may not give different dates.
+    """
     catalogues: list[Catalogue] = []
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
+    entries: list[_Entry] = []
     for path in paths:
         try:
             data, text = read_toml(path)
@@ -121,7 +278,7 @@ def check_catalogues(paths: Sequence[Path]) -> tuple[list[Catalogue], list[Probl
             problems.append(exc.problem)
             continue
         checker = Checker(path, text)
-        catalogue = _parse(data, checker)
+        catalogue = _parse(data, checker, entries)
         problems.extend(checker.problems)
         if catalogue is None:
             continue
@@ -137,10 +294,62 @@ def check_catalogues(paths: Sequence[Path]) -> tuple[list[Catalogue], list[Probl
                 )  # fmt: skip
             seen.setdefault(obligation.id, path)
         catalogues.append(catalogue)
+    known = {o.id: o for c in catalogues for o in c.obligations}
+    if reference:
+        extra, _ = check_catalogues([p for p in reference if p not in paths])
+        for catalogue in extra:
+            for obligation in catalogue.obligations:
+                known.setdefault(obligation.id, obligation)
+    problems += _check_entries(entries, known)
     return catalogues, problems
 
 
-def _parse(data: dict[str, Any], ck: Checker) -> Catalogue | None:
+def _check_entries(entries: list[_Entry], known: dict[str, Obligation]) -> list[Problem]:
+    problems = []
+    given: dict[tuple[str, int], _Entry] = {}
+    for entry in entries:
+        occ_id = entry.date.occurrence_id
+
+        def problem(message: str, entry: _Entry = entry, occ_id: str = occ_id) -> Problem:
+            return Problem(message=message, path=entry.path, line=entry.line, entry=occ_id,
+                           field="announced")  # fmt: skip
+
+        obligation = known.get(entry.obligation_id)
+        if obligation is None:
+            problems.append(problem(f"nieznany obowiązek „{entry.obligation_id}” (nie ma go "
+                                    "w żadnym z wczytanych katalogów)"))  # fmt: skip
+            continue
+        if not obligation.announced:
+            problems.append(problem(
+                f"obowiązek „{entry.obligation_id}” ma termin określony regułą, nie ogłaszany; "
+                "daty ogłoszone można podać tylko dla obowiązków z deadline.kind = "
+                "\"announced\" (zmianę terminu pojedynczego okresu zapisuje się w [[overrides]] "
+                "katalogu)"))  # fmt: skip
+            continue
+        if not obligation.applies_to(entry.period):
+            problems.append(problem(
+                f"obowiązek „{entry.obligation_id}” nie ma wystąpienia za okres {entry.period} "
+                f"(okresy: {obligation.period_kind.polish})"))  # fmt: skip
+            continue
+        if entry.date.due <= entry.period.first_day:
+            problems.append(problem(
+                f"termin {entry.date.due:%d.%m.%Y} r. nie jest późniejszy niż początek okresu "
+                f"{entry.period}"))  # fmt: skip
+            continue
+        rank = _rank(entry.date, entry.schedule)
+        earlier = given.get((occ_id, rank))
+        if earlier is not None and earlier.date.due != entry.date.due:
+            problems.append(problem(
+                f"inny termin dla tego samego wystąpienia podano już w {earlier.path}"
+                f"({earlier.line}): {earlier.date.due:%d.%m.%Y} r."))  # fmt: skip
+            continue
+        given.setdefault((occ_id, rank), entry)
+    return problems
+
+
+def _parse(data: dict[str, Any], ck: Checker, entries: list[_Entry]) -> Catalogue | None:
+    if "schedule" in data:
+        return _parse_schedule(data, ck, entries)
     ck.unknown_keys(data, _TOP)
     act = _parse_act(ck.table(data, "act", required=True), ck)
     defaults = ck.table(data, "defaults")
@@ -188,6 +397,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Catalogue | None:
         if paragraph and text:
             provenance.append(Provision(paragraph=paragraph, text=text, note=note))
 
+    announced = _parse_announced(data, ck, entries, default_grade=None, default_basis="",
+                                 origin=f"katalog {ck.path.name}", schedule=False)  # fmt: skip
     if act is None or ck.has_errors:
         return None
     return Catalogue(
@@ -197,7 +408,101 @@ def _parse(data: dict[str, Any], ck: Checker) -> Catalogue | None:
         obligations=tuple(obligations),
         overrides=tuple(overrides),
         provenance=tuple(provenance),
+        announced=tuple(announced),
     )
+
+
+def _parse_schedule(data: dict[str, Any], ck: Checker, entries: list[_Entry]) -> Catalogue | None:
+    for key in data:
+        if key not in _SCHEDULE_TOP:
+            ck.add(f"plik harmonogramu ([schedule]) może zawierać tylko [[announced]] — podaje "
+                   f"terminy obowiązków z innych katalogów, nie definiuje ich; usuń „{key}”",
+                   field=key)  # fmt: skip
+    raw = ck.table(data, "schedule", required=True)
+    where = Where("schedule")
+    ck.unknown_keys(raw, _SCHEDULE, table="schedule")
+    sid = ck.string(raw, "id", required=True, where=where, single_line=True)
+    title = ck.string(raw, "title", required=True, where=where)
+    issuer = ck.string(raw, "issuer", required=True, where=where)
+    grade = _enum(ck, raw, "grade", Grade, where, required=True)
+    where_text = ck.string(raw, "where", where=where) or ""
+    verified = ck.day(raw, "verified", where=where)
+    basis = ck.string(raw, "basis", where=where) or ""
+    notes = ck.string(raw, "notes", where=where) or ""
+    origin = f"{issuer}: {title} (plik {ck.path.name})" if title and issuer else ""
+    announced = _parse_announced(data, ck, entries, default_grade=grade, default_basis=basis,
+                                 origin=origin, schedule=True, where_default=where_text)
+    if ck.has_errors or not (sid and title and issuer and grade):
+        return None
+    schedule = Schedule(id=sid, title=title, issuer=issuer, grade=grade, where=where_text,
+                        verified=verified, notes=notes)  # fmt: skip
+    act = Act(id=sid, title=title, short=title, status=f"harmonogram: {issuer}", notes=notes)
+    return Catalogue(path=ck.path, act=act, parties=(), obligations=(),
+                     announced=tuple(announced), schedule=schedule)  # fmt: skip
+
+
+def _parse_announced(
+    data: dict[str, Any],
+    ck: Checker,
+    entries: list[_Entry],
+    *,
+    default_grade: Grade | None,
+    default_basis: str,
+    origin: str,
+    schedule: bool,
+    where_default: str = "",
+) -> list[AnnouncedDate]:
+    found = []
+    for index, raw in enumerate(ck.array_of_tables(data, "announced")):
+        given = raw.get("occurrence")
+        label = given if isinstance(given, str) else None
+        if label is None and isinstance(raw.get("obligation"), str):
+            label = f"{raw['obligation']}/{raw.get('period', '?')}"
+        where = Where("announced", index, label)
+        before = len(ck.problems)
+        ck.unknown_keys(raw, _ANNOUNCED, table="announced", index=index, entry=label)
+        occ = ck.string(raw, "occurrence", where=where, single_line=True)
+        obligation_id = ck.string(raw, "obligation", where=where, single_line=True)
+        period: Period | None = None
+        if occ is not None:
+            if obligation_id is not None or "period" in raw:
+                ck.add("podaj albo „occurrence”, albo „obligation” i „period”, nie obie formy",
+                       **where.at("occurrence"))  # fmt: skip
+            try:
+                obligation_id, period = split_occurrence_id(occ)
+            except ValueError:
+                ck.add(f"„{occ}” nie jest identyfikatorem wystąpienia (np. mrips-03-r@ops/2026)",
+                       **where.at("occurrence"))  # fmt: skip
+        elif obligation_id is not None:
+            period = _period(ck, raw, "period", where)
+            if period is None and "period" not in raw:
+                ck.add("brak wymaganego pola „period”", **where.at("period"))
+        else:
+            ck.add("brak pola „occurrence” (albo pól „obligation” i „period”)",
+                   **where.at("occurrence"))  # fmt: skip
+        due = ck.day(raw, "date", required=True, where=where)
+        text = ck.string(raw, "text", required=True, where=where)
+        grade = _enum(ck, raw, "grade", Grade, where, required=default_grade is None)
+        grade = grade or default_grade
+        where_text = ck.string(raw, "where", where=where) or where_default
+        basis = ck.string(raw, "basis", where=where) or default_basis
+        notes = ck.string(raw, "notes", where=where) or ""
+        if grade is Grade.INSTITUTION and not basis:
+            ck.add("termin z pisma instytucji wymaga podstawy „basis”, np. „pismo WPS z 10 "
+                   "stycznia 2027 r., znak …”", **where.at("basis"))  # fmt: skip
+        if len(ck.problems) > before or not (obligation_id and period and due and text and grade):
+            continue
+        announced = AnnouncedDate(
+            occurrence_id=occurrence_id(obligation_id, period), due=due, grade=grade, text=text,
+            where=where_text, basis=basis, notes=notes, origin=origin or str(ck.path),
+            local=schedule and grade is Grade.INSTITUTION,
+        )  # fmt: skip
+        entries.append(_Entry(path=ck.path, lines=ck.lines, index=index,
+                              key="occurrence" if occ else "obligation",
+                              obligation_id=obligation_id, period=period, date=announced,
+                              schedule=schedule))  # fmt: skip
+        found.append(announced)
+    return found
 
 
 def _parse_act(raw: dict[str, Any], ck: Checker) -> Act | None:
@@ -209,9 +514,27 @@ def _parse_act(raw: dict[str, Any], ck: Checker) -> Act | None:
               for key in ("id", "title", "short", "published", "status", "notes")}  # fmt: skip
     for key in ("valid_from", "valid_to"):
         _period(ck, raw, key, where)
+    repealed: date | None = None
+    unknown = False
+    value = raw.get("repealed")
+    if value == "unknown":
+        unknown = True
+    elif value is not None:
+        repealed = ck.day(raw, "repealed", where=where)
+        if repealed is None:
+            ck.problems[-1:] = [replace(ck.problems[-1], message="„repealed” musi być datą "
+                                        "utraty mocy (RRRR-MM-DD) albo tekstem \"unknown\"")]
+    verified = ck.day(raw, "status_verified", where=where)
+    in_force = raw.get("in_force", "confirmed")
+    if in_force not in ("confirmed", "unconfirmed", "conflicting"):
+        ck.add("„in_force” = „confirmed”, „unconfirmed” (obowiązywanie niepotwierdzone) albo "
+               "„conflicting” (źródła podają sprzeczny status)", **where.at("in_force"))
+        in_force = "confirmed"
     if not (values["id"] and values["title"] and values["short"]):
         return None
     return Act(
+        repealed=repealed, repeal_unknown=unknown, status_verified=verified,
+        in_force="" if in_force == "confirmed" else str(in_force),
         id=values["id"], title=values["title"], short=values["short"],
         published=values["published"] or "", status=values["status"] or "",
         notes=values["notes"] or "",
@@ -288,14 +611,59 @@ def _parse_obligation(
     if valid_from and valid_to and valid_to.last_day < valid_from.first_day:
         ck.add("„valid_to” jest wcześniejsze niż „valid_from”", **where.at("valid_to"))
     notes = ck.string(raw, "notes", where=where) or ""
+    source = _parse_source(raw.get("source"), ck, where)
+    undated_from = _period(ck, raw, "undated_from", where)
+    if undated_from is not None and (deadline is None or deadline.kind is not
+                                     DeadlineKind.ANNOUNCED):  # fmt: skip
+        ck.add("„undated_from” dotyczy tylko obowiązków z deadline.kind = \"announced\"",
+               **where.at("undated_from"))  # fmt: skip
+    if undated_from is not None and kind is not None and undated_from.kind is not kind:
+        ck.add(f"„undated_from” musi być okresem rodzaju „{kind}”", **where.at("undated_from"))
     if len(ck.problems) > before or act is None:
         return None
     assert oid and form and title and level and kind and basis
     return Obligation(
         id=oid, act=act, form=form, part=part, title=title, level=level,
         recipients=tuple(recipients), period_kind=kind, periods=periods, deadline=deadline,
-        basis=basis, valid_from=valid_from, valid_to=valid_to, notes=notes,
+        basis=basis, valid_from=valid_from, valid_to=valid_to, notes=notes, source=source,
+        undated_from=undated_from,
     )  # fmt: skip
+
+
+def _parse_source(raw: Any, ck: Checker, where: Where) -> Source | None:
+    """``source = { grade = "act", where = [...], verified = 2026-11-30 }``"""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        ck.add("„source” musi być tabelą, np. { grade = \"act\", where = [\"…\"], "
+               "verified = 2026-11-30 }", **where.at("source"))  # fmt: skip
+        return None
+    ck.unknown_keys(raw, _SOURCE, table=where.table, index=where.index, entry=where.entry,
+                    prefix="source.")  # fmt: skip
+    grade = _enum(ck, raw, "grade", Grade, where, required=True, label="source.grade")
+    places = raw.get("where", [])
+    if isinstance(places, str):
+        places = [places]
+    if not isinstance(places, list) or not all(isinstance(p, str) and p.strip() for p in places):
+        ck.add("„source.where” musi być adresem albo nazwą dokumentu (tekst) lub listą takich "
+               "tekstów", **where.at("source.where"))  # fmt: skip
+        places = []
+    if not places:
+        ck.add("brak pola „source.where” — gdzie odczytano regułę (adres albo dokument)",
+               **where.at("source.where"))  # fmt: skip
+    verified = raw.get("verified")
+    if verified is not None and not (isinstance(verified, date) and not hasattr(verified, "hour")):
+        ck.add("„source.verified” musi być datą w postaci RRRR-MM-DD",
+               **where.at("source.verified"))  # fmt: skip
+        verified = None
+    text = raw.get("text", "")
+    notes = raw.get("notes", "")
+    for key, value in (("text", text), ("notes", notes)):
+        if not isinstance(value, str):
+            ck.add(f"„source.{key}” musi być tekstem", **where.at(f"source.{key}"))
+    if grade is None or not isinstance(text, str) or not isinstance(notes, str):
+        return None
+    return Source(grade=grade, where=tuple(places), verified=verified, text=text, notes=notes)
 
 
 def _parse_deadline(
@@ -327,6 +695,13 @@ def _parse_deadline(
         if n is None:
             return None
         return Deadline(kind=kind, n=n, months_after=months_after)
+    if kind is DeadlineKind.ANNOUNCED:
+        for key in ("n", "day", "months_after", "if_non_working"):
+            if key in raw:
+                ck.add(f"„deadline.{key}” nie pasuje do kind = \"announced\": daty ogłoszone "
+                       "podaje się we wpisach [[announced]] i nie są przesuwane",
+                       **sub.at(f"deadline.{key}"))  # fmt: skip
+        return Deadline(kind=kind)
     if kind is DeadlineKind.FIXED:
         day = _int(ck, raw, "day", sub, 1, 31, required=True)
         if "n" in raw:
@@ -360,14 +735,15 @@ def _parse_basis(raw: Any, ck: Checker, where: Where, act: Act | None) -> Citati
             ck.add(f"„basis.{key}” musi być tekstem", **where.at(f"basis.{key}"))
             value = None
         values[key] = value
-    if not values["paragraph"]:
-        ck.add("podstawa prawna musi wskazywać paragraf („basis.paragraph”)",
+    if not (values["paragraph"] or values["article"] or values["text"]):
+        ck.add("podstawa prawna musi wskazywać paragraf („basis.paragraph”), artykuł "
+               "(„basis.article”) albo opis („basis.text”)",
                **where.at("basis.paragraph"))  # fmt: skip
         return None
     return Citation(
-        act=act.short if act else "",
+        act=values["act"] or (act.short if act else ""),
         paragraph=values["paragraph"], ust=values["ust"], pkt=values["pkt"],
-        quote=values["quote"] or "",
+        quote=values["quote"] or "", article=values["article"], text=values["text"] or "",
     )  # fmt: skip
 
 
@@ -403,7 +779,7 @@ def _parse_override(
     return Override(occurrence_id=occ_id, due=due, basis=basis)
 
 
-E = TypeVar("E", PeriodKind, DeadlineKind, IfNonWorking)
+E = TypeVar("E", PeriodKind, DeadlineKind, IfNonWorking, Grade)
 
 
 def _enum(

@@ -24,12 +24,30 @@ def parties_line(obligation: Obligation, parties: Mapping[str, Party]) -> str:
 
 def citation_lines(obligation: Obligation) -> list[str]:
     act = obligation.act
-    lines = [f"Podstawa: {obligation.basis} ({act.published})" if act.published
-             else f"Podstawa: {obligation.basis}"]  # fmt: skip
+    basis = obligation.basis
+    own = basis.act == act.short and bool(basis.short())
+    lines = [f"Podstawa: {basis} ({act.published})" if act.published and own
+             else f"Podstawa: {basis}"]  # fmt: skip
     if obligation.basis.quote:
         lines.append(f"  „{obligation.basis.quote}”")
     if act.status:
         lines.append(f"Status aktu: {act.status}")
+    if act.is_repealed:
+        lines.append(f"Utrata mocy: {act.repeal_words()}")
+    if act.in_force_words:
+        lines.append(f"Uwaga: {act.in_force_words}")
+    return lines
+
+
+def source_lines(obligation: Obligation) -> list[str]:
+    """Where the rule was read and how strong that is (``Źródło: …``), with "sprawdź"."""
+    source = obligation.source
+    if source is None:
+        return ["Źródło: tekst aktu prawnego"]
+    lines = source.lines()
+    if source.grade.needs_check:
+        lines.append(f"Uwaga: {source.grade.mark} — reguła nie została odczytana w tekście aktu "
+                     "prawnego.")  # fmt: skip
     return lines
 
 

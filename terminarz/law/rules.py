@@ -11,7 +11,11 @@ The deadline vocabulary is closed:
 * ``nth_working_day`` — the n-th working day of the k-th month after the
   period ends (k = ``months_after``, default 1);
 * ``fixed`` — day d of that month (clamped to the month's last day), moved by
-  ``if_non_working``: ``next`` (the next working day), ``previous`` or ``keep``.
+  ``if_non_working``: ``next`` (the next working day), ``previous`` or ``keep``;
+* ``announced`` — no rule: the programme, the ministry, a voivode or the
+  institution announces a date per period (:class:`AnnouncedDate`). Such a date
+  is never moved off a Saturday or holiday (see :mod:`terminarz.law.announced`
+  for the planning date and for periods still without a date).
 """
 
 from __future__ import annotations
@@ -36,6 +40,83 @@ _T = TypeVar("_T")
 class DeadlineKind(StrEnum):
     NTH_WORKING_DAY = "nth_working_day"
     FIXED = "fixed"
+    ANNOUNCED = "announced"
+
+
+class Grade(StrEnum):
+    """How strong the source of a rule or a date is, strongest first."""
+
+    ACT = "act"  # read in the legal text
+    PROGRAMME = "programme"  # the yearly statistics programme (PBSSP)
+    NOTICE = "notice"  # a ministry notice (often relayed by a third party)
+    REGIONAL = "regional"  # a voivode's or ROPS page
+    INSTITUTION = "institution"  # a letter the institution itself received
+
+    @property
+    def polish(self) -> str:
+        return _GRADE_WORDS[self]
+
+    @property
+    def short(self) -> str:
+        """One Polish word or two for tables: ``akt``, ``program badań``, ``komunikat``…"""
+        return _GRADE_SHORT[self]
+
+    @property
+    def needs_check(self) -> bool:
+        """Everything below the act is shown with "sprawdź"."""
+        return self is not Grade.ACT
+
+    @property
+    def mark(self) -> str:
+        """What a person sees next to a date from this source (empty for an act)."""
+        return _GRADE_MARKS[self]
+
+
+_GRADE_WORDS = {
+    Grade.ACT: "akt prawny",
+    Grade.PROGRAMME: "program badań statystycznych statystyki publicznej",
+    Grade.NOTICE: "komunikat ministerstwa",
+    Grade.REGIONAL: "strona urzędu wojewódzkiego lub ROPS",
+    Grade.INSTITUTION: "pismo otrzymane przez instytucję",
+}
+_GRADE_SHORT = {
+    Grade.ACT: "akt",
+    Grade.PROGRAMME: "program badań",
+    Grade.NOTICE: "komunikat",
+    Grade.REGIONAL: "strona UW/ROPS",
+    Grade.INSTITUTION: "pismo instytucji",
+}
+_GRADE_MARKS = {
+    Grade.ACT: "",
+    Grade.PROGRAMME: "termin wg programu badań — sprawdź",
+    Grade.NOTICE: "termin wg komunikatu — sprawdź",
+    Grade.REGIONAL: "termin wg strony urzędu wojewódzkiego — sprawdź",
+    Grade.INSTITUTION: "termin wg pisma otrzymanego przez instytucję",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """Where a rule was read and how strong that is."""
+
+    grade: Grade
+    where: tuple[str, ...] = ()
+    verified: date | None = None
+    text: str = ""
+    notes: str = ""
+
+    def lines(self) -> list[str]:
+        """Polish lines for ``explain`` and feeds."""
+        head = f"Źródło: {self.grade.polish}"
+        if self.verified is not None:
+            head += f", sprawdzono {self.verified:%d.%m.%Y} r."
+        lines = [head]
+        if self.text:
+            lines.append(f"  „{self.text}”")
+        lines += [f"  {w}" for w in self.where]
+        if self.notes:
+            lines.append(f"  {self.notes}")
+        return lines
 
 
 class IfNonWorking(StrEnum):
@@ -56,20 +137,78 @@ class Act:
     notes: str = ""
     valid_from: Period | None = None
     valid_to: Period | None = None
+    repealed: date | None = None  # the day it lost force, when known
+    repeal_unknown: bool = False  # lost force on a day not known
+    status_verified: date | None = None  # when the status above was recorded
+    in_force: str = ""  # "", "unconfirmed" or "conflicting": whether it binds today is unsure
+
+    @property
+    def in_force_words(self) -> str:
+        """Polish words when the act's being in force is not confirmed; else ""."""
+        if self.in_force == "unconfirmed":
+            return "obowiązywanie aktu niepotwierdzone — sprawdź"
+        if self.in_force == "conflicting":
+            return "sprzeczne dane o obowiązywaniu aktu — sprawdź"
+        return ""
+
+    @property
+    def is_repealed(self) -> bool:
+        return self.repealed is not None or self.repeal_unknown
+
+    def repealed_by(self, day: date) -> bool:
+        """Whether ``day`` lies after the act lost force.
+
+        With an unknown repeal date, the days after its status was recorded
+        (``status_verified``) count as after; without that date, every day does.
+        """
+        if self.repealed is not None:
+            return day >= self.repealed
+        if self.repeal_unknown:
+            return self.status_verified is None or day > self.status_verified
+        return False
+
+    def in_force_during(self, start: date, end: date) -> bool:
+        """Whether the act applies to some day of [start, end] (for the default set).
+
+        An act repealed on an unknown day is never in the default set: it is used
+        only when named.
+        """
+        if self.repeal_unknown:
+            return False
+        if self.repealed is not None and self.repealed <= start:
+            return False
+        return not (self.valid_from is not None and self.valid_from.first_day > end)
+
+    def repeal_words(self) -> str:
+        if self.repealed is not None:
+            return f"akt utracił moc z dniem {self.repealed:%d.%m.%Y} r."
+        if self.repeal_unknown:
+            since = (f"; status odnotowano {self.status_verified:%d.%m.%Y} r."
+                     if self.status_verified else "")  # fmt: skip
+            return f"akt utracił moc (data nieustalona{since})"
+        return ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Citation:
-    """A provision of an act: ``§ 3 ust. 1 pkt 1``, with the quoted text."""
+    """A provision of an act: ``§ 3 ust. 1 pkt 1`` or ``art. 16a ust. 4``, with the quote.
+
+    ``text`` describes a basis that is not a provision (e.g. a survey of the
+    statistics programme).
+    """
 
     act: str
     paragraph: str | None = None
     ust: str | None = None
     pkt: str | None = None
     quote: str = ""
+    article: str | None = None
+    text: str = ""
 
     def short(self) -> str:
         parts = []
+        if self.article:
+            parts.append(f"art. {self.article}")
         if self.paragraph:
             parts.append(f"§ {self.paragraph}")
         if self.ust:
@@ -80,6 +219,8 @@ class Citation:
 
     def __str__(self) -> str:
         short = self.short()
+        if not short and self.text:
+            return self.text
         return f"{short} {self.act}" if short else self.act
 
 
@@ -94,6 +235,8 @@ class Deadline:
 
     def words(self) -> str:
         """Polish description of the rule, e.g. ``2. dzień roboczy miesiąca po okresie``."""
+        if self.kind is DeadlineKind.ANNOUNCED:
+            return "termin ogłaszany na każdy okres (bez przesunięcia z dnia wolnego)"
         month = "miesiąca po okresie" if self.months_after == 1 else (
             f"{self.months_after}. miesiąca po okresie"
         )
@@ -138,6 +281,17 @@ class Obligation:
     valid_from: Period | None = None
     valid_to: Period | None = None
     notes: str = ""
+    source: Source | None = None
+    undated_from: Period | None = None  # announced: first period listed while undated
+
+    @property
+    def grade(self) -> Grade:
+        """The grade of the rule's source; an obligation without a record is the act's own."""
+        return self.source.grade if self.source is not None else Grade.ACT
+
+    @property
+    def announced(self) -> bool:
+        return self.deadline is not None and self.deadline.kind is DeadlineKind.ANNOUNCED
 
     @property
     def label(self) -> str:
@@ -164,16 +318,66 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AnnouncedDate:
+    """The date announced for one occurrence of an ``announced`` obligation.
+
+    ``origin`` names the file that recorded it (a catalogue, a voivode's
+    schedule or the institution's own file); ``basis`` is the letter or the
+    document it was read in (``pismo WPS z … r., znak …``). ``replaced`` is a
+    catalogue's date that a schedule or the institution's file overrode.
+    """
+
+    occurrence_id: str
+    due: date
+    grade: Grade
+    text: str
+    where: str = ""
+    basis: str = ""
+    notes: str = ""
+    origin: str = ""
+    local: bool = False
+    replaced: AnnouncedDate | None = None
+
+    def lines(self) -> list[str]:
+        """Polish lines citing the announcement, for ``explain`` and feeds."""
+        lines = [f"Termin ogłoszony: {self.due:%d.%m.%Y} r. — źródło: {self.grade.polish}"]
+        if self.basis:
+            lines.append(f"  Podstawa: {self.basis}")
+        lines.append(f"  „{self.text}”")
+        if self.where:
+            lines.append(f"  {self.where}")
+        if self.origin:
+            lines.append(f"  Zapisano w: {self.origin}")
+        if self.notes:
+            lines.append(f"  {self.notes}")
+        if self.replaced is not None:
+            lines.append(f"  Zastępuje termin z katalogu: {self.replaced.due:%d.%m.%Y} r. "
+                         f"({self.replaced.origin})")  # fmt: skip
+        return lines
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Occurrence:
     obligation: Obligation
     period: Period
     nominal: date
     due: date
     override: Override | None = None
+    announced: AnnouncedDate | None = None
 
     @property
     def id(self) -> str:
         return occurrence_id(self.obligation.id, self.period)
+
+    @property
+    def grade(self) -> Grade:
+        """The grade of this date: the announcement's, else the rule's."""
+        return self.announced.grade if self.announced is not None else self.obligation.grade
+
+    @property
+    def from_repealed_act(self) -> bool:
+        """Due after the act lost force (unknown day: after its status was recorded)."""
+        return self.obligation.act.repealed_by(self.due)
 
     @classmethod
     def _without_override(
@@ -191,7 +395,7 @@ class Occurrence:
         assert len(periods) == len(nominals) == len(dues)
         return _made_without_init(cls, len(dues), {
             "obligation": repeat(obligation), "period": periods, "nominal": nominals,
-            "due": dues, "override": repeat(None),
+            "due": dues, "override": repeat(None), "announced": repeat(None),
         })  # fmt: skip
 
 
@@ -221,6 +425,8 @@ def nominal_and_due(
     deadline = obligation.deadline
     if deadline is None:
         raise ValueError(f"{obligation.id} has no deadline")
+    if deadline.kind is DeadlineKind.ANNOUNCED:
+        raise ValueError(f"{obligation.id} has announced dates, not a rule")
     year, month = period.month_after(deadline.months_after)
     return _nominal_and_due(deadline, year, month, calendar)
 
@@ -260,7 +466,15 @@ def occurrence(
     period: Period,
     calendar: WorkingCalendar,
     overrides: Mapping[str, Override] | None = None,
+    announced: Mapping[str, AnnouncedDate] | None = None,
 ) -> Occurrence:
+    """One occurrence; ``ValueError`` for an announced obligation whose period has no date."""
+    if obligation.announced:
+        found = (announced or {}).get(occurrence_id(obligation.id, period))
+        if found is None:
+            raise ValueError(f"{occurrence_id(obligation.id, period)} has no announced date")
+        return Occurrence(obligation=obligation, period=period, nominal=found.due,
+                          due=found.due, announced=found)  # fmt: skip
     nominal, due = nominal_and_due(obligation, period, calendar)
     override = (overrides or {}).get(occurrence_id(obligation.id, period))
     if override is not None:
@@ -276,10 +490,13 @@ def expand(
     start: date,
     end: date,
     overrides: Mapping[str, Override] | None = None,
+    announced: Mapping[str, AnnouncedDate] | None = None,
 ) -> list[Occurrence]:
     """Every occurrence whose due date lies in [start, end], sorted by due date then id.
 
-    Obligations without a deadline yield nothing; periods whose due month lies
+    An ``announced`` obligation yields only the periods with a date in ``announced``
+    (keyed by occurrence id), on that very date. Obligations without a deadline yield
+    nothing; periods whose due month lies
     outside the calendar's years are skipped rather than raising, as is a shift
     out of them (before 1 January of the first supported year or past
     31 December of the last). An override is found when it moves a date by up
@@ -292,16 +509,27 @@ def expand(
     :func:`_made_without_init`), and one stable sort by due date orders them.
     """
     own_overrides: dict[str, dict[str, Override]] = {}
-    for key, announced in (overrides or {}).items():
+    for key, given in (overrides or {}).items():
         obligation_id, _, period_text = key.rpartition("/")
-        own_overrides.setdefault(obligation_id, {})[period_text] = announced
+        own_overrides.setdefault(obligation_id, {})[period_text] = given
     shared: dict[PeriodKind, _Periods] = {}
     result: list[Occurrence] = []
     # Ids compare as "<obligation id>/<period>"; no obligation id contains "/", and
     # within one obligation the period texts sort chronologically. The runs are made
     # in that order, so the stable sort by due date keeps each day's ties in id order.
+    by_obligation: dict[str, list[AnnouncedDate]] = {}
+    for key, found in (announced or {}).items():
+        by_obligation.setdefault(key.rpartition("/")[0], []).append(found)
     for obligation in sorted(obligations, key=_id_order):
-        if obligation.deadline is not None:
+        if obligation.announced:
+            dated = []
+            for found in by_obligation.get(obligation.id, ()):
+                if start <= found.due <= end:
+                    period = split_occurrence_id(found.occurrence_id)[1]
+                    dated.append(Occurrence(obligation=obligation, period=period,
+                                            nominal=found.due, due=found.due, announced=found))
+            result += sorted(dated, key=lambda o: o.period)
+        elif obligation.deadline is not None:
             own = own_overrides.get(obligation.id)
             result += _run(obligation, obligation.deadline, calendar, start, end, own, shared)
     result.sort(key=attrgetter("due"))
@@ -482,6 +710,13 @@ def trail(occ: Occurrence, calendar: WorkingCalendar) -> Trail:
     obligation = occ.obligation
     deadline = obligation.deadline
     assert deadline is not None
+    if occ.announced is not None:
+        info = calendar.day_info(occ.due)
+        rule = f"termin ogłoszony ({occ.announced.grade.polish}), bez przesunięcia z dnia wolnego"
+        return Trail(
+            occurrence=occ, rule=rule, month=(occ.due.year, occ.due.month),
+            days=(TrailDay(info=info),), shift=IfNonWorking.KEEP, computed_due=occ.due,
+        )  # fmt: skip
     year, month = occ.period.month_after(deadline.months_after)
     nominal, computed = nominal_and_due(obligation, occ.period, calendar)
     days: list[TrailDay] = []

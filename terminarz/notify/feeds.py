@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terminarz.errors import TerminarzError
+from terminarz.law.announced import planning_day
 from terminarz.law.catalogue import CatalogueSet
 from terminarz.law.explain import citation_lines, parties_line, short_explanation
 from terminarz.law.rules import Occurrence, trail
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
 
     from terminarz.org.datarequests import Task
     from terminarz.org.organisation import Organisation
-    from terminarz.org.plan import PlannedOccurrence, Setup
+    from terminarz.org.plan import PendingOccurrence, PlannedOccurrence, Setup
     from terminarz.settings import FeedSettings
     from terminarz.store.base import Confirmation
 
@@ -191,10 +192,12 @@ def alarm_minutes(settings: FeedSettings) -> int:
 
 
 def occurrence_summary(occ: Occurrence) -> str:
-    """``MPiPS-01 Dział 1 → wup za grudzień 2025 r.``"""
+    """``MPiPS-01 Dział 1 → wup za grudzień 2025 r.``, with "(termin wg komunikatu — sprawdź)"
+    when the date does not come from the text of an act."""
     ob = occ.obligation
     recipients = ", ".join(ob.recipients) or "—"
-    return f"{ob.label} → {recipients} {occ.period.for_words()}"
+    mark = f" ({occ.grade.mark})" if occ.grade.mark else ""
+    return f"{ob.label} → {recipients} {occ.period.for_words()}{mark}"
 
 
 def occurrence_lines(
@@ -203,14 +206,26 @@ def occurrence_lines(
     """The description of an occurrence: what, who to whom, period, date and why, basis."""
     ob = occ.obligation
     period = occ.period
-    return [
+    mark = f" — {occ.grade.mark}" if occ.grade.mark else ""
+    lines = [
         f"{ob.label} — {ob.title}",
         f"Kto → komu: {parties_line(ob, catalogues.parties)}",
         f"Okres: {period.for_words()} ({period.first_day:%d.%m.%Y}–{period.last_day:%d.%m.%Y})",
-        f"Termin: {long_date(occ.due)}",
+        f"Termin: {long_date(occ.due)}{mark}",
         f"Jak obliczono: {short_explanation(occ, trail(occ, calendar))}",
         citation_lines(ob)[0],
     ]
+    if occ.announced is not None:
+        lines += occ.announced.lines()[:3]
+        planning = planning_day(occ, calendar)
+        if planning is not None:
+            lines.append(f"Termin ogłoszony nie jest przesuwany z dnia wolnego; planować na "
+                         f"{long_date(planning)}")  # fmt: skip
+    elif ob.source is not None and ob.source.grade.needs_check:
+        lines.append(f"Źródło: {ob.source.grade.polish} — {', '.join(ob.source.where)}")
+    if occ.from_repealed_act:
+        lines.append(f"Uwaga: obowiązek z aktu, który utracił moc ({ob.act.repeal_words()})")
+    return lines
 
 
 def id_line(key: str) -> str:
@@ -337,6 +352,46 @@ def task_item(
     )  # fmt: skip
 
 
+def find_date_item(
+    item: PendingOccurrence,
+    setup: Setup,
+    *,
+    alarm: int | None,
+    confirmation: Confirmation | None = None,
+) -> FeedItem:
+    """The event of a ``#termin`` task: a task (find out the date), not a deadline."""
+    task = item.task
+    organisation = setup.organisation
+    assert task is not None and organisation is not None
+    waiting = item.undated
+    ob = waiting.obligation
+    owners = ", ".join(_person(organisation, p) for p in task.owners)
+    summary = f"Ustalić termin: {ob.label} → {', '.join(ob.recipients) or '—'} " \
+              f"{waiting.period.for_words()}"  # fmt: skip
+    lines = [
+        "Zadanie: ustalić termin sprawozdania — data nie została jeszcze ogłoszona "
+        "(to nie jest termin sprawozdania).",
+        f"Sprawozdanie: {ob.label} — {ob.title}, {waiting.period.for_words()}",
+        f"Kiedy zwykle: {waiting.window_words()}",
+        f"Termin zadania: {long_date(task.due)}",
+        f"Odpowiada: {owners or '—'}",
+        f"Źródło reguły: {ob.grade.polish}",
+        "Ogłoszony termin wpisz w pliku terminów instytucji ([[announced]]).",
+    ]
+    if task.planning_date is not None:
+        lines.append(planning_line(task.due, task.planning_date, setup))
+    if confirmation is not None:
+        summary = CONFIRMED_MARK + summary
+        lines.append(confirmation_line(confirmation, _names(organisation)))
+        alarm = None
+    lines.append(id_line(task.id))
+    return FeedItem(
+        key=task.id, due=task.due, summary=summary, description="\n".join(lines),
+        categories=(ob.form, ob.level, "ustalenie terminu"), responsible=task.owners,
+        alarm_minutes=alarm,
+    )  # fmt: skip
+
+
 def build_feed_set(
     setup: Setup,
     planned: Sequence[PlannedOccurrence],
@@ -345,14 +400,17 @@ def build_feed_set(
     end: date,
     settings: FeedSettings,
     confirmations: Mapping[str, Confirmation] | None = None,
+    pending: Sequence[PendingOccurrence] = (),
 ) -> FeedSet:
     """Every feed of ``setup``: ``all``, one per level, and with an organisation one per unit
     and one per person.
 
     ``planned`` may reach past ``end`` (so that tasks before a later due date are
     found): occurrences are kept when due in [start, end], tasks when their own
-    date is. A person's feed holds what they are responsible for (as a substitute,
-    by designation, or as the fallback asked to designate) and the tasks they own;
+    date is. ``pending`` are periods without a date: their ``#termin`` tasks are
+    kept when dated in [start, end]. A person's feed holds what they are responsible
+    for (as a substitute, by designation, or as the fallback asked to designate) and
+    the tasks they own;
     a unit's feed what its members act on and the data it delivers.
     """
     confirmations = confirmations or {}
@@ -370,6 +428,11 @@ def build_feed_set(
             if start <= task.due <= end:
                 done = confirmations.get(task.id) or confirmed
                 tasks.append((task, task_item(task, item, setup, alarm=alarm, confirmation=done)))
+    for waiting in pending:
+        if waiting.task is not None and start <= waiting.task.due <= end:
+            done = confirmations.get(waiting.task.id)
+            tasks.append((waiting.task, find_date_item(waiting, setup, alarm=alarm,
+                                                       confirmation=done)))  # fmt: skip
 
     by_scope: dict[str, tuple[FeedItem, ...]] = {}
     scopes: list[FeedScope] = []
@@ -428,16 +491,18 @@ def feed_set_for(
     confirmations: Mapping[str, Confirmation] | None = None,
 ) -> FeedSet:
     """Plan ``setup`` over the horizon (default: its ``[feeds]`` settings); build the feeds."""
-    from terminarz.org.plan import plan
+    from terminarz.org.plan import pending_tasks, plan
     from terminarz.settings import FeedSettings
 
     settings = setup.organisation.settings.feeds if setup.organisation else FeedSettings()
     default_start, default_end = horizon(today, settings)
     start = start or default_start
     end = end or default_end
+    setup = setup.in_force(start, end)
     planned = plan(setup, start, plan_end(setup, end), today=today)
+    pending = pending_tasks(setup, start, end, today=today)
     return build_feed_set(setup, planned, start=start, end=end, settings=settings,
-                          confirmations=confirmations)  # fmt: skip
+                          confirmations=confirmations, pending=pending)  # fmt: skip
 
 
 def _scope(kind: ScopeKind, scope_id: str, title: str) -> FeedScope:

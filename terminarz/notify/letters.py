@@ -83,7 +83,7 @@ def letter_context(
             "due": long_date(occ.due),
             "due_words": date_words(occ.due),
             "recipients": ", ".join(names.get(r, r) for r in ob.recipients),
-            "basis": str(ob.basis),
+            "basis": str(ob.basis) + (f"; {occ.grade.mark}" if occ.grade.mark else ""),
         },
         "deadline": long_date(deadline),
         "deadline_moved": deliver.planning_date is not None,

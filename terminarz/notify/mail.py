@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from terminarz.errors import TerminarzError
 from terminarz.law.explain import short_explanation
-from terminarz.law.rules import trail
+from terminarz.law.rules import Occurrence, trail
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.links import LinkClaim, expiry, link_url
 from terminarz.notify.reminders import DueMail, MailKind
@@ -127,6 +127,8 @@ class MailView:
     confirm_url: str | None
     confirm_expires: str | None
     done_command: str
+    source_mark: str | None = None  # "termin wg komunikatu — sprawdź" below the act
+    source_text: str | None = None  # the announcement or the rule's source, in one line
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -298,6 +300,8 @@ class MailComposer:
             confirm_url=confirm_url,
             confirm_expires=confirm_expires,
             done_command=f"terminarz done {item.id} --by {mail.recipient}",
+            source_mark=occ.grade.mark or None,
+            source_text=_source_text(occ),
         )
 
     def _rule(self, item: PlannedOccurrence) -> str:
@@ -423,6 +427,18 @@ def _later_tiers(tiers: tuple[tuple[str, ...], ...], resolution: Any) -> list[st
 def _every_words(n: int) -> str:
     """``co 2 dni robocze``, ``co 1 dzień roboczy``, ``co 5 dni roboczych``"""
     return f"co {n} {plural(n, 'dzień roboczy', 'dni robocze', 'dni roboczych')}"
+
+
+def _source_text(occ: Occurrence) -> str | None:
+    """Where the date was read, for a date that does not come from the text of an act."""
+    found = occ.announced
+    if found is not None:
+        basis = f"{found.basis}; " if found.basis else ""
+        return f"{basis}„{found.text}” ({found.grade.polish})"
+    source = occ.obligation.source
+    if source is not None and source.grade.needs_check:
+        return f"{source.grade.polish}: {', '.join(source.where)}"
+    return None
 
 
 def _remaining(days: int) -> str:

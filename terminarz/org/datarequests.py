@@ -12,6 +12,11 @@ every input of a duty and every occurrence there are two dated tasks:
   days before the due date; owner: the unit's head (an outside body has no
   owner here, only its ``email``).
 
+A period of an announced obligation without a date yet has one task instead,
+``<occurrence-id>#termin`` — find out the date ("ustal termin"), ten working
+days before the window in which the date usually falls opens; owners: the
+people responsible on that day.
+
 Days are counted on the statutory calendar, like the deadline itself; when a
 task's date is an institution day off, it carries a planning date — the
 previous day the institution works.
@@ -25,6 +30,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from terminarz.errors import CalendarRangeError
+from terminarz.law.announced import UndatedOccurrence, find_date_day
 from terminarz.law.rules import Occurrence
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.organisation import Duty, Input, Organisation
@@ -36,15 +42,24 @@ if TYPE_CHECKING:
 class TaskKind(StrEnum):
     REQUEST = "request"  # send the written request for data
     DELIVER = "deliver"  # deliver the data
+    FIND_DATE = "find_date"  # find out the date of an announced deadline ("ustal termin")
 
     @property
     def tag(self) -> str:
-        """The part of the task id: ``prosba`` or ``dane``."""
-        return "prosba" if self is TaskKind.REQUEST else "dane"
+        """The part of the task id: ``prosba``, ``dane`` or ``termin``."""
+        return _TAGS[self]
 
     @property
     def polish(self) -> str:
-        return "wysłanie prośby o dane" if self is TaskKind.REQUEST else "dostarczenie danych"
+        return _POLISH[self]
+
+
+_TAGS = {TaskKind.REQUEST: "prosba", TaskKind.DELIVER: "dane", TaskKind.FIND_DATE: "termin"}
+_POLISH = {
+    TaskKind.REQUEST: "wysłanie prośby o dane",
+    TaskKind.DELIVER: "dostarczenie danych",
+    TaskKind.FIND_DATE: "ustalenie terminu",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,18 +87,28 @@ class Task:
         """Polish one-liner: ``Prośba o dane do: Dział … (mpips-03@ops/2026)``."""
         if self.kind is TaskKind.REQUEST:
             return f"Wysłać pisemną prośbę o dane do: {self.unit_name} ({self.occurrence_id})"
+        if self.kind is TaskKind.FIND_DATE:
+            return (f"Ustalić termin sprawozdania ({self.occurrence_id}) — data nie została "
+                    f"jeszcze ogłoszona; {self.data}")  # fmt: skip
         return f"Dostarczyć dane: {self.unit_name} → {self.occurrence_id}"
 
 
 def task_id(occurrence_id: str, kind: TaskKind, unit: str) -> str:
+    if kind is TaskKind.FIND_DATE:
+        return f"{occurrence_id}#{kind.tag}"
     return f"{occurrence_id}#{kind.tag}:{unit}"
 
 
 def split_task_id(text: str) -> tuple[str, TaskKind, str]:
-    """``mpips-03@ops/2025#dane:dokip`` → (occurrence id, kind, unit); ``ValueError`` otherwise."""
+    """``mpips-03@ops/2025#dane:dokip`` → (occurrence id, kind, unit); ``ValueError`` otherwise.
+
+    ``mrips-03-r@ops/2026#termin`` (find the date) has no unit: it comes back as "".
+    """
     occurrence_id, sep, rest = text.partition("#")
+    if sep and occurrence_id and rest == TaskKind.FIND_DATE.tag:
+        return occurrence_id, TaskKind.FIND_DATE, ""
     tag, sep2, unit = rest.partition(":")
-    kinds = {k.tag: k for k in TaskKind}
+    kinds = {k.tag: k for k in TaskKind if k is not TaskKind.FIND_DATE}
     if not sep or not sep2 or tag not in kinds or not unit or not occurrence_id:
         raise ValueError(f"not a task id: {text!r}")
     return occurrence_id, kinds[tag], unit
@@ -97,6 +122,24 @@ def planning_date(day: date, institution: WorkingCalendar) -> date | None:
         return institution.previous_working_day(day)
     except CalendarRangeError:
         return None
+
+
+def find_date_task(
+    item: UndatedOccurrence,
+    owners: tuple[str, ...],
+    statutory: WorkingCalendar,
+    institution: WorkingCalendar,
+) -> Task | None:
+    """The ``<occurrence>#termin`` task: find out the date, :data:`FIND_DATE_LEAD` working
+    days before the window in which it usually falls opens; None outside 1990–2100."""
+    due = find_date_day(item, statutory)
+    if due is None:
+        return None
+    return Task(
+        id=task_id(item.id, TaskKind.FIND_DATE, ""), kind=TaskKind.FIND_DATE,
+        occurrence_id=item.id, unit="", unit_name="", data=item.window_words(), due=due,
+        planning_date=planning_date(due, institution), owners=owners,
+    )  # fmt: skip
 
 
 def input_name(item: Input, organisation: Organisation) -> str:

@@ -46,7 +46,7 @@ _UNIT = ("id", "name", "head")
 _PERSON = ("id", "name", "email", "unit", "role", "system_access")
 _DUTY = (
     "id", "name", "obligations", "tiers", "fallback", "basis", "prepare_days", "reminders",
-    "inputs",
+    "inputs", "in_system",
 )  # fmt: skip
 _INPUT = ("unit", "id", "name", "email", "data", "request_days", "deliver_days")
 _ABSENCE = ("person", "from", "to", "reason")
@@ -132,6 +132,7 @@ class Duty:
     inputs: tuple[Input, ...] = ()
     id: str = ""
     name: str = ""
+    in_system: bool = True  # sent through the reporting system: its people need access (I.1)
 
     def matches(self, obligation_id: str) -> bool:
         return any(fnmatch.fnmatchcase(obligation_id, p) for p in self.obligations)
@@ -549,6 +550,7 @@ def _parse_duties(
         prepare = ck.integer(raw, "prepare_days", where=w, low=1, high=60)
         reminders = _reminders(ck, raw, w)
         inputs = _parse_inputs(ck, raw, w, unit_ids)
+        in_system = ck.boolean(raw, "in_system", where=w)
         if any(p.severity is Severity.ERROR for p in ck.problems[before:]):
             continue
         assert patterns is not None and fallback is not None and basis is not None
@@ -556,9 +558,9 @@ def _parse_duties(
             id=duty_id, name=name, obligations=tuple(patterns), tiers=tuple(tiers),
             fallback=fallback, basis=basis, prepare_days=prepare or 3,
             reminders=reminders if reminders is not None else (10, 5, 2, 0),
-            inputs=tuple(inputs),
+            inputs=tuple(inputs), in_system=in_system is not False,
         )  # fmt: skip
-        for pid in duty.members():
+        for pid in duty.members() if duty.in_system else ():
             person = by_id.get(pid)
             if person is not None and not person.system_access:
                 ck.add(

@@ -16,10 +16,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from terminarz.errors import CalendarRangeError, Problem, UsageError
-from terminarz.law.catalogue import CatalogueSet, load_catalogues
+from terminarz.law.announced import UndatedOccurrence, find_date_day, undated
+from terminarz.law.catalogue import CatalogueSet, in_force, load_catalogues
 from terminarz.law.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id
 from terminarz.law.workdays import WorkingCalendar
-from terminarz.org.datarequests import Task, planning_date, tasks_for
+from terminarz.org.datarequests import Task, find_date_task, planning_date, tasks_for
 from terminarz.org.duties import Resolution, resolve
 from terminarz.org.organisation import (
     Absence,
@@ -41,6 +42,21 @@ class Setup:
     institution: WorkingCalendar
     obligations: tuple[Obligation, ...]
     warnings: tuple[Problem, ...] = ()  # e.g. an absence source skipped (on_error = "skip")
+    default_catalogues: bool = False  # every bundled catalogue, none named
+
+    def in_force(self, start: date, end: date) -> Setup:
+        """Without named catalogues: only the bundled acts in force on some day of
+        [start, end] (a repealed act is used only when named); else ``self``."""
+        if not self.default_catalogues:
+            return self
+        catalogues = in_force(self.catalogues, start, end)
+        if catalogues is self.catalogues:
+            return self
+        kept = {o.id for o in catalogues.obligations}
+        return dataclasses.replace(
+            self, catalogues=catalogues,
+            obligations=tuple(o for o in self.obligations if o.id in kept),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +91,34 @@ class PlannedOccurrence:
         found = set(self.owners)
         for task in self.tasks:
             found.update(task.owners)
+        return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PendingOccurrence:
+    """A period of an announced obligation still without a date, with who finds it out.
+
+    ``task`` is the ``#termin`` task (None without an organisation, or outside the
+    calendar's years); ``resolution`` is who is responsible on the task's day.
+    """
+
+    undated: UndatedOccurrence
+    duty: Duty | None = None
+    resolution: Resolution | None = None
+    task: Task | None = None
+
+    @property
+    def id(self) -> str:
+        return self.undated.id
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return self.resolution.owners if self.resolution is not None else ()
+
+    def people(self) -> set[str]:
+        found = set(self.owners)
+        if self.task is not None:
+            found.update(self.task.owners)
         return found
 
 
@@ -155,10 +199,15 @@ def load_setup(
         return Setup(
             organisation=None, catalogues=catalogues, statutory=statutory,
             institution=statutory, obligations=catalogues.obligations,
+            default_catalogues=not catalogue_paths,
         )  # fmt: skip
     organisation = load_organisation(config)
     paths = catalogue_paths or list(organisation.catalogue_paths) or bundled_catalogues()
     catalogues = _catalogues(paths, catalogue_cache)
+    if not catalogue_paths and not organisation.catalogue_paths:
+        # Nothing named: the bundled acts in force (a repealed act is used only when named).
+        day = today or date(2100, 12, 31)
+        catalogues = in_force(catalogues, day, day)
     warnings: list[Problem] = []
     if organisation.absence_sources:
         from terminarz.org.absences import load_source_absences
@@ -229,7 +278,8 @@ def plan(
     """Every occurrence due in [start, end] (of ``obligations``, default the setup's),
     resolved, sorted by due date then id."""
     chosen = setup.obligations if obligations is None else tuple(obligations)
-    occurrences = expand(chosen, setup.statutory, start, end, setup.catalogues.overrides)
+    occurrences = expand(chosen, setup.statutory, start, end, setup.catalogues.overrides,
+                         setup.catalogues.announced)  # fmt: skip
     result = [planned(setup, occ, today=today) for occ in occurrences]
     result.sort(key=lambda p: (p.due, p.id))
     return result
@@ -266,6 +316,59 @@ def plan_tasks(
     return found
 
 
+def plan_pending(
+    setup: Setup,
+    start: date,
+    end: date,
+    *,
+    today: date,
+    obligations: Iterable[Obligation] | None = None,
+) -> list[PendingOccurrence]:
+    """Every period without a date whose usual window meets [start, end], with its
+    ``#termin`` task and who is responsible for it (see :func:`terminarz.law.announced.undated`)."""
+    chosen = setup.obligations if obligations is None else tuple(obligations)
+    found = undated(chosen, start, end, setup.catalogues.announced)
+    return [pending(setup, item, today=today) for item in found]
+
+
+def pending(setup: Setup, item: UndatedOccurrence, *, today: date) -> PendingOccurrence:
+    """Who finds out the date of ``item``, and the ``#termin`` task."""
+    organisation = setup.organisation
+    if organisation is None:
+        return PendingOccurrence(undated=item)
+    duty = organisation.duty_for(item.obligation.id)
+    day = find_date_day(item, setup.statutory)
+    if duty is None or day is None:
+        return PendingOccurrence(undated=item, duty=duty)
+    # Who is responsible is resolved for the task's day, as if it were the deadline.
+    stand_in = Occurrence(obligation=item.obligation, period=item.period, nominal=day, due=day)
+    resolution = resolve(stand_in, duty, organisation, setup.institution, today=today)
+    owners = resolution.owners or (duty.fallback,)
+    task = find_date_task(item, owners, setup.statutory, setup.institution)
+    return PendingOccurrence(undated=item, duty=duty, resolution=resolution, task=task)
+
+
+def pending_tasks(
+    setup: Setup,
+    start: date,
+    end: date,
+    *,
+    today: date,
+    obligations: Iterable[Obligation] | None = None,
+) -> list[PendingOccurrence]:
+    """The periods without a date whose ``#termin`` task falls in [start, end]."""
+    from terminarz.law.announced import FIND_DATE_LEAD
+
+    if setup.organisation is None:
+        return []
+    try:  # the task lies FIND_DATE_LEAD working days before the window opens
+        horizon = setup.statutory.add_working_days(end, FIND_DATE_LEAD + 1)
+    except CalendarRangeError:
+        horizon = date(setup.statutory.last_year, 12, 31)
+    return [p for p in plan_pending(setup, start, horizon, today=today, obligations=obligations)
+            if p.task is not None and start <= p.task.due <= end]  # fmt: skip
+
+
 def find_occurrence(setup: Setup, occurrence_id: str) -> Occurrence:
     """The occurrence named by ``occurrence_id``; :class:`UsageError` (Polish) when unknown."""
     text = occurrence_id.strip()
@@ -289,7 +392,11 @@ def find_occurrence(setup: Setup, occurrence_id: str) -> Occurrence:
             f"obowiązek „{obligation_id}” nie ma wystąpienia za okres {period} "
             f"(okresy: {obligation.period_kind.polish})"
         )
-    return occurrence(obligation, period, setup.statutory, setup.catalogues.overrides)
+    if obligation.announced and f"{obligation_id}/{period}" not in setup.catalogues.announced:
+        raise UsageError(f"termin wystąpienia „{occurrence_id}” nie został jeszcze ogłoszony; "
+                         f"szczegóły: terminarz explain {occurrence_id}")  # fmt: skip
+    return occurrence(obligation, period, setup.statutory, setup.catalogues.overrides,
+                      setup.catalogues.announced)  # fmt: skip
 
 
 def plan_one(setup: Setup, occurrence_id: str, *, today: date) -> PlannedOccurrence:

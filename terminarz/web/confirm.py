@@ -87,7 +87,7 @@ def setup_describer(setup: Setup) -> Describe:
             occurrence_id=occ.id,
             title=f"{occ.obligation.label} — {occ.obligation.title}",
             period=occ.period.words(),
-            due=long_date(occ.due),
+            due=long_date(occ.due) + (f" — {occ.grade.mark}" if occ.grade.mark else ""),
             person=person,
         )
 
