@@ -8,7 +8,9 @@ every wrong value instead of stopping at the first.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -22,20 +24,70 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 MAX_FILE_BYTES = 2_000_000
 
 
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """Parse ``path``; raise :class:`TerminarzError` naming the file and line on failure."""
+def read_limited(
+    path: Path, limit: int, *, what: str = "plik", what_of: str = "pliku"
+) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Refuses what is not a regular file (a device such as ``/dev/zero``, a FIFO, a socket,
+    a directory) before reading a byte, and enforces ``limit`` while reading, so neither
+    an endless device nor a huge (sparse) file is read whole. Opening never blocks (a
+    FIFO without a writer). Every failure is a :class:`TerminarzError` naming the file;
+    ``what`` names the kind of file in the message ("plik", "kalendarz nieobecności"),
+    ``what_of`` is its genitive ("pliku", "kalendarza nieobecności").
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, flags)
+    except ValueError:  # an embedded NUL byte
+        raise TerminarzError(
+            f"ścieżka {what_of} zawiera niedozwolony znak NUL", path=_printable_path(path)
+        ) from None
     except FileNotFoundError:
-        raise TerminarzError("plik nie istnieje", path=path) from None
+        raise TerminarzError(f"{what} nie istnieje", path=path) from None
     except IsADirectoryError:
         raise TerminarzError("to jest katalog, a nie plik", path=path) from None
     except OSError as exc:
-        raise TerminarzError(f"nie można odczytać pliku ({exc.strerror})", path=path) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise TerminarzError(
-            f"plik jest zbyt duży ({len(raw)} bajtów; najwyżej {MAX_FILE_BYTES})", path=path
-        )
+        raise TerminarzError(f"nie można odczytać {what_of} ({exc.strerror})", path=path) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise TerminarzError("to jest katalog, a nie plik", path=path)
+        if not stat.S_ISREG(info.st_mode):
+            raise TerminarzError(
+                f"{what} nie jest zwykłym plikiem (to urządzenie, potok albo gniazdo); "
+                "podaj zwykły plik",
+                path=path,
+            )
+        if info.st_size > limit:
+            raise TerminarzError(
+                f"{what} jest zbyt duży ({info.st_size} bajtów; najwyżej {limit})", path=path
+            )
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # grew while being read
+            raise TerminarzError(f"{what} jest zbyt duży (ponad {limit} bajtów)", path=path)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise TerminarzError(f"nie można odczytać {what_of} ({exc.strerror})", path=path) from None
+    finally:
+        os.close(fd)
+
+
+def _printable_path(path: Path) -> Path:
+    return Path(str(path).replace("\0", "\\0"))
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse ``path``; raise :class:`TerminarzError` naming the file and line on failure."""
+    raw = read_limited(path, MAX_FILE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

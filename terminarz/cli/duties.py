@@ -409,7 +409,10 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
     levels = {o.level for o in obligations}
     problems += cross_check(organisation, obligations, levels)
     try:
-        _, warnings = load_source_absences(organisation)
+        from terminarz.org.plan import absence_window
+
+        window = absence_window(organisation, ctx.today)
+        _, warnings = load_source_absences(organisation, window=window)
         problems += warnings
     except TerminarzError as exc:
         problems.append(exc.problem)

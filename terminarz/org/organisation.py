@@ -284,6 +284,30 @@ def email_problem(value: str) -> str | None:
     return None
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable http(s) address (Polish), or None."""
+    from urllib.parse import urlsplit
+
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in url):
+        return "adres zawiera spacje albo znaki sterujące"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        text = str(exc)
+        if "Port" in text or "port" in text:
+            return "niepoprawny numer portu w adresie"
+        return "niepoprawny adres (np. niezamknięty nawias „[” adresu IPv6)"
+    if parts.scheme not in ("http", "https"):
+        return "adres musi zaczynać się od http:// albo https://"
+    if not parts.hostname:
+        return "w adresie brakuje nazwy serwera"
+    if port == 0:
+        return "niepoprawny numer portu w adresie"
+    return None
+
+
+
 # -- loading ------------------------------------------------------------------------------
 
 
@@ -705,6 +729,13 @@ def _parse_sources(ck: Checker, data: dict[str, Any], base: Path) -> list[Absenc
         ):
             ck.add("źródło nieobecności to ścieżka do pliku .ics albo adres http(s)://",
                    **w.at("source"))  # fmt: skip
+            source = None
+        elif source is not None and source.startswith(("http://", "https://")):
+            if (problem := url_problem(source)) is not None:
+                ck.add(f"„{source}”: {problem}", **w.at("source"))
+                source = None
+        elif source is not None and "\0" in source:
+            ck.add("ścieżka zawiera niedozwolony znak NUL", **w.at("source"))
             source = None
         if source:
             sources.append(AbsenceSource(

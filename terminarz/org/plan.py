@@ -82,6 +82,7 @@ def default_statutory() -> WorkingCalendar:
 def absence_window(organisation: Organisation, today: date) -> tuple[date, date]:
     """The days absence calendars are expanded over: the feed horizon around ``today``."""
     feeds = organisation.settings.feeds
+    today = min(max(today, date(1990, 1, 1)), date(2100, 12, 31))  # no overflow near 9999
     start = today - timedelta(days=31 * (feeds.months_back + 1))
     end = today + timedelta(days=31 * (feeds.months_ahead + 2))
     return max(start, date(1990, 1, 1)), min(end, date(2100, 12, 31))
