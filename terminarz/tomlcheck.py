@@ -81,6 +81,17 @@ def read_limited(
         os.close(fd)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of ``text`` (C0 including TAB, CR, LF, DEL, C1, and
+    the Unicode line and paragraph separators), or None. Such characters have no place
+    in a one-line value — a name, an address, a path — and could change a mail header."""
+    m = _CONTROL.search(text)
+    return m.group(0) if m else None
+
+
 def _printable_path(path: Path) -> Path:
     return Path(str(path).replace("\0", "\\0"))
 
@@ -296,6 +307,10 @@ class Checker:
             return None
         if single_line and ("\n" in value or "\r" in value):
             self.add(f"„{key}” nie może zawierać znaku końca wiersza", **where.at(key))
+            return None
+        if single_line and (bad := control_character(value)) is not None:
+            self.add(f"„{key}” zawiera niedozwolony znak sterujący (U+{ord(bad):04X}); usuń go",
+                     **where.at(key))  # fmt: skip
             return None
         if len(value) > max_length:
             self.add(f"„{key}” jest zbyt długie ({len(value)} znaków)", **where.at(key))

@@ -460,9 +460,16 @@ def _period(ck: Checker, raw: dict[str, Any], key: str, where: Where | None) -> 
         value = str(value)
     if isinstance(value, str):
         try:
-            return Period.parse(value)
+            period = Period.parse(value)
         except ValueError:
             pass
+        else:
+            if 1900 <= period.year <= 2199:
+                return period
+            if where is not None:
+                ck.add(f"„{key}” = {period}: rok poza obsługiwanym zakresem (1900–2199)",
+                       **where.at(key))  # fmt: skip
+            return None
     if where is not None:
         ck.add(
             f"„{key}” musi być okresem: 2026-10, 2026-Q3, 2026-H1 albo 2026; jest: "

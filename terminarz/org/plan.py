@@ -250,6 +250,10 @@ def find_occurrence(setup: Setup, occurrence_id: str) -> Occurrence:
             f"„{occurrence_id}” nie jest identyfikatorem wystąpienia; oczekiwano postaci "
             "<obowiązek>/<okres>, np. mpips-03@ops/2025"
         ) from None
+    if not 1900 <= period.year <= 2199:
+        raise UsageError(
+            f"„{text}”: okres {period} jest poza obsługiwanym zakresem (lata 1900–2199)"
+        )
     obligation = setup.catalogues.obligation(obligation_id)
     if obligation is None:
         raise UsageError(
