@@ -183,7 +183,8 @@ class MailRenderer:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Links:
-    """How confirmation links are made: base URL, secret (None: no links), validity."""
+    """How confirmation links are made: base URL ("" — ``[server] base_url`` not set — or
+    secret None: no links), validity."""
 
     base_url: str
     secret: bytes | None
@@ -251,7 +252,8 @@ class MailComposer:
             nxt = calendar.add_working_days(max(today, mail.day), self._overdue_every)
             next_overdue = long_date(nxt)
         confirm_url = confirm_expires = None
-        if self._links.secret is not None and mail.kind is not MailKind.DELIVER:
+        if (self._links.secret is not None and self._links.base_url
+                and mail.kind is not MailKind.DELIVER):  # fmt: skip
             until = expiry(today, self._links.days)
             claim = LinkClaim(occurrence_id=item.id, person_id=mail.recipient, expires=until)
             confirm_url = link_url(self._links.base_url, self._links.secret, claim)
