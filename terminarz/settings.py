@@ -137,15 +137,22 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
             "środowiskowej, która je zawiera",
             **w.at("password"),
         )
+    sender = ck.string(smtp_raw, "sender", where=w, single_line=True)
+    if sender is not None:
+        from terminarz.tomlcheck import split_mailbox
+
+        try:
+            split_mailbox(sender)
+        except ValueError as exc:
+            ck.add(str(exc), **w.at("sender"))
+            sender = None
     smtp = SmtpSettings(
         host=_opt(ck.string(smtp_raw, "host", where=w, single_line=True), "localhost"),
         port=_opt(ck.integer(smtp_raw, "port", where=w, low=1, high=65535), 25),
         security=security,
         username=ck.string(smtp_raw, "username", where=w, single_line=True),
         password_env=ck.string(smtp_raw, "password_env", where=w, single_line=True),
-        sender=_opt(
-            ck.string(smtp_raw, "sender", where=w, single_line=True), "terminarz@localhost"
-        ),
+        sender=_opt(sender, "terminarz@localhost"),
         timeout=_opt(ck.integer(smtp_raw, "timeout", where=w, low=1, high=600), 30),
         retry_delays=_retry_delays(smtp_raw, ck, w),
     )

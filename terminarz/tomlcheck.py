@@ -81,6 +81,71 @@ def read_limited(
         os.close(fd)
 
 
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not a plain address ``local@domain.tld`` (Polish), or None if it is.
+
+    The one address parser of terminarz: ``check`` (people, inputs, ``[smtp] sender``)
+    and the mail code (every ``From``, ``To`` and ``Cc``) both use it, so an address that
+    passes ``check`` is one the mail code accepts. Only ASCII dot-atom local parts:
+    no quoted strings (``"a>b"@example.org``), no control characters.
+    """
+    if "\n" in value or "\r" in value:
+        return "adres e-mail nie może zawierać znaku końca wiersza"
+    if (bad := control_character(value)) is not None:
+        return f"adres e-mail nie może zawierać znaku sterującego (U+{ord(bad):04X})"
+    if not value.isascii():
+        return (f"„{value}” nie jest adresem e-mail ze znaków ASCII (domenę z polskimi "
+                "literami wpisz w postaci xn--…)")  # fmt: skip
+    if len(value) > 254:
+        return f"adres e-mail jest zbyt długi ({len(value)} znaków; najwyżej 254)"
+    text = value.strip()
+    if text != value or any(c.isspace() for c in text):
+        return f"„{value}” nie jest adresem e-mail (zawiera spacje)"
+    if text.count("@") != 1:
+        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    try:
+        address = Address(addr_spec=text)
+    except (HeaderParseError, ValueError, IndexError, TypeError):
+        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
+    if not _DOT_ATOM.fullmatch(text.rpartition("@")[0]) or len(text.rpartition("@")[0]) > 64:
+        return (f"„{value}” nie jest adresem e-mail (niedozwolone znaki przed „@”, np. "
+                "cudzysłów, nawias ostry albo przecinek)")  # fmt: skip
+    domain = address.domain
+    if not address.username or "." not in domain or domain.startswith(".") or domain.endswith("."):
+        return f"„{value}” nie jest adresem e-mail (domena musi zawierać kropkę, np. example.org)"
+    if any(not (part and re.fullmatch(r"[A-Za-z0-9-]+", part)) for part in domain.split(".")):
+        return f"„{value}” nie jest adresem e-mail (niepoprawna domena „{domain}”)"
+    return None
+
+
+def split_mailbox(value: str) -> tuple[str, str]:
+    """(display name, address) of ``Name <local@domain>`` or ``local@domain``.
+
+    Raises ``ValueError`` with a Polish message when ``value`` is not exactly one such
+    mailbox (control characters, several addresses, an address :func:`email_problem`
+    refuses). Used for ``[smtp] sender`` by ``check`` and by the mail code alike.
+    """
+    from email.utils import getaddresses
+
+    if (bad := control_character(value)) is not None:
+        raise ValueError(f"nadawca nie może zawierać znaku sterującego (U+{ord(bad):04X})")
+    pairs = getaddresses([value])
+    if len(pairs) != 1 or not pairs[0][1]:
+        raise ValueError(f"„{value}” nie jest jednym adresem nadawcy (np. Terminarz "
+                         "<terminarz@example.org>)")  # fmt: skip
+    name, address = pairs[0]
+    problem = email_problem(address)
+    if problem is not None:
+        raise ValueError(problem)
+    return name, address
+
+
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 

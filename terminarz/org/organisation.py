@@ -32,7 +32,7 @@ from typing import Any
 
 from terminarz.errors import Problem, Severity, ValidationError
 from terminarz.settings import SETTINGS_SECTIONS, Settings, parse_settings
-from terminarz.tomlcheck import Checker, LineIndex, Where, describe, read_toml
+from terminarz.tomlcheck import Checker, LineIndex, Where, describe, email_problem, read_toml
 
 _TOP = (
     "organisation", "units", "people", "duties", "absences", "absence_sources",
@@ -258,30 +258,6 @@ class Organisation:
 
 
 # -- e-mail addresses -------------------------------------------------------------------
-
-
-def email_problem(value: str) -> str | None:
-    """Why ``value`` is not a plain address ``local@domain.tld`` (Polish), or None if it is."""
-    if "\n" in value or "\r" in value:
-        return "adres e-mail nie może zawierać znaku końca wiersza"
-    text = value.strip()
-    if text != value or any(c.isspace() for c in text):
-        return f"„{value}” nie jest adresem e-mail (zawiera spacje)"
-    if text.count("@") != 1:
-        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
-    from email.errors import HeaderParseError
-    from email.headerregistry import Address
-
-    try:
-        address = Address(addr_spec=text)
-    except (HeaderParseError, ValueError, IndexError, TypeError):
-        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
-    domain = address.domain
-    if not address.username or "." not in domain or domain.startswith(".") or domain.endswith("."):
-        return f"„{value}” nie jest adresem e-mail (domena musi zawierać kropkę, np. example.org)"
-    if any(not (part and re.fullmatch(r"[A-Za-z0-9-]+", part)) for part in domain.split(".")):
-        return f"„{value}” nie jest adresem e-mail (niepoprawna domena „{domain}”)"
-    return None
 
 
 def url_problem(url: str) -> str | None:
