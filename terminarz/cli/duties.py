@@ -144,6 +144,10 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
     style = ctx.style
     lines = [style.bold(occ.id), f"{ob.label} — {ob.title} {occ.period.for_words()}",
              f"Termin: {long_date(occ.due)}"]  # fmt: skip
+    if occ.override is not None:
+        where = f"; zapisany w pliku {occ.override.source}" if occ.override.source else ""
+        lines.append(f"Termin zmieniony (zamiast {long_date(occ.nominal)}): "
+                     f"{occ.override.basis}{where}")  # fmt: skip
     if item.planning_date is not None:
         info = ctx.setup.institution.day_info(occ.due)
         lines.append(f"Data planowania: {long_date(item.planning_date)} — w dniu terminu "
