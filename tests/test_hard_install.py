@@ -56,10 +56,19 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return found
 
 
-def test_regular_install_into_a_virtual_environment(wheel: Path, tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new virtual environment's interpreter: installing into another prefix from the
+    test environment's own pip would uninstall the editable terminarz under test."""
+    env_dir = tmp_path_factory.mktemp("hard-venv") / "venv"
     venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
+    return env_dir / "bin" / "python"
+
+
+def test_regular_install_into_a_virtual_environment(wheel: Path, fresh_python: Path,
+                                                      tmp_path: Path) -> None:  # fmt: skip
+    python = fresh_python
+    env_dir = python.parent.parent
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
                    check=True, capture_output=True, timeout=600)  # fmt: skip
     found = _probe(python, cwd=tmp_path)
@@ -75,6 +84,7 @@ def test_user_install(wheel: Path, tmp_path: Path) -> None:
            "HOME": str(tmp_path)}  # fmt: skip
     install = subprocess.run(
         [str(BASE_PYTHON), "-m", "pip", "install", "--user", "--no-deps", "-q",
+         "--ignore-installed",
          "--no-warn-script-location", str(wheel)],
         env={**os.environ, **env}, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -87,15 +97,15 @@ def test_user_install(wheel: Path, tmp_path: Path) -> None:
     assert "mpips-1992.toml" in found["catalogues"]  # type: ignore[operator]
 
 
-def test_prefix_install(wheel: Path, tmp_path: Path) -> None:
+def test_prefix_install(wheel: Path, fresh_python: Path, tmp_path: Path) -> None:
     prefix = tmp_path / "pfx"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--prefix", str(prefix),
-         "--no-warn-script-location", str(wheel)],
+        [str(fresh_python), "-m", "pip", "install", "--no-deps", "-q", "--ignore-installed",
+         "--prefix", str(prefix), "--no-warn-script-location", str(wheel)],
         check=True, capture_output=True, timeout=600,
     )  # fmt: skip
     (site,) = prefix.glob("lib/python3*/site-packages")
-    found = _probe(Path(sys.executable), env={"PYTHONPATH": str(site)}, cwd=tmp_path,
+    found = _probe(fresh_python, env={"PYTHONPATH": str(site)}, cwd=tmp_path,
                    flags=("-S",))  # fmt: skip
     assert found["error"] is None, found
     assert found["root"] == str((prefix / "share" / "terminarz").resolve())
