@@ -201,6 +201,7 @@ def test_serve_on_a_lan_address_without_base_url_refuses(tmp_path: Path, termina
             process.kill()
     assert process.returncode == 2
     assert "base_url" in err and "[server]" in err and "0.0.0.0" in err
+    assert "\\x0a" not in err and err.count("\n") == 1
     assert "Traceback" not in err
 
 
@@ -257,7 +258,7 @@ def test_start_stop_loop_under_load(tmp_path: Path) -> None:
 
     threading.excepthook = hook
     try:
-        for _ in range(25):
+        for _ in range(60):
             running = RunningServer(app, threads=4)
             stop_load = threading.Event()
 

@@ -640,9 +640,9 @@ def base_url_problem(base_url: str, host: str) -> str | None:
         return None
     return (
         f"serwer ma nasłuchiwać na adresie {host}, a w pliku organizacji nie ustawiono "
-        "[server] base_url — linki do kalendarzy i potwierdzeń byłyby błędne; ustaw adres, "
-        "pod którym inni widzą serwer, np.\n  [server]\n  base_url = "
-        "\"https://terminy.example.org\"\n(albo uruchom serwer na 127.0.0.1 za odwrotnym proxy)"
+        "[server] base_url — linki do kalendarzy i potwierdzeń byłyby błędne; ustaw w sekcji "
+        "[server] adres, pod którym inni widzą serwer, np. base_url = "
+        "\"https://terminy.example.org\" (albo uruchom serwer na 127.0.0.1 za odwrotnym proxy)"
     )
 
 
