@@ -210,3 +210,35 @@ def test_special_absence_source_via_cli_names_the_entry(tmp_path: Path, run_cli:
     assert result.returncode == 2
     assert "/dev/zero" in result.stderr and "nie jest zwykłym plikiem" in result.stderr
     assert f"{config}(" in result.stderr
+
+
+def test_prefilter_drops_only_events_clearly_outside_the_window(monkeypatch: pytest.MonkeyPatch):
+    """The text scan before parsing changes nothing but the speed: the absences found are
+    the same as without it, for events inside, around and far outside the window."""
+    from test_duties_absences import ORG, spans
+
+    import terminarz.org.absences as absences
+
+    events = [
+        "DTSTART;VALUE=DATE:20270118\r\nDTEND;VALUE=DATE:20270206\r\nSUMMARY:anna urlop",
+        "DTSTART;VALUE=DATE:20200118\r\nDTEND;VALUE=DATE:20200206\r\nSUMMARY:anna dawno",
+        "DTSTART;VALUE=DATE:20351231\r\nSUMMARY:anna kiedyś",
+        "DTSTART;TZID=Europe/Warsaw:20261231T230000\r\nDTEND;TZID=Europe/Warsaw:20270101T0100"
+        "00\r\nSUMMARY:jan noc",
+        "DTSTART:20261231T230000Z\r\nDTEND:20261231T235900Z\r\nSUMMARY:jan utc",
+        "dtstart;value=date:20270301\r\ndtend;value=date:20270302\r\nsummary:ewa małe litery",
+        "DTSTART;VALUE=DATE:20261201\r\nDURATION:P40D\r\nSUMMARY:ewa długo",
+        "DTSTART;VALUE=DATE:20150105\r\nDTEND;VALUE=DATE:20150106\r\n"
+        "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nSUMMARY:jan co tydzień",
+        "DTSTART;VALUE=DATE:20270110\r\nDTEND;VALUE=DATE:20200101\r\nSUMMARY:anna odwrotnie",
+        "DTSTART;VALUE=DATE:20261229\r\nDTEND;VALUE=DATE:20270102\r\nSUMMARY:Anna Nowak\r\n"
+        " -Kowalska (zawinięty wiersz)",
+        "DTSTART;VALUE=DATE:20261225\r\nDTEND;VALUE=DATE:20261231\r\nSUMMARY:ewa tuż przed",
+    ]
+    raw = ics(*events)
+    window = (date(2027, 1, 1), date(2027, 3, 31))
+    filtered = spans(raw, window=window)
+    assert len(absences.drop_events_outside(raw, window)) < len(raw)
+    monkeypatch.setattr(absences, "drop_events_outside", lambda raw, window: raw)
+    assert spans(raw, window=window) == filtered
+    assert ORG.people and filtered
