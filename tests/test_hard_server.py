@@ -281,3 +281,14 @@ def test_start_stop_loop_under_load(tmp_path: Path) -> None:
         threading.excepthook = previous_hook
         service.close()
     assert errors == []
+
+
+def test_no_line_can_be_forged_into_the_log(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        _get(server.host, server.port, "/x%0d%0aGET%20/feeds/all.ics%20200%1b[31m")
+    lines = [r.getMessage() for r in caplog.records if r.name == "terminarz.web.server"]
+    assert lines and all("\n" not in line and "\r" not in line and "\x1b" not in line
+                         for line in lines)  # fmt: skip
+    assert any("\\x0d\\x0a" in line for line in lines)

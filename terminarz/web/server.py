@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from terminarz.errors import TerminarzError
+from terminarz.errors import TerminarzError, visible
 from terminarz.notify.feeds import (
     FeedRenderer,
     FeedSet,
@@ -164,12 +164,13 @@ class Router:
 
     def loggable_path(self, path: str) -> str:
         """A request path for the log: like :meth:`loggable`, but everything after a
-        ``/p/`` or ``/confirm/`` segment is dropped, spaces included."""
+        ``/p/`` or ``/confirm/`` segment is dropped, spaces included, and control
+        characters (a decoded ``%0A``, ``%1B``) are shown as ``\\x0a``."""
         normal = normalise_for_log(path)
         cut = _SECRET_SEGMENT.search(normal)
         if cut is not None:
-            return normal[: cut.end()] + "…"
-        return self.loggable(path)
+            return visible(normal[: cut.end()] + "…")
+        return visible(self.loggable(path))  # no line breaks or escapes forged into the log
 
     def on_bound(self, callback: Callable[[str, int], None]) -> None:
         """Call ``callback(host, port)`` once the server is listening (see :meth:`bound`)."""
@@ -375,7 +376,7 @@ class FeedService:
         self._env: Environment | None = None
         self.generations = 0  # how many feeds were rendered (for tests and the benchmark)
         # Links on the index page when [server] base_url is not set: the loopback address
-        # the server is bound to (see public_base_url); never the client's Host header.
+        # the server is bound to (see loopback_base_url); never the client's Host header.
         self.bound_base_url = ""
 
     def bind(self, host: str, port: int) -> None:
