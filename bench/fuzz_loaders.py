@@ -3,10 +3,20 @@
 Every case starts from a valid file (the bundled catalogue or an example
 organisation) and applies one to three mutations: broken TOML, wrong value
 types, missing and unknown keys, impossible dates, dangling ids, huge values,
-non-UTF-8 bytes, random text. The loader must either accept the file or raise a
-``TerminarzError`` whose message names the file — never another exception. A
-loaded organisation is also cross-checked against its catalogues and planned
-for a year, which must not raise anything but a ``TerminarzError`` either.
+non-UTF-8 bytes, random text — and the input classes of issue 12: special files
+in place of the file or of its absence calendar (``/dev/zero``, ``/dev/urandom``,
+a FIFO, a 4 GB sparse file, a directory, a symlink to a device), endless
+recurrences in the absence calendar (``FREQ=SECONDLY``, ``INTERVAL=0``, ``BYxxx``
+lists, starts in year 1 or 9999), year overflow (``valid_to = "9999-Q4"``,
+overrides in 9999, dates near ``date.max``) and control characters (NUL, ESC,
+CR, LF, VT, DEL, C1, U+2028) in names, addresses and the mail sender. The
+loader must either accept the file or raise a ``TerminarzError`` whose message
+names the file — never another exception. A loaded organisation is also
+cross-checked against its catalogues and planned for a year, which must not
+raise anything but a ``TerminarzError`` either, and a mail to every person is
+built (no control character may reach a header, no
+line may pass 998 octets). Each case runs under a 30-second alarm: a hang is a
+failure.
 
 Run (at least 1,000 cases; prints how many were tried and how many failed)::
 
@@ -27,7 +37,7 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -81,6 +91,38 @@ class Case:
     base: str
     mutations: tuple[str, ...]
     data: bytes
+    special: str | None = None  # the file itself is a special file (see SPECIAL)
+    side: bytes | None = None  # the absence calendar's contents, when mutated
+    side_special: str | None = None  # the absence calendar is a special file
+
+
+SPECIAL = ["/dev/zero", "/dev/urandom", "/dev/null", "fifo", "sparse", "directory",
+           "symlink-zero"]  # fmt: skip
+ENDLESS_RULES = [
+    "FREQ=SECONDLY", "FREQ=MINUTELY", "FREQ=HOURLY", "FREQ=DAILY;INTERVAL=0",
+    "FREQ=WEEKLY;INTERVAL=-1", "FREQ=SECONDLY;INTERVAL=0", "FREQ=DAILY;COUNT=999999999",
+    "FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12;BYMINUTE=0,15,30,45",
+    "FREQ=DAILY;BYSECOND=" + ",".join(str(i) for i in range(60)),
+    "FREQ=YEARLY;BYYEARDAY=1,2,3,4,5,6,7,8,9,10;BYWEEKNO=1,2,3", "FREQ=DAILY;UNTIL=99991231",
+    "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2", "FREQ=DAILY;INTERVAL=999999999", "FREQ=BOGUS",
+    "FREQ=DAILY;UNTIL=00010101", "", "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=-1",
+]  # fmt: skip
+ENDLESS_STARTS = ["20260101T080000Z", "00010101T000000Z", "99991231T235959Z", "19000101",
+                  "20260101", "18991231", "99990101", "20261124T000000"]  # fmt: skip
+CONTROL_CHARS = ["\\u0000", "\\u001b", "\\u000b", "\\u000c", "\\u007f", "\\u0085",
+                 "\\u2028", "\\r", "\\n", "\\t", "\\u001b[31m",
+                 "\\r\\nBcc: x@evil.example"]  # fmt: skip
+OVERFLOW = [
+    b'\nvalid_to = "9999-Q4"\n', b'\nvalid_from = "0001-01"\n', b'\nvalid_to = "9999"\n',
+    b'\n[[overrides]]\noccurrence = "mpips-03@ops/9999"\ndue = 9999-12-31\nbasis = "x"\n',
+    b'\n[[overrides]]\noccurrence = "mpips-03@ops/2026"\ndue = 9999-12-31\nbasis = "x"\n',
+    b'\n[[overrides]]\noccurrence = "mpips-03@ops/2026"\ndue = 2207-01-29\nbasis = "x"\n',
+    b'\n[[overrides]]\noccurrence = "mpips-03@ops/0001"\ndue = 0001-01-01\nbasis = "x"\n',
+    b'\n[[absences]]\nperson = "kier-dsps"\nfrom = 0001-01-01\nto = 9999-12-31\n',
+    b'\n[[absences]]\nperson = "kier-dsps"\nfrom = 9999-12-31\nto = 9999-12-31\n',
+    b'\n[[designations]]\nperson = "kier-dsps"\ntarget = "mpips-03@ops/9999"\n'
+    b'from = 9999-12-30\nto = 9999-12-31\nbasis = "x"\n',
+]  # fmt: skip
 
 
 @st.composite
@@ -93,7 +135,40 @@ def malformed(draw: st.DrawFn) -> Case:
         name = draw(st.sampled_from(sorted(MUTATIONS)))
         data = MUTATIONS[name](draw, data)
         names.append(name)
-    return Case(kind=kind, base=base.name, mutations=tuple(names), data=data)
+    special = side = side_special = None
+    new_class = draw(st.integers(0, 9))
+    if new_class <= 2 and draw(st.booleans()):  # the new input class alone, on a valid file
+        data, names = base.read_bytes(), []
+    if new_class == 0:  # one case in ten: a special file
+        name = draw(st.sampled_from(SPECIAL))
+        if kind == "organisation" and draw(st.booleans()):
+            side_special = name
+            names.append(f"special-absence-source:{name}")
+        else:
+            special = name
+            names.append(f"special-file:{name}")
+    elif kind == "organisation" and new_class in (1, 2):
+        side = endless_calendar(draw)
+        names.append("endless-recurrence")
+    return Case(kind=kind, base=base.name, mutations=tuple(names), data=data, special=special,
+                side=side, side_special=side_special)
+
+
+def endless_calendar(draw: st.DrawFn) -> bytes:
+    """An absence calendar with one to three hostile recurring events."""
+    events = []
+    for index in range(draw(st.integers(1, 3))):
+        rule = draw(st.sampled_from(ENDLESS_RULES))
+        start = draw(st.sampled_from(ENDLESS_STARTS))
+        value = ";VALUE=DATE:" if len(start) == 8 else ":"
+        events.append(
+            f"BEGIN:VEVENT\r\nUID:e{index}@fuzz\r\nDTSTAMP:20260101T000000Z\r\n"
+            f"DTSTART{value}{start}\r\n" + (f"RRULE:{rule}\r\n" if rule else "")
+            + f"SUMMARY:kier-dsps {draw(st.sampled_from(['urlop', 'x' * 300, 'ż']))}\r\n"
+            "END:VEVENT\r\n"
+        )
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//fuzz//PL\r\n" + "".join(events)
+            + "END:VCALENDAR\r\n").encode()  # fmt: skip
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -178,11 +253,94 @@ def random_text(draw: st.DrawFn, data: bytes) -> bytes:
     return data[:at] + draw(st.text(max_size=40)).encode("utf-8", "surrogatepass") + data[at:]
 
 
+def year_overflow(draw: st.DrawFn, data: bytes) -> bytes:
+    if draw(st.booleans()):
+        return data + draw(st.sampled_from(OVERFLOW))
+    found = list(_DATE.finditer(data))
+    if not found:
+        return data + draw(st.sampled_from(OVERFLOW))
+    m = draw(st.sampled_from(found))
+    extreme = draw(st.sampled_from([b"9999-12-31", b"0001-01-01", b"9999-12-30", b"2199-12-31"]))
+    return data[: m.start()] + extreme + data[m.end() :]
+
+
+def control_characters(draw: st.DrawFn, data: bytes) -> bytes:
+    """A control character inside a quoted string: a name, an address, the sender, a path."""
+    found = list(_STRING.finditer(data))
+    char = draw(st.sampled_from(CONTROL_CHARS)).encode()
+    if draw(st.integers(0, 4)) == 0:
+        found = []  # also: the sender, which the examples may not have
+    if not found:
+        return data + b'\n[smtp]\nsender = "Terminarz' + char + b' <t@example.org>"\n'
+    m = draw(st.sampled_from(found))
+    inside = draw(st.integers(m.start() + 1, m.end() - 1))
+    return data[:inside] + char + data[inside:]
+
+
 MUTATIONS = {
     "broken-toml": broken_toml, "wrong-type": wrong_type, "missing-key": missing_key,
     "unknown-key": unknown_key, "impossible-date": impossible_date, "dangling-id": dangling_id,
     "huge-value": huge_value, "non-utf8": non_utf8, "random-text": random_text,
+    "year-overflow": year_overflow, "control-characters": control_characters,
 }  # fmt: skip
+
+
+def _make_special(name: str, path: Path) -> None:
+    """Put the special file ``name`` (see :data:`SPECIAL`) at ``path``."""
+    import os
+
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+    if name.startswith("/dev/"):
+        path.symlink_to(name)
+    elif name == "symlink-zero":
+        path.symlink_to("/dev/zero")
+    elif name == "fifo":
+        os.mkfifo(path)
+    elif name == "sparse":
+        with path.open("wb") as handle:
+            handle.truncate(4 * 1024**3)
+    elif name == "directory":
+        path.mkdir()
+
+
+def _clear(path: Path) -> None:
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
+class Hang(Exception):
+    """A case ran longer than its alarm."""
+
+
+def _headers_problem(organisation: object) -> str | None:
+    """Build a mail to every person; a control character in a header or a line over 998
+    octets is a problem (a ``TerminarzError`` is an acceptable refusal)."""
+    from terminarz.notify.mail import Rendered, build_message
+
+    people = getattr(organisation, "people", ())
+    sender = getattr(getattr(organisation, "settings", None), "smtp", None)
+    for person in people:
+        try:
+            raw = build_message(
+                rendered=Rendered(subject=f"Przypomnienie {person.name}", text="t\n",
+                                  html="<p>t</p>"),
+                sender=sender.sender if sender is not None else "t@example.org",
+                to=(person.name, person.email), cc=[(person.name, person.email)],
+                message_id="<fuzz@example.org>", date=_NOW,
+            )  # fmt: skip
+        except TerminarzError:
+            continue
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        for line in head.split(b"\r\n"):
+            if len(line) > 998 or any((b < 0x20 and b != 0x09) or b == 0x7F for b in line):
+                return f"header line {line[:80]!r}… ({len(line)} octets)"
+    return None
+
 
 
 def check_case(case: Case, folder: Path) -> tuple[str, str | None]:
@@ -192,12 +350,43 @@ def check_case(case: Case, folder: Path) -> tuple[str, str | None]:
     An organisation may name another catalogue file; an error in that file may name
     it instead of the organisation file.
     """
+    import signal
+
     path = folder / f"{case.kind}.toml"
-    path.write_bytes(case.data)
+    _clear(path)
+    if case.special is not None:
+        _make_special(case.special, path)
+    else:
+        path.write_bytes(case.data)
     for side in SIDE_FILES:
-        if not (folder / side.name).exists():
+        _clear(folder / side.name)
+        if case.side_special is not None:
+            _make_special(case.side_special, folder / side.name)
+        elif case.side is not None:
+            (folder / side.name).write_bytes(case.side)
+        else:
             shutil.copy(side, folder / side.name)
     named = [str(path)]
+
+    def alarm(signum: int, frame: object) -> None:
+        raise Hang
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(ALARM_SECONDS)
+    try:
+        return _check(case, path, named)
+    except Hang:
+        return "failed", f"hang: still running after {ALARM_SECONDS} s"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+ALARM_SECONDS = 30
+_NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+
+
+def _check(case: Case, path: Path, named: list[str]) -> tuple[str, str | None]:
     try:
         if case.kind == "catalogue":
             load_catalogues([path])
@@ -209,6 +398,11 @@ def check_case(case: Case, folder: Path) -> tuple[str, str | None]:
             if all(not s.is_url for s in organisation.absence_sources):
                 setup = load_setup(path, today=date(2026, 11, 24))
                 plan(setup, date(2026, 1, 1), date(2027, 12, 31), today=date(2026, 11, 24))
+            problem = _headers_problem(organisation)
+            if problem is not None:
+                return "failed", problem
+    except Hang:
+        raise
     except TerminarzError as exc:
         if not any(name in str(exc) for name in named):
             return "failed", f"TerminarzError without the file name: {exc}"

@@ -45,7 +45,24 @@ class Problem:
             parts.append(f"pole „{self.field}”")
         prefix = ", ".join(parts)
         label = "ostrzeżenie: " if self.severity is Severity.WARNING else ""
-        return f"{prefix}: {label}{self.message}" if prefix else f"{label}{self.message}"
+        text = f"{prefix}: {label}{self.message}" if prefix else f"{label}{self.message}"
+        return visible(text)
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters (NUL, ESC, CR, LF, …) shown as ``\\x1b`` escapes and
+    text that is not valid UTF-8 (``surrogateescape``) as U+FFFD, so that a message
+    about a hostile value can neither drive the terminal nor fail to print."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029):
+            out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class TerminarzError(Exception):

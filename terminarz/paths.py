@@ -1,23 +1,108 @@
 """Where the bundled data lives: ``calendars/`` and ``templates/``.
 
-In a source checkout or an editable install they sit next to the package; a
-regular install puts them under ``<prefix>/share/terminarz/``.
+They stay at the repository's root (they are data, not code) and are installed as
+``data-files`` under ``<data>/share/terminarz/``, where ``<data>`` is the install
+scheme's data directory: the virtual environment or ``/usr/local`` for a regular
+install, ``~/.local`` for ``pip install --user``, the ``--prefix`` given. Looked up,
+in this order:
+
+1. a source checkout or an editable install — next to the package;
+2. the files the installed distribution recorded (``importlib.metadata``): exactly
+   where pip put them, whatever the scheme;
+3. the data directory of every ``sysconfig`` install scheme (``posix_prefix``,
+   ``posix_user``, …) and ``sys.prefix`` / ``sys.base_prefix``.
+
+When none holds the catalogues, :func:`data_root` raises a Polish
+:class:`~terminarz.errors.TerminarzError` naming the places searched — never an
+empty catalogue list that would make every command answer "0 plików".
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
+from terminarz.errors import TerminarzError
+
 _PACKAGE = Path(__file__).resolve().parent
+_DISTRIBUTION = "terminarz"
+_SHARE = Path("share") / "terminarz"
 
 
+def _holds_data(folder: Path) -> bool:
+    return (folder / "calendars").is_dir() and any((folder / "calendars").glob("*.toml"))
+
+
+def _recorded() -> list[Path]:
+    """``share/terminarz`` folders among the files the installed distribution recorded."""
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution(_DISTRIBUTION).files or []
+    except metadata.PackageNotFoundError:
+        return []
+    found: list[Path] = []
+    for entry in files:
+        parts = entry.parts
+        for index in range(len(parts) - 2):
+            if parts[index] == "share" and parts[index + 1] == "terminarz":
+                root = Path(str(entry.locate())).resolve()
+                for _ in range(len(parts) - index - 2):
+                    root = root.parent
+                if root not in found:
+                    found.append(root)
+                break
+    return found
+
+
+def _scheme_folders() -> list[Path]:
+    """``<data>/share/terminarz`` of every install scheme this interpreter knows."""
+    import sysconfig
+
+    folders: list[Path] = []
+    names = list(sysconfig.get_scheme_names())
+    preferred = []
+    for key in ("prefix", "user", "home"):
+        try:
+            preferred.append(sysconfig.get_preferred_scheme(key))  # type: ignore[arg-type,unused-ignore]
+        except (KeyError, ValueError, AttributeError):
+            continue
+    for name in [*preferred, *names]:
+        try:
+            data = sysconfig.get_path("data", name)
+        except KeyError:
+            continue
+        if data:
+            folder = Path(data) / _SHARE
+            if folder not in folders:
+                folders.append(folder)
+    for prefix in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+        folder = Path(prefix) / _SHARE
+        if folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def candidates() -> list[Path]:
+    """Every folder searched for ``calendars/`` and ``templates/``, in order."""
+    return [_PACKAGE.parent, *_recorded(), *_scheme_folders()]
+
+
+@functools.cache
 def data_root() -> Path:
-    """The folder holding ``calendars/`` (and ``templates/``)."""
-    checkout = _PACKAGE.parent
-    if (checkout / "calendars").is_dir():
-        return checkout
-    return Path(sys.prefix) / "share" / "terminarz"
+    """The folder holding ``calendars/`` (and ``templates/``); a :class:`TerminarzError`
+    naming every place searched when none does (a broken installation)."""
+    searched = candidates()
+    for folder in searched:
+        if _holds_data(folder):
+            return folder
+    shown = ", ".join(str(f) for f in searched)
+    raise TerminarzError(
+        "nie znaleziono danych terminarza (katalogów calendars/ i templates/) — instalacja "
+        f"jest niepełna; szukano w: {shown}. Zainstaluj pakiet ponownie (pip install "
+        "terminarz) albo uruchom go z katalogu źródeł"
+    )
 
 
 def calendars_dir() -> Path:

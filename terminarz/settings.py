@@ -45,7 +45,7 @@ class ServerSettings:
 
     host: str = "127.0.0.1"
     port: int = 8080
-    base_url: str = "http://127.0.0.1:8080"
+    base_url: str = ""  # no default: "" means not set (see terminarz.web.server.public_base_url)
     secret_env: str = "TERMINARZ_SECRET"
     link_days: int = 30
 
@@ -109,12 +109,13 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     port = _opt(ck.integer(server_raw, "port", where=w, low=1, high=65535), 8080)
     host = _opt(ck.string(server_raw, "host", where=w, single_line=True), "127.0.0.1")
     base_url = ck.string(server_raw, "base_url", where=w, single_line=True)
-    if base_url is not None and not base_url.startswith(("http://", "https://")):
-        ck.add("„base_url” musi zaczynać się od http:// albo https://", **w.at("base_url"))
+    if base_url is not None and (problem := _base_url_problem(base_url)) is not None:
+        ck.add(problem, **w.at("base_url"))
+        base_url = None
     server = ServerSettings(
         host=host,
         port=port,
-        base_url=(base_url or f"http://{host}:{port}").rstrip("/"),
+        base_url=(base_url or "").rstrip("/"),
         secret_env=_opt(
             ck.string(server_raw, "secret_env", where=w, single_line=True), "TERMINARZ_SECRET"
         ),
@@ -139,15 +140,22 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
             "środowiskowej, która je zawiera",
             **w.at("password"),
         )
+    sender = ck.string(smtp_raw, "sender", where=w, single_line=True)
+    if sender is not None:
+        from terminarz.tomlcheck import split_mailbox
+
+        try:
+            split_mailbox(sender)
+        except ValueError as exc:
+            ck.add(str(exc), **w.at("sender"))
+            sender = None
     smtp = SmtpSettings(
         host=_opt(ck.string(smtp_raw, "host", where=w, single_line=True), "localhost"),
         port=_opt(ck.integer(smtp_raw, "port", where=w, low=1, high=65535), 25),
         security=security,
         username=ck.string(smtp_raw, "username", where=w, single_line=True),
         password_env=ck.string(smtp_raw, "password_env", where=w, single_line=True),
-        sender=_opt(
-            ck.string(smtp_raw, "sender", where=w, single_line=True), "terminarz@localhost"
-        ),
+        sender=_opt(sender, "terminarz@localhost"),
         timeout=_opt(ck.integer(smtp_raw, "timeout", where=w, low=1, high=600), 30),
         retry_delays=_retry_delays(smtp_raw, ck, w),
     )
@@ -167,6 +175,23 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
         lock_timeout=_opt(ck.integer(rem_raw, "lock_timeout", where=w, low=1, high=86400), 600),
     )
     return Settings(state=state, feeds=feeds, server=server, smtp=smtp, reminders=reminders)
+
+
+def _base_url_problem(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    if not url.startswith(("http://", "https://")):
+        return "„base_url” musi zaczynać się od http:// albo https://"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 — raises ValueError for a bad port
+    except ValueError:
+        return "„base_url” nie jest poprawnym adresem (nawias IPv6 albo numer portu)"
+    if not parts.hostname:
+        return "w „base_url” brakuje nazwy serwera"
+    if parts.query or parts.fragment or any(c.isspace() for c in url):
+        return "„base_url” nie może zawierać spacji, „?” ani „#”"
+    return None
 
 
 def _retry_delays(raw: dict[str, Any], ck: Checker, w: Where) -> tuple[int, ...]:

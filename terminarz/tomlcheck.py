@@ -8,7 +8,9 @@ every wrong value instead of stopping at the first.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -22,20 +24,146 @@ _TOML_LINE = re.compile(r"at line (\d+)")
 MAX_FILE_BYTES = 2_000_000
 
 
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """Parse ``path``; raise :class:`TerminarzError` naming the file and line on failure."""
+def read_limited(
+    path: Path, limit: int, *, what: str = "plik", what_of: str = "pliku"
+) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Refuses what is not a regular file (a device such as ``/dev/zero``, a FIFO, a socket,
+    a directory) before reading a byte, and enforces ``limit`` while reading, so neither
+    an endless device nor a huge (sparse) file is read whole. Opening never blocks (a
+    FIFO without a writer). Every failure is a :class:`TerminarzError` naming the file;
+    ``what`` names the kind of file in the message ("plik", "kalendarz nieobecności"),
+    ``what_of`` is its genitive ("pliku", "kalendarza nieobecności").
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, flags)
+    except ValueError:  # an embedded NUL byte
+        raise TerminarzError(
+            f"ścieżka {what_of} zawiera niedozwolony znak NUL", path=_printable_path(path)
+        ) from None
     except FileNotFoundError:
-        raise TerminarzError("plik nie istnieje", path=path) from None
+        raise TerminarzError(f"{what} nie istnieje", path=path) from None
     except IsADirectoryError:
         raise TerminarzError("to jest katalog, a nie plik", path=path) from None
     except OSError as exc:
-        raise TerminarzError(f"nie można odczytać pliku ({exc.strerror})", path=path) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise TerminarzError(
-            f"plik jest zbyt duży ({len(raw)} bajtów; najwyżej {MAX_FILE_BYTES})", path=path
-        )
+        raise TerminarzError(f"nie można odczytać {what_of} ({exc.strerror})", path=path) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise TerminarzError("to jest katalog, a nie plik", path=path)
+        if not stat.S_ISREG(info.st_mode):
+            raise TerminarzError(
+                f"{what} nie jest zwykłym plikiem (to urządzenie, potok albo gniazdo); "
+                "podaj zwykły plik",
+                path=path,
+            )
+        if info.st_size > limit:
+            raise TerminarzError(
+                f"{what} jest zbyt duży ({info.st_size} bajtów; najwyżej {limit})", path=path
+            )
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # grew while being read
+            raise TerminarzError(f"{what} jest zbyt duży (ponad {limit} bajtów)", path=path)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise TerminarzError(f"nie można odczytać {what_of} ({exc.strerror})", path=path) from None
+    finally:
+        os.close(fd)
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not a plain address ``local@domain.tld`` (Polish), or None if it is.
+
+    The one address parser of terminarz: ``check`` (people, inputs, ``[smtp] sender``)
+    and the mail code (every ``From``, ``To`` and ``Cc``) both use it, so an address that
+    passes ``check`` is one the mail code accepts. Only ASCII dot-atom local parts:
+    no quoted strings (``"a>b"@example.org``), no control characters.
+    """
+    if "\n" in value or "\r" in value:
+        return "adres e-mail nie może zawierać znaku końca wiersza"
+    if (bad := control_character(value)) is not None:
+        return f"adres e-mail nie może zawierać znaku sterującego (U+{ord(bad):04X})"
+    if not value.isascii():
+        return (f"„{value}” nie jest adresem e-mail ze znaków ASCII (domenę z polskimi "
+                "literami wpisz w postaci xn--…)")  # fmt: skip
+    if len(value) > 254:
+        return f"adres e-mail jest zbyt długi ({len(value)} znaków; najwyżej 254)"
+    text = value.strip()
+    if text != value or any(c.isspace() for c in text):
+        return f"„{value}” nie jest adresem e-mail (zawiera spacje)"
+    if text.count("@") != 1:
+        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    try:
+        address = Address(addr_spec=text)
+    except (HeaderParseError, ValueError, IndexError, TypeError):
+        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
+    if not _DOT_ATOM.fullmatch(text.rpartition("@")[0]) or len(text.rpartition("@")[0]) > 64:
+        return (f"„{value}” nie jest adresem e-mail (niedozwolone znaki przed „@”, np. "
+                "cudzysłów, nawias ostry albo przecinek)")  # fmt: skip
+    domain = address.domain
+    if not address.username or "." not in domain or domain.startswith(".") or domain.endswith("."):
+        return f"„{value}” nie jest adresem e-mail (domena musi zawierać kropkę, np. example.org)"
+    if any(not (part and re.fullmatch(r"[A-Za-z0-9-]+", part)) for part in domain.split(".")):
+        return f"„{value}” nie jest adresem e-mail (niepoprawna domena „{domain}”)"
+    return None
+
+
+def split_mailbox(value: str) -> tuple[str, str]:
+    """(display name, address) of ``Name <local@domain>`` or ``local@domain``.
+
+    Raises ``ValueError`` with a Polish message when ``value`` is not exactly one such
+    mailbox (control characters, several addresses, an address :func:`email_problem`
+    refuses). Used for ``[smtp] sender`` by ``check`` and by the mail code alike.
+    """
+    from email.utils import getaddresses
+
+    if (bad := control_character(value)) is not None:
+        raise ValueError(f"nadawca nie może zawierać znaku sterującego (U+{ord(bad):04X})")
+    pairs = getaddresses([value])
+    if len(pairs) != 1 or not pairs[0][1]:
+        raise ValueError(f"„{value}” nie jest jednym adresem nadawcy (np. Terminarz "
+                         "<terminarz@example.org>)")  # fmt: skip
+    name, address = pairs[0]
+    problem = email_problem(address)
+    if problem is not None:
+        raise ValueError(problem)
+    return name, address
+
+
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of ``text`` (C0 including TAB, CR, LF, DEL, C1, and
+    the Unicode line and paragraph separators), or None. Such characters have no place
+    in a one-line value — a name, an address, a path — and could change a mail header."""
+    m = _CONTROL.search(text)
+    return m.group(0) if m else None
+
+
+def _printable_path(path: Path) -> Path:
+    return Path(str(path).replace("\0", "\\0"))
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse ``path``; raise :class:`TerminarzError` naming the file and line on failure."""
+    raw = read_limited(path, MAX_FILE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -244,6 +372,10 @@ class Checker:
             return None
         if single_line and ("\n" in value or "\r" in value):
             self.add(f"„{key}” nie może zawierać znaku końca wiersza", **where.at(key))
+            return None
+        if single_line and (bad := control_character(value)) is not None:
+            self.add(f"„{key}” zawiera niedozwolony znak sterujący (U+{ord(bad):04X}); usuń go",
+                     **where.at(key))  # fmt: skip
             return None
         if len(value) > max_length:
             self.add(f"„{key}” jest zbyt długie ({len(value)} znaków)", **where.at(key))

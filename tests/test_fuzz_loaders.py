@@ -66,3 +66,59 @@ def test_bench_counts(tmp_path: Path) -> None:
     assert report.tried == 30
     assert report.failures == []
     assert sum(report.outcomes.values()) == 30
+
+
+# -- the input classes of issue 12 -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("special", fuzz.SPECIAL)
+@pytest.mark.parametrize("kind", ["catalogue", "organisation"])
+def test_special_files(kind: str, special: str, tmp_path: Path) -> None:
+    base = fuzz.BASES[kind][0].read_bytes()
+    case = fuzz.Case(kind=kind, base="test", mutations=("special",), data=base, special=special)
+    assert fuzz.check_case(case, tmp_path) == ("rejected", None)
+
+
+@pytest.mark.parametrize("special", fuzz.SPECIAL)
+def test_special_absence_sources(special: str, tmp_path: Path) -> None:
+    base = fuzz.BASES["organisation"][0].read_bytes()
+    case = fuzz.Case(kind="organisation", base="test", mutations=("special-source",), data=base,
+                     side_special=special)  # fmt: skip
+    outcome, problem = fuzz.check_case(case, tmp_path)
+    assert problem is None, problem
+    # /dev/null reads as an empty (invalid) calendar; every other special file is refused
+    assert outcome == "rejected"
+
+
+@pytest.mark.parametrize("rule", fuzz.ENDLESS_RULES)
+def test_endless_recurrences(rule: str, tmp_path: Path) -> None:
+    base = fuzz.BASES["organisation"][0].read_bytes()
+    side = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//PL\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+        "DTSTAMP:20260101T000000Z\r\nDTSTART:20200101T080000Z\r\n"
+        + (f"RRULE:{rule}\r\n" if rule else "")
+        + "SUMMARY:kier-dsps urlop\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+    case = fuzz.Case(kind="organisation", base="test", mutations=("endless",), data=base,
+                     side=side)  # fmt: skip
+    outcome, problem = fuzz.check_case(case, tmp_path)
+    assert problem is None, problem
+    assert outcome in ("loaded", "rejected")
+
+
+@pytest.mark.parametrize("snippet", fuzz.OVERFLOW)
+@pytest.mark.parametrize("kind", ["catalogue", "organisation"])
+def test_year_overflow(kind: str, snippet: bytes, tmp_path: Path) -> None:
+    base = fuzz.BASES[kind][0].read_bytes()
+    case = fuzz.Case(kind=kind, base="test", mutations=("overflow",), data=base + snippet)
+    _, problem = fuzz.check_case(case, tmp_path)
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize("char", fuzz.CONTROL_CHARS)
+def test_control_characters_in_names_and_sender(char: str, tmp_path: Path) -> None:
+    base = fuzz.BASES["organisation"][0].read_bytes()
+    sender = b'\n[smtp]\nsender = "T' + char.encode() + b' <t@example.org>"\n'
+    for data in (base.replace(b'name = "', b'name = "' + char.encode(), 1), base + sender):
+        case = fuzz.Case(kind="organisation", base="test", mutations=("control",), data=data)
+        assert fuzz.check_case(case, tmp_path) == ("rejected", None)

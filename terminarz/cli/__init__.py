@@ -4,17 +4,27 @@ It may import every layer; it keeps only arguments, printing and exit codes, and
 scheduler it is the only place that reads the clock (Europe/Warsaw).
 
 This is the one error boundary: a :class:`~terminarz.errors.TerminarzError` (the
-user's mistake) becomes a Polish message on stderr and exit code 2.
+user's mistake) becomes a Polish message on stderr and exit code 2. So do the classes
+of mistakes that surface as Python errors deep inside: a date beyond the years
+``datetime`` can hold (``OverflowError``, "year … is out of range"), a NUL byte in a
+path, text that is not UTF-8 (an argument or an environment variable decoded with
+``surrogateescape``). An input/output failure — standard output closed, a full disk
+(``/dev/full``), a file that cannot be written — is a Polish message and exit code 1.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 import sys
 from collections.abc import Sequence
 
 from terminarz.cli import core, duties, feeds, remind
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
 from terminarz.errors import TerminarzError
+
+EXIT_IO = 1
 
 DESCRIPTION = """\
 terminarz — terminy sprawozdań i dyżury w polskiej administracji publicznej.
@@ -53,25 +63,172 @@ def build_parser() -> PolishParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "handler", None) is None:
-        parser.print_help(sys.stderr)
+    _guard_standard_streams()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    problem = _text_problem(arguments)
+    if problem is not None:
+        _say(f"terminarz: błąd: {problem}\n")
         return EXIT_USAGE
-    ctx = Context(args=args)
+    parser = build_parser()
     try:
+        args = parser.parse_args(arguments)
+        if getattr(args, "handler", None) is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        ctx = Context(args=args)
         code: int = args.handler(ctx)
+        sys.stdout.flush()
     except TerminarzError as exc:
-        sys.stderr.write(f"terminarz: błąd: {exc}\n")
+        _say(f"terminarz: błąd: {exc}\n")
         return EXIT_USAGE
     except BrokenPipeError:
-        sys.stderr.close()
+        _silence_stdout()
         return 0
     except KeyboardInterrupt:
-        sys.stderr.write("terminarz: przerwano\n")
+        _say("terminarz: przerwano\n")
         return 130
-    sys.stdout.flush()
+    except (OverflowError, ValueError, UnicodeError) as exc:
+        message = _value_message(exc)
+        if message is None:
+            raise
+        _say(f"terminarz: błąd: {message}\n")
+        return EXIT_USAGE
+    except OSError as exc:
+        _silence_stdout()
+        _say(f"terminarz: błąd: {_io_message(exc)}\n")
+        return EXIT_IO
     return code
+
+
+class _ClosedOutput:
+    """Standard output when the process was started with it closed (``>&-``): writing
+    fails with EBADF, which the boundary reports; a command that writes nothing works."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+
+def _guard_standard_streams() -> None:
+    """Keep descriptors 0–2 taken (by ``/dev/null``) when the process was started with
+    them closed, so that no database or feed file opened later becomes "standard output"."""
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.append(fd)
+    for fd in closed:
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = _ClosedOutput()  # type: ignore[assignment,unused-ignore]
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
+def _say(text: str) -> None:
+    """Write to stderr, whatever state it is in (full, closed, an odd encoding)."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError, UnicodeError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After a failed write to stdout: point it at /dev/null so that Python's own final
+    flush does not print a second error (the recipe of the ``signal`` module docs)."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _text_problem(arguments: Sequence[str]) -> str | None:
+    """A command-line argument or a ``TERMINARZ_*`` variable that is not UTF-8 text."""
+    for position, value in enumerate(arguments, start=1):
+        if _undecodable(value):
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return (
+                f"argument nr {position} („{shown}”) nie jest poprawnym tekstem UTF-8; "
+                "popraw kodowanie znaków"
+            )
+    for name, value in sorted(os.environ.items()):
+        if name.startswith("TERMINARZ_") and _undecodable(value):
+            return (
+                f"zmienna środowiskowa {name} nie jest poprawnym tekstem UTF-8; "
+                "popraw kodowanie znaków"
+            )
+    return None
+
+
+def _undecodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+_OUT_OF_RANGE = re.compile(r"out of range|too large|overflow|must be in", re.IGNORECASE)
+
+
+def _value_message(exc: BaseException) -> str | None:
+    """The Polish message for a class of error a user's input can cause, or None."""
+    text = str(exc)
+    if isinstance(exc, UnicodeError):
+        return (
+            "tekst nie jest poprawnym UTF-8 (argument, zmienna środowiskowa albo plik); "
+            "popraw kodowanie znaków"
+        )
+    if "null byte" in text or "null character" in text:
+        return "ścieżka albo wartość zawiera niedozwolony znak NUL"
+    if isinstance(exc, OverflowError) or _OUT_OF_RANGE.search(text):
+        return (
+            "data wykracza poza obsługiwany zakres (np. rok 9999); podaj datę z lat "
+            "1900–2199"
+        )
+    return None
+
+
+_STRERROR = {
+    errno.ENOSPC: "brak miejsca na urządzeniu",
+    errno.EBADF: "wyjście jest zamknięte",
+    errno.EIO: "błąd wejścia/wyjścia urządzenia",
+    errno.EROFS: "system plików jest tylko do odczytu",
+    errno.EACCES: "brak uprawnień",
+    errno.EPERM: "operacja niedozwolona",
+    errno.ENOENT: "nie ma takiego pliku ani katalogu",
+    errno.ENOTDIR: "to nie jest katalog",
+    errno.EISDIR: "to jest katalog",
+    errno.EDQUOT: "przekroczony limit miejsca na dysku",
+    errno.EFBIG: "plik jest zbyt duży",
+}
+
+
+def _io_message(exc: OSError) -> str:
+    reason = _STRERROR.get(exc.errno or 0) or exc.strerror or str(exc)
+    if exc.filename is not None:
+        return f"{exc.filename}: nie można zapisać ani odczytać ({reason})"
+    if exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EFBIG, errno.EDQUOT):
+        return f"nie można zapisać wyniku na standardowe wyjście ({reason})"
+    return f"błąd wejścia/wyjścia ({reason})"
 
 
 if __name__ == "__main__":

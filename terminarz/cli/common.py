@@ -38,6 +38,10 @@ _TRANSLATIONS = (
     ("not allowed with argument", "nie można łączyć z argumentem"),
     ("ambiguous option", "niejednoznaczna opcja"),
     ("could match", "pasuje do"),
+    ("invalid int value", "niepoprawna liczba całkowita"),
+    ("invalid float value", "niepoprawna liczba"),
+    ("invalid Path value", "niepoprawna ścieżka"),
+    ("invalid", "niepoprawna wartość"),
 )
 
 
@@ -73,13 +77,24 @@ class PolishParser(argparse.ArgumentParser):
 # -- values given on the command line -------------------------------------------------
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+"""Dates given on the command line must fall in these years (the arithmetic around them —
+a month back, two years ahead — stays far from the limits of ``datetime.date``)."""
+
+
 def parse_day(text: str, *, option: str = "--today") -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(
             f"{option}: „{text}” nie jest datą; podaj ją w postaci RRRR-MM-DD, np. 2026-02-02"
         ) from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UsageError(
+            f"{option}: data {day.isoformat()} jest poza obsługiwanym zakresem "
+            f"(lata {FIRST_YEAR}–{LAST_YEAR})"
+        )
+    return day
 
 
 def parse_month(text: str, *, option: str = "--month") -> Period:
@@ -90,6 +105,11 @@ def parse_month(text: str, *, option: str = "--month") -> Period:
     if period is None or period.kind is not PeriodKind.MONTH:
         raise UsageError(
             f"{option}: „{text}” nie jest miesiącem; podaj go jako RRRR-MM, np. 2026-01"
+        )
+    if not FIRST_YEAR <= period.year <= LAST_YEAR:
+        raise UsageError(
+            f"{option}: miesiąc {text} jest poza obsługiwanym zakresem "
+            f"(lata {FIRST_YEAR}–{LAST_YEAR})"
         )
     return period
 

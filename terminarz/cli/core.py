@@ -202,6 +202,10 @@ def find_occurrence(ctx: Context, text: str) -> Occurrence:
             f"„{text}” nie jest identyfikatorem wystąpienia; oczekiwano postaci "
             "<obowiązek>/<okres>, np. mpips-01.dzial-1@rup/2026-10"
         ) from None
+    if not 1900 <= period.year <= 2199:
+        raise UsageError(
+            f"„{text}”: okres {period} jest poza obsługiwanym zakresem (lata 1900–2199)"
+        )
     obligation = catalogues.obligation(obligation_id)
     if obligation is None:
         raise UsageError(

@@ -201,6 +201,10 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
     mark = f" — {occ.grade.mark}" if occ.grade.mark else ""
     lines = [style.bold(occ.id), f"{ob.label} — {ob.title} {occ.period.for_words()}",
              f"Termin: {long_date(occ.due)}{mark}"]  # fmt: skip
+    if occ.override is not None:
+        where = f"; zapisany w pliku {occ.override.source}" if occ.override.source else ""
+        lines.append(f"Termin zmieniony (zamiast {long_date(occ.nominal)}): "
+                     f"{occ.override.basis}{where}")  # fmt: skip
     if item.planning_date is not None:
         info = ctx.setup.institution.day_info(occ.due)
         lines.append(f"Data planowania: {long_date(item.planning_date)} — w dniu terminu "
@@ -497,7 +501,10 @@ def check_config(ctx: Context, config: Any, paths: list[Any] | None) -> tuple[li
     levels = {o.level for o in obligations}
     problems += cross_check(organisation, obligations, levels)
     try:
-        _, warnings = load_source_absences(organisation)
+        from terminarz.org.plan import absence_window
+
+        window = absence_window(organisation, ctx.today)
+        _, warnings = load_source_absences(organisation, window=window)
         problems += warnings
     except TerminarzError as exc:
         problems.append(exc.problem)

@@ -190,7 +190,14 @@ def cmd_serve(ctx: Context) -> int:
     import signal
 
     from terminarz.tokens import read_secret
-    from terminarz.web.server import FeedService, build_app, mount, serve_forever
+    from terminarz.web.server import (
+        FeedService,
+        base_url_problem,
+        build_app,
+        loopback_base_url,
+        mount,
+        serve_forever,
+    )
 
     setup = ctx.setup  # load once now: a broken file stops here, before listening
     settings = settings_of(setup)
@@ -198,6 +205,9 @@ def cmd_serve(ctx: Context) -> int:
     port = ctx.args.port if ctx.args.port is not None else settings.server.port
     if not 0 <= port <= 65535:
         raise UsageError(f"--port: {port} nie jest numerem portu (0–65535)")
+    problem = base_url_problem(settings.server.base_url, host)
+    if problem is not None:
+        raise UsageError(problem)
     secret: bytes | None = None
     if setup.organisation is not None:
         env_name = settings.server.secret_env
@@ -234,9 +244,10 @@ def cmd_serve(ctx: Context) -> int:
 
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        public = settings.server.base_url or loopback_base_url(bound_host, bound_port)
         sys.stderr.write(
             f"terminarz: serwer kalendarzy działa: http://{shown}:{bound_port}/ "
-            f"(adres publiczny: {settings.server.base_url}/; Ctrl+C kończy)\n"
+            f"(adres publiczny: {public}/; Ctrl+C kończy)\n"
         )
         sys.stderr.flush()
 
@@ -281,8 +292,14 @@ def cmd_feed_url(ctx: Context) -> int:
         known = ", ".join(p.id for p in organisation.people) or "—"
         raise UsageError(f"nieznana osoba „{person_id}”; osoby w pliku organizacji: {known}")
     server = organisation.settings.server
+    from terminarz.web.server import base_url_problem, loopback_base_url
+
+    problem = base_url_problem(server.base_url, server.host)
+    if problem is not None:
+        raise UsageError(problem)
+    base = server.base_url or loopback_base_url(server.host, server.port)
     secret = read_secret(server.secret_env, os.environ)
-    url = f"{server.base_url}/feeds/p/{feed_token(secret, person_id)}.ics"
+    url = f"{base}/feeds/p/{feed_token(secret, person_id)}.ics"
     ctx.out.write(f"{url}\n{webcal(url)}\n")
     if url.startswith("http://"):
         sys.stderr.write(

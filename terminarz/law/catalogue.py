@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -774,9 +774,32 @@ def _parse_override(
         ck.add(f"obowiązek „{obligation_id}” nie ma wystąpienia za okres {period}",
                **where.at("occurrence"))  # fmt: skip
         return None
+    if not 1900 <= period.year <= 2199:
+        ck.add(f"okres {period} jest poza obsługiwanym zakresem (lata 1900–2199)",
+               **where.at("occurrence"))  # fmt: skip
+        return None
     if due is None or basis is None:
         return None
-    return Override(occurrence_id=occ_id, due=due, basis=basis)
+    earliest = period.first_day
+    latest = period.last_day + timedelta(days=OVERRIDE_MONTHS_AFTER * 31)
+    if not earliest <= due <= latest:
+        ck.add(
+            f"data {due.isoformat()} jest zbyt odległa od okresu {period} "
+            f"({earliest.isoformat()}–{period.last_day.isoformat()}): termin zmieniony może "
+            f"przypadać od początku okresu do {OVERRIDE_MONTHS_AFTER} miesięcy po jego końcu "
+            "(pomyłka w roku?)",
+            **where.at("due"),
+        )
+        return None
+    line = ck.lines.key("overrides", index, "due")
+    source = f"{ck.path}({line})" if line else str(ck.path)
+    return Override(occurrence_id=occ_id, due=due, basis=basis, source=source)
+
+
+OVERRIDE_MONTHS_AFTER = 18
+"""An override's date lies between the first day of its period and this many months after
+its last day; anything else is a typo (``2207-01-29`` for ``2027-01-29``) that would
+silently remove the deadline from ``due``, the feeds and the reminders."""
 
 
 E = TypeVar("E", PeriodKind, DeadlineKind, IfNonWorking, Grade)
@@ -836,9 +859,16 @@ def _period(ck: Checker, raw: dict[str, Any], key: str, where: Where | None) -> 
         value = str(value)
     if isinstance(value, str):
         try:
-            return Period.parse(value)
+            period = Period.parse(value)
         except ValueError:
             pass
+        else:
+            if 1900 <= period.year <= 2199:
+                return period
+            if where is not None:
+                ck.add(f"„{key}” = {period}: rok poza obsługiwanym zakresem (1900–2199)",
+                       **where.at(key))  # fmt: skip
+            return None
     if where is not None:
         ck.add(
             f"„{key}” musi być okresem: 2026-10, 2026-Q3, 2026-H1 albo 2026; jest: "

@@ -315,6 +315,7 @@ class Override:
     occurrence_id: str
     due: date
     basis: str
+    source: str = ""  # where it was written: "catalogue.toml(12)", shown by `who`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

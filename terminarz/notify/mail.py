@@ -18,6 +18,7 @@ out-of-office replies away.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -185,7 +186,8 @@ class MailRenderer:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Links:
-    """How confirmation links are made: base URL, secret (None: no links), validity."""
+    """How confirmation links are made: base URL ("" — ``[server] base_url`` not set — or
+    secret None: no links), validity."""
 
     base_url: str
     secret: bytes | None
@@ -253,7 +255,8 @@ class MailComposer:
             nxt = calendar.add_working_days(max(today, mail.day), self._overdue_every)
             next_overdue = long_date(nxt)
         confirm_url = confirm_expires = None
-        if self._links.secret is not None and mail.kind is not MailKind.DELIVER:
+        if (self._links.secret is not None and self._links.base_url
+                and mail.kind is not MailKind.DELIVER):  # fmt: skip
             until = expiry(today, self._links.days)
             claim = LinkClaim(occurrence_id=item.id, person_id=mail.recipient, expires=until)
             confirm_url = link_url(self._links.base_url, self._links.secret, claim)
@@ -469,11 +472,14 @@ def _domain(sender: str) -> str:
 
 
 def _parse_sender(sender: str) -> tuple[str, str]:
-    """(display name, address) of a ``From`` value such as ``Terminarz <t@example.org>``."""
-    from email.utils import parseaddr
+    """(display name, address) of a ``From`` value such as ``Terminarz <t@example.org>``,
+    by the same parser ``check`` uses (:func:`terminarz.tomlcheck.split_mailbox`)."""
+    from terminarz.tomlcheck import split_mailbox
 
-    name, address = parseaddr(sender)
-    return name, address or sender
+    try:
+        return split_mailbox(sender)
+    except ValueError as exc:
+        raise TerminarzError(f"nadawca poczty ([smtp] sender): {exc}") from None
 
 
 def _slug(text: str) -> str:
@@ -617,25 +623,79 @@ def _encoded_words(text: str) -> str:
     return " ".join(words)
 
 
+# Longest run of ASCII without a space kept as it is in a header (a longer one is encoded,
+# so that it can be folded); 78 is RFC 5322's recommended line length, 998 its limit.
+_LONGEST_WORD = 60
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _header_text(value: str) -> str:
+    """``value`` with every control character (NUL, ESC, CR, LF, VT, …) a space and white
+    space collapsed: nothing a person typed can end a header line or drive a terminal."""
+    return " ".join(_CONTROLS.sub(" ", value).split())
+
+
+def _needs_encoding(text: str) -> bool:
+    """Non-ASCII, text a decoder would take for an RFC 2047 encoded word (``=?…?=``, which
+    could decode to CR/LF), or a word too long to fold."""
+    return (not text.isascii() or "=?" in text
+            or any(len(word) > _LONGEST_WORD for word in text.split(" ")))  # fmt: skip
+
+
 def _unstructured(value: str) -> str:
     """Unstructured header text, white space collapsed: ASCII as it is, else encoded words."""
-    value = " ".join(value.split())
-    return value if value.isascii() else _encoded_words(value)
+    value = _header_text(value)
+    return _encoded_words(value) if _needs_encoding(value) else value
 
 
 def _address(name: str, addr: str, charset: Any) -> str:
-    """``Name <addr>``: an ASCII name quoted when it must be, any other as one encoded word.
+    """``Name <addr>``: an ASCII name quoted when it must be, any other as encoded words.
 
-    (One word, however long: Python's own parser — and so the tests — would put a space
-    between two adjacent encoded words of a display name.)
+    The address passes the parser ``check`` uses (:func:`terminarz.tomlcheck.email_problem`).
+    A name that fits is one encoded word (Python's own parser — and so the tests — would
+    put a space between two adjacent encoded words of a display name); a longer one is
+    several words of at most 75 characters, which the header folding puts on lines of
+    their own, so no line passes 78 characters (RFC 5322: at most 998).
     """
     from email.utils import formataddr
 
-    if not addr.isascii() or any(c in addr for c in "\r\n<>"):
-        # people's addresses are checked when the file is loaded; this catches the sender
-        raise TerminarzError(f"adres e-mail „{addr}” musi być zwykłym adresem ze znaków ASCII "
-                             "(domenę z polskimi literami wpisz w postaci xn--…)")  # fmt: skip
-    return formataddr((" ".join(name.split()), addr), charset=charset)
+    from terminarz.tomlcheck import email_problem
+
+    problem = email_problem(addr)
+    if problem is not None:
+        raise TerminarzError(f"adres e-mail odbiorcy albo nadawcy: {problem}")
+    name = _header_text(name)
+    if not _needs_encoding(name):
+        return formataddr((name, addr))
+    single = formataddr((name, addr), charset=charset) if not name.isascii() else ""
+    if single and "=?" not in name and len(single) - len(addr) - 3 <= 75:
+        return single
+    return f"{_phrase(name)} <{addr}>"
+
+
+_SPECIALS = set('()<>@,;:\\".[]')
+
+
+def _phrase(name: str) -> str:
+    """A display name as RFC 5322 words: plain ASCII words as atoms, every run of words
+    that must be encoded (non-ASCII, specials, ``=?``, overlong) as encoded words of at
+    most 75 characters — so the header folds between words, and the white space between
+    an atom and an encoded word keeps its meaning for every decoder."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in name.split(" "):
+        plain = (word.isascii() and "=?" not in word and len(word) <= _LONGEST_WORD
+                 and not (set(word) & _SPECIALS))  # fmt: skip
+        if plain:
+            if run:
+                out.append(_encoded_words(" ".join(run)))
+                run = []
+            out.append(word)
+        else:
+            run.append(word)
+    if run:
+        out.append(_encoded_words(" ".join(run)))
+    return " ".join(out)
 
 
 def _folded(name: str, value: str, width: int = 78) -> str:

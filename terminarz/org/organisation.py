@@ -32,7 +32,7 @@ from typing import Any
 
 from terminarz.errors import Problem, Severity, ValidationError
 from terminarz.settings import SETTINGS_SECTIONS, Settings, parse_settings
-from terminarz.tomlcheck import Checker, LineIndex, Where, describe, read_toml
+from terminarz.tomlcheck import Checker, LineIndex, Where, describe, email_problem, read_toml
 
 _TOP = (
     "organisation", "units", "people", "duties", "absences", "absence_sources",
@@ -261,28 +261,28 @@ class Organisation:
 # -- e-mail addresses -------------------------------------------------------------------
 
 
-def email_problem(value: str) -> str | None:
-    """Why ``value`` is not a plain address ``local@domain.tld`` (Polish), or None if it is."""
-    if "\n" in value or "\r" in value:
-        return "adres e-mail nie może zawierać znaku końca wiersza"
-    text = value.strip()
-    if text != value or any(c.isspace() for c in text):
-        return f"„{value}” nie jest adresem e-mail (zawiera spacje)"
-    if text.count("@") != 1:
-        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
-    from email.errors import HeaderParseError
-    from email.headerregistry import Address
+def url_problem(url: str) -> str | None:
+    """Why ``url`` is not a usable http(s) address (Polish), or None."""
+    from urllib.parse import urlsplit
 
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in url):
+        return "adres zawiera spacje albo znaki sterujące"
     try:
-        address = Address(addr_spec=text)
-    except (HeaderParseError, ValueError, IndexError, TypeError):
-        return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
-    domain = address.domain
-    if not address.username or "." not in domain or domain.startswith(".") or domain.endswith("."):
-        return f"„{value}” nie jest adresem e-mail (domena musi zawierać kropkę, np. example.org)"
-    if any(not (part and re.fullmatch(r"[A-Za-z0-9-]+", part)) for part in domain.split(".")):
-        return f"„{value}” nie jest adresem e-mail (niepoprawna domena „{domain}”)"
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        text = str(exc)
+        if "Port" in text or "port" in text:
+            return "niepoprawny numer portu w adresie"
+        return "niepoprawny adres (np. niezamknięty nawias „[” adresu IPv6)"
+    if parts.scheme not in ("http", "https"):
+        return "adres musi zaczynać się od http:// albo https://"
+    if not parts.hostname:
+        return "w adresie brakuje nazwy serwera"
+    if port == 0:
+        return "niepoprawny numer portu w adresie"
     return None
+
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -707,6 +707,13 @@ def _parse_sources(ck: Checker, data: dict[str, Any], base: Path) -> list[Absenc
         ):
             ck.add("źródło nieobecności to ścieżka do pliku .ics albo adres http(s)://",
                    **w.at("source"))  # fmt: skip
+            source = None
+        elif source is not None and source.startswith(("http://", "https://")):
+            if (problem := url_problem(source)) is not None:
+                ck.add(f"„{source}”: {problem}", **w.at("source"))
+                source = None
+        elif source is not None and "\0" in source:
+            ck.add("ścieżka zawiera niedozwolony znak NUL", **w.at("source"))
             source = None
         if source:
             sources.append(AbsenceSource(

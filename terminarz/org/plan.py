@@ -132,6 +132,7 @@ def default_statutory() -> WorkingCalendar:
 def absence_window(organisation: Organisation, today: date) -> tuple[date, date]:
     """The days absence calendars are expanded over: the feed horizon around ``today``."""
     feeds = organisation.settings.feeds
+    today = min(max(today, date(1990, 1, 1)), date(2100, 12, 31))  # no overflow near 9999
     start = today - timedelta(days=31 * (feeds.months_back + 1))
     end = today + timedelta(days=31 * (feeds.months_ahead + 2))
     return max(start, date(1990, 1, 1)), min(end, date(2100, 12, 31))
@@ -379,6 +380,10 @@ def find_occurrence(setup: Setup, occurrence_id: str) -> Occurrence:
             f"„{occurrence_id}” nie jest identyfikatorem wystąpienia; oczekiwano postaci "
             "<obowiązek>/<okres>, np. mpips-03@ops/2025"
         ) from None
+    if not 1900 <= period.year <= 2199:
+        raise UsageError(
+            f"„{text}”: okres {period} jest poza obsługiwanym zakresem (lata 1900–2199)"
+        )
     obligation = setup.catalogues.obligation(obligation_id)
     if obligation is None:
         raise UsageError(

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from terminarz.errors import TerminarzError
+from terminarz.errors import TerminarzError, visible
 from terminarz.notify.feeds import (
     FeedRenderer,
     FeedSet,
@@ -66,9 +66,19 @@ CALENDAR_TYPE = "text/calendar; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
 ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
-# What follows these in a path (or a log message) is a secret and is never logged.
-TOKEN_PATH = re.compile(r"(/feeds/p/)[^/\s?#\"']*")
-CONFIRM_PATH = re.compile(r"(/confirm/)[^/\s?#\"']*")
+# What follows these in a path (or a log message) is a secret and is never logged. They are
+# matched against the text after :func:`normalise_for_log` (percent-decoded, slashes
+# collapsed, dot segments dropped), in any letter case, and everything after them up to a
+# space or a quote is dropped — however the path was written (``/feeds//p/…``, ``%2F``,
+# ``/feeds/./p/…``, ``/FEEDS/P/…``).
+TOKEN_PATH = re.compile(r"(?i)(/p/)[^\s?#\"']*")
+CONFIRM_PATH = re.compile(r"(?i)(/confirm/)[^\s?#\"']*")
+# Anything shaped like a token anywhere else (a feed token is 32 characters of base32, a
+# confirmation token is longer base64url): a run of 32 or more such characters.
+TOKEN_LIKE = re.compile(r"()[A-Za-z0-9_=-]{32,}")
+_SECRET_SEGMENT = re.compile(r"(?i)/(?:p|confirm)/")
+_SLASHES = re.compile(r"[/\\]{2,}|\\")
+_DOT_SEGMENT = re.compile(r"/\.(?=/|$)")
 LOG = logging.getLogger("terminarz.web.server")
 
 
@@ -131,18 +141,45 @@ class Router:
         self,
         routes: Sequence[Route],
         *,
-        redact: Sequence[re.Pattern[str]] = (TOKEN_PATH, CONFIRM_PATH),
+        redact: Sequence[re.Pattern[str]] = (TOKEN_PATH, CONFIRM_PATH, TOKEN_LIKE),
         log: logging.Logger = LOG,
     ) -> None:
         self.routes = tuple(routes)
         self._redact = tuple(redact)
         self._log = log
+        self._on_bound: list[Callable[[str, int], None]] = []
 
     def loggable(self, text: str) -> str:
-        """``text`` (a path or a log message) with every secret path segment replaced by ``…``."""
+        """``text`` (a path or a log message) with every secret path segment replaced by ``…``.
+
+        The patterns are matched on the normalised text (:func:`normalise_for_log`); when
+        one matches, the normalised text is what is logged, so no spelling of a path —
+        doubled slashes, ``%2F``, dot segments, another letter case — keeps a token.
+        """
+        normal = normalise_for_log(text)
+        cleaned = normal
         for pattern in self._redact:
-            text = pattern.sub(r"\1…", text)
-        return text
+            cleaned = pattern.sub(r"\1…", cleaned)
+        return text if cleaned == normal else cleaned
+
+    def loggable_path(self, path: str) -> str:
+        """A request path for the log: like :meth:`loggable`, but everything after a
+        ``/p/`` or ``/confirm/`` segment is dropped, spaces included, and control
+        characters (a decoded ``%0A``, ``%1B``) are shown as ``\\x0a``."""
+        normal = normalise_for_log(path)
+        cut = _SECRET_SEGMENT.search(normal)
+        if cut is not None:
+            return visible(normal[: cut.end()] + "…")
+        return visible(self.loggable(path))  # no line breaks or escapes forged into the log
+
+    def on_bound(self, callback: Callable[[str, int], None]) -> None:
+        """Call ``callback(host, port)`` once the server is listening (see :meth:`bound`)."""
+        self._on_bound.append(callback)
+
+    def bound(self, host: str, port: int) -> None:
+        """Told by the server which address and port it listens on, before any request."""
+        for callback in self._on_bound:
+            callback(host, port)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
@@ -165,7 +202,7 @@ class Router:
             try:
                 response = route.handler(request, match)
             except Exception:
-                self._log.exception("błąd przy obsłudze %s %s", method, self.loggable(path))
+                self._log.exception("błąd przy obsłudze %s %s", method, self.loggable_path(path))
                 response = Response(
                     status=HTTPStatus.INTERNAL_SERVER_ERROR,
                     body="Błąd serwera — szczegóły w dzienniku serwera.\n".encode(),
@@ -182,7 +219,7 @@ class Router:
         if status is not HTTPStatus.NOT_MODIFIED:
             headers.append(("Content-Length", str(len(response.body))))
         start_response(f"{status.value} {status.phrase}", headers)
-        self._log.info("%s %s %d", method, self.loggable(path), status.value)
+        self._log.info("%s %s %d", method, self.loggable_path(path), status.value)
         if method == "HEAD" or status is HTTPStatus.NOT_MODIFIED:
             return [b""]
         return [response.body]
@@ -196,10 +233,28 @@ class Router:
         path: str,
     ) -> Iterable[bytes]:
         def logging_start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
-            self._log.info("%s %s %s", method, self.loggable(path), status.split(" ", 1)[0])
+            self._log.info("%s %s %s", method, self.loggable_path(path), status.split(" ", 1)[0])
             return start_response(status, headers, *exc)
 
         return app(environ, logging_start)
+
+
+def normalise_for_log(text: str) -> str:
+    """``text`` percent-decoded (repeatedly: ``%252F``), with runs of slashes (and
+    backslashes) made one slash and ``/./`` segments dropped — the form redaction is
+    matched against."""
+    from urllib.parse import unquote
+
+    for _ in range(4):
+        decoded = unquote(text, errors="surrogateescape")
+        if decoded == text:
+            break
+        text = decoded
+    previous = None
+    while previous != text:
+        previous = text
+        text = _DOT_SEGMENT.sub("", _SLASHES.sub("/", text))
+    return text
 
 
 # -- conditional requests -------------------------------------------------------------------
@@ -318,6 +373,16 @@ class FeedService:
         self._snapshot: Snapshot | None = None
         self._env: Environment | None = None
         self.generations = 0  # how many feeds were rendered (for tests and the benchmark)
+        # Links on the index page when [server] base_url is not set: the loopback address
+        # the server is bound to (see loopback_base_url); never the client's Host header.
+        self.bound_base_url = ""
+
+    def bind(self, host: str, port: int) -> None:
+        """Remember the listening address for links, when ``base_url`` is not set."""
+        with self._lock:
+            self.bound_base_url = loopback_base_url(host, port)
+            if self._snapshot is not None:
+                self._snapshot.index = None
 
     def close(self) -> None:
         with self._lock:
@@ -442,7 +507,7 @@ class FeedService:
                 undefined=StrictUndefined,
                 autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
             )
-        base = snap.settings.server.base_url
+        base = snap.settings.server.base_url or self.bound_base_url
         feeds = []
         if snap.settings.feeds.public:
             for scope in snap.feed_set.scopes:
@@ -536,7 +601,48 @@ def feed_routes(service: FeedService) -> list[Route]:
 
 def build_app(service: FeedService, *, extra_routes: Sequence[Route] = ()) -> Router:
     """The server's WSGI application: the feed routes, then ``extra_routes``."""
-    return Router([*feed_routes(service), *extra_routes])
+    router = Router([*feed_routes(service), *extra_routes])
+    router.on_bound(service.bind)
+    return router
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a listening address) is reachable from this machine only."""
+    import ipaddress
+
+    if host.strip("[]").lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_base_url(host: str, port: int) -> str:
+    """``http://host:port`` of a loopback listening address ("" for any other address)."""
+    if not is_loopback(host):
+        return ""
+    bare = host.strip("[]")
+    shown = f"[{bare}]" if ":" in bare else bare
+    return f"http://{shown}:{port}"
+
+
+def base_url_problem(base_url: str, host: str) -> str | None:
+    """Why ``serve`` must not start on ``host`` with this ``[server] base_url`` (Polish).
+
+    Links (the index page, ``feed-url``, confirmation links in mails) need a public
+    address. Bound to loopback, the bound address serves; bound to anything else (a LAN
+    address, ``0.0.0.0``), only ``base_url`` can say how others reach the server — it is
+    never guessed from a client's ``Host`` header.
+    """
+    if base_url or is_loopback(host):
+        return None
+    return (
+        f"serwer ma nasłuchiwać na adresie {host}, a w pliku organizacji nie ustawiono "
+        "[server] base_url — linki do kalendarzy i potwierdzeń byłyby błędne; ustaw w sekcji "
+        "[server] adres, pod którym inni widzą serwer, np. base_url = "
+        "\"https://terminy.example.org\" (albo uruchom serwer na 127.0.0.1 za odwrotnym proxy)"
+    )
 
 
 def mount(prefix: str, app: WsgiApp, *, methods: Iterable[str] = ("GET", "HEAD", "POST")) -> Route:
@@ -565,30 +671,56 @@ class RedactingFilter(logging.Filter):
 
 
 class RunningServer:
-    """A waitress server on its own thread (tests, the benchmark); :meth:`stop` ends it."""
+    """A waitress server on its own thread (tests, the benchmark); :meth:`stop` ends it.
+
+    The thread runs waitress's loop one poll at a time and, once told to stop, closes
+    every socket itself — including the trigger pipe — under a lock that :meth:`stop`
+    holds while it writes its wake-up byte. So the pipe is never closed before (or
+    while) ``stop`` writes to it, whatever wake-up bytes workers left behind: queuing
+    ``close_all`` as a trigger callback, as before, let a leftover byte run it first
+    and ``stop``'s own write then failed with EBADF (or hit a reused descriptor).
+    """
 
     def __init__(self, app: Router, *, host: str = "127.0.0.1", port: int = 0,
-                 threads: int = 4) -> None:  # fmt: skip
-        self._server = _create(app, host=host, port=port, threads=threads, loop_timeout=0.2)
+                 threads: int = 4, **limits: Any) -> None:  # fmt: skip
+        self._server = _create(app, host=host, port=port, threads=threads, loop_timeout=0.2,
+                               **limits)  # fmt: skip
         self._filter = RedactingFilter(app)
         logging.getLogger("waitress").addFilter(self._filter)
         self.host = str(self._server.effective_host)
         self.port = int(self._server.effective_port)
-        self._thread = threading.Thread(target=self._server.run, name="terminarz-serve",
-                                        daemon=True)  # fmt: skip
+        app.bound(self.host, self.port)
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="terminarz-serve", daemon=True)
         self._thread.start()
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def stop(self) -> None:
-        """Let the worker threads finish, then close every socket from the server's thread."""
+    def _run(self) -> None:
         from waitress import wasyncore
 
         server = self._server
+        try:
+            while not self._stopping and server._map:
+                wasyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=server._map,
+                               use_poll=server.adj.asyncore_use_poll, count=1)  # fmt: skip
+        finally:
+            with self._lock:
+                self._closed = True
+                wasyncore.close_all(server._map)
+
+    def stop(self) -> None:
+        """Let the worker threads finish, then have the server's thread close every socket."""
+        server = self._server
         server.task_dispatcher.shutdown()
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        with self._lock:
+            self._stopping = True
+            if not self._closed:
+                server.trigger.pull_trigger()  # wake the loop; the pipe is still open
         self._thread.join(timeout=10)
         logging.getLogger("waitress").removeFilter(self._filter)
 
@@ -609,6 +741,7 @@ def serve_forever(
 ) -> None:
     """Serve until interrupted (SIGINT, or SystemExit raised by a signal handler)."""
     server = _create(app, host=host, port=port, threads=threads, loop_timeout=1.0)
+    app.bound(str(server.effective_host), int(server.effective_port))
     redacting = RedactingFilter(app)
     waitress_log = logging.getLogger("waitress")
     waitress_log.addFilter(redacting)
@@ -621,13 +754,35 @@ def serve_forever(
         server.close()
 
 
-def _create(app: Router, *, host: str, port: int, threads: int, loop_timeout: float) -> Any:
+# Limits of waitress (see its "Arguments to waitress.serve"): idle or slow clients must not
+# starve the others. Waitress stops accepting at ``connection_limit`` open connections (its
+# default, 100, was reached by ~100 idle sockets whose headers never ended, so the next
+# client waited up to ``channel_timeout``, 120 s by default). Connections cost no thread
+# until a request is complete, so the limit can be high; an idle or stalled connection is
+# closed after ``channel_timeout`` seconds, checked every ``cleanup_interval``. Requests
+# are small (a feed path, a confirmation form): headers and bodies are capped. For more
+# clients than this, put a reverse proxy in front (README: "Serwer za odwrotnym proxy").
+SERVER_LIMITS: dict[str, Any] = {
+    "connection_limit": 500,
+    "channel_timeout": 15,
+    "cleanup_interval": 2,
+    "backlog": 1024,
+    "max_request_header_size": 16_384,
+    "max_request_body_size": 65_536,
+}
+
+
+def _create(
+    app: Router, *, host: str, port: int, threads: int, loop_timeout: float, **limits: Any
+) -> Any:
     from waitress.server import create_server
 
+    options = {**SERVER_LIMITS, **limits}
     try:
         return create_server(
             app, host=host, port=port, threads=threads, ident="terminarz",
             asyncore_loop_timeout=loop_timeout, clear_untrusted_proxy_headers=True,
+            **options,
         )  # fmt: skip
     except OSError as exc:
         raise TerminarzError(
