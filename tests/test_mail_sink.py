@@ -110,9 +110,12 @@ def smtp_sink(
     *,
     refuse_rcpt: Callable[[str], str | None] | None = None,
     answer_after: float = 0.0,
+    **options: Any,
 ) -> Iterator[SinkServer]:
+    """``options`` go to aiosmtpd's controller: ``ssl_context`` (TLS from the start),
+    ``tls_context`` (STARTTLS), ``authenticator``, ``auth_require_tls`` …"""
     sink = Sink(refuse=refuse, refuse_rcpt=refuse_rcpt, answer_after=answer_after)
-    controller = LoopbackController(sink, hostname="127.0.0.1", port=port)
+    controller = LoopbackController(sink, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield SinkServer(sink=sink, port=controller.port)
