@@ -160,8 +160,10 @@ Przykłady:
   terminarz serve --config terminarz.toml
   terminarz serve --config terminarz.toml --host 0.0.0.0 --port 8080
 
-Adresy: /  (strona z listą kalendarzy), /feeds/all.ics, /feeds/level/<poziom>.ics,
-/feeds/unit/<dział>.ics, /feeds/p/<klucz>.ics (osobisty; adres podaje: terminarz feed-url).
+Adresy: /app/  (strony dla pracowników: moje terminy, miesiąc, nieobecności, wyznaczenie;
+logowanie linkiem z: terminarz login-url), /  (strona z listą kalendarzy), /feeds/all.ics,
+/feeds/level/<poziom>.ics, /feeds/unit/<dział>.ics, /feeds/p/<klucz>.ics (osobisty; adres
+podaje: terminarz feed-url).
 Klucz kalendarzy osobistych pochodzi ze zmiennej środowiskowej z [server] secret_env
 (domyślnie TERMINARZ_SECRET). Za odwrotnym proxy z HTTPS ustaw [server] base_url.
 """
@@ -182,6 +184,7 @@ def register_serve(sub: Any) -> None:
     add_config(p)
     add_catalogue(p)
     add_state(p)
+    add_today(p)
     p.set_defaults(handler=cmd_serve)
 
 
@@ -190,7 +193,15 @@ def cmd_serve(ctx: Context) -> int:
     import signal
 
     from terminarz.tokens import read_secret
-    from terminarz.web.server import FeedService, build_app, mount, serve_forever
+    from terminarz.web.server import (
+        CONFIRM_PATH,
+        TOKEN_PATH,
+        FeedService,
+        Router,
+        build_app,
+        mount,
+        serve_forever,
+    )
 
     setup = ctx.setup  # load once now: a broken file stops here, before listening
     settings = settings_of(setup)
@@ -210,9 +221,9 @@ def cmd_serve(ctx: Context) -> int:
             )
     location = store_location(ctx, setup)
 
-    def clock() -> datetime:
-        return datetime.now(UTC)
+    from terminarz.cli.web import LOGIN_PATH, clock_for, web_routes
 
+    clock = clock_for(ctx)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
     given = getattr(ctx.args, "catalogue", None)
@@ -225,7 +236,10 @@ def cmd_serve(ctx: Context) -> int:
 
         extra.append(mount("/confirm/", confirm_app(setup, location=location, secret=secret,
                                                      clock=clock)))  # fmt: skip
+        if ctx.config is not None:  # the pages (/app/) of the organisation's people
+            extra += web_routes(ctx, setup, location=location, secret=secret, clock=clock)
     app = build_app(service, extra_routes=extra)
+    app = Router(app.routes, redact=(TOKEN_PATH, CONFIRM_PATH, LOGIN_PATH))
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
@@ -293,6 +307,9 @@ def cmd_feed_url(ctx: Context) -> int:
 
 
 def register(sub: Any) -> None:
+    from terminarz.cli import web
+
     register_feed(sub)
     register_serve(sub)
     register_feed_url(sub)
+    web.register(sub)
