@@ -31,7 +31,7 @@ from flask import Flask, g, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
 from terminarz.org.plan import CatalogueCache, Setup, load_setup
-from terminarz.web.signin import APP_PREFIX, cookie_key, digest, session_person
+from terminarz.web.signin import APP_PREFIX, cookie_key, session_person
 
 if TYPE_CHECKING:
     from terminarz.store import Location
@@ -212,13 +212,6 @@ def _trusted(address: str | None, proxies: Iterable[str]) -> bool:
         except ValueError:
             continue
     return False
-
-
-def end_session(store: Store, now: datetime) -> None:
-    session_id = session.get("sid")
-    if isinstance(session_id, str) and session_id:
-        store.close_session(digest(session_id), at=now)
-    session.clear()
 
 
 # -- mounting under the feed server -----------------------------------------------------------

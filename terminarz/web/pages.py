@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -33,10 +34,13 @@ from terminarz.org.plan import PlannedOccurrence, Setup, for_unit, plan, plan_on
 from terminarz.polish import date_words, long_date
 from terminarz.store.base import AbsenceCategory
 from terminarz.web import rows
-from terminarz.web.app import WARSAW, end_session
-from terminarz.web.signin import start_session, use_login
+from terminarz.web.signin import digest, start_session, use_login
+
+if TYPE_CHECKING:
+    from terminarz.store.base import Store
 
 pages = Blueprint("pages", __name__)
+WARSAW = ZoneInfo("Europe/Warsaw")
 F = TypeVar("F", bound=Callable[..., Any])
 
 CATEGORY_WORDS = {
@@ -103,6 +107,13 @@ def back(default: str) -> Any:
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target, code=303)
     return redirect(default, code=303)
+
+
+def end_session(store: Store, at: datetime) -> None:
+    session_id = session.get("sid")
+    if isinstance(session_id, str) and session_id:
+        store.close_session(digest(session_id), at=at)
+    session.clear()
 
 
 def parse_day(text: str | None) -> date | None:
