@@ -445,8 +445,12 @@ def designate() -> Any:
         "why": rows.why_words(i, org),
         "needs": bool(i.resolution and i.resolution.needs_designation),
     } for i in choices]  # fmt: skip
+    titles = {i.id: f"{i.occurrence.obligation.label} — {i.occurrence.period.words()}"
+              for i in choices}
     recorded = [{
-        "id": d.id, "person": org.person_name(d.person), "target": d.occurrence_id or "",
+        "id": d.id, "person": org.person_name(d.person),
+        "title": titles.get(d.occurrence_id or "", d.occurrence_id or ""),
+        "target": d.occurrence_id or "",
         "basis": d.basis, "by": org.person_name(d.designated_by),
     } for d in g.store.designations()]  # fmt: skip
     candidates = [p for p in org.people if p.system_access]

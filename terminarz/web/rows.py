@@ -88,10 +88,10 @@ def why_words(item: PlannedOccurrence, organisation: Organisation) -> str:
         return f"wyznaczenie: {res.designation.basis}"
     if res.needs_designation:
         away = ", ".join(organisation.person_name(p) for p in res.unavailable)
-        return f"wszystkie grupy nieobecne ({away}) — wymaga wyznaczenia przez dyrektora"
+        return f"wszystkie grupy nieobecne ({away}) — wymaga wyznaczenia (pkt II.5)"
     if res.substitute:
         away = ", ".join(organisation.person_name(p) for p in res.unavailable)
-        return f"zastępstwo: nieobecni {away}"
+        return f"zastępstwo — nieobecni: {away}"
     return "grupa podstawowa"
 
 
