@@ -383,3 +383,33 @@ def test_the_accessibility_statement_is_public(site: Site) -> None:
     assert "Deklaracja dostępności" in page.text and "WCAG 2.1" in page.text
     assert "Miejski Ośrodek Pomocy Rodzinie w Przykładowie" in page.text
     assert 'lang="pl"' in page.text
+
+
+def test_due_starts_without_flask(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = copy_example(tmp_path / "org")
+    code = ("import sys; from terminarz.cli import main; "
+            f"main(['due', '--config', {str(config)!r}, '--today', '2026-06-22']); "
+            "sys.exit(1 if {'flask', 'werkzeug', 'flask_wtf'} & set(sys.modules) else 0)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+
+
+def test_due_and_who_show_what_the_pages_recorded(site: Site) -> None:
+    from terminarz.cli import main
+
+    with open_store(site.location, "mopr-przyklad") as store:
+        store.add_designation(person="prac-dokip", occurrence_id=OCC, start=None, end=None,
+                              basis="pkt II.5 — polecenie", by="dyrektor", at=START)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["who", OCC, "--config", str(site.config), "--today", "2026-06-22"])
+        main(["due", "--config", str(site.config), "--today", "2026-06-22", "--month", "2026-07"])
+    text = out.getvalue()
+    assert "pkt II.5 — polecenie" in text and "prac-dokip (wyznaczenie)" in text

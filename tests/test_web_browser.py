@@ -206,6 +206,7 @@ def test_a_clerk_a_head_and_the_director_do_their_month(browser: Any, served: Se
     assert card.get_by_role("button", name=re.compile("^Potwierdź wysłanie")).count() == 1
     who = served.terminarz("who", OCC, "--today", TODAY)
     assert "kier-dokip" in who and "zastępstwo" in who.lower()
+    assert "MPiPS-03a" in feed_text(served, "kier-dokip")  # the feed follows the handover
 
     # -- the director designates a person (II.5); `who` shows it
     director = sign_in(browser, served, "dyrektor")

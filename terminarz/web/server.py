@@ -32,7 +32,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -372,6 +372,11 @@ class FeedService:
             watched += [Path(s.location()) for s in organisation.absence_sources if not s.is_url]
         self._watched = tuple(watched)
         key = self._key(today)  # before reading: a commit from now on is seen next time
+        if organisation is not None:  # absences and designations recorded on the pages
+            from terminarz.notify.recorded import recorded_setup
+
+            back = timedelta(days=31 * (settings.feeds.months_back + 1))
+            setup = recorded_setup(setup, self._store, since=today - back)
         feed_set = feed_set_for(setup, today=today, confirmations=self._store.confirmations())
         tokens = None
         if self._secret is not None and organisation is not None:
