@@ -10,6 +10,7 @@ The clock is a parameter, so links and sessions expire when the test says so.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -62,13 +63,13 @@ def csrf(response: TestResponse) -> str:
     return found.group(1)
 
 
-def make_site(tmp_path: Path, extra: str = "") -> Site:
+def make_site(tmp_path: Path, extra: str = "", *, environ: dict[str, str] | None = None) -> Site:
     config = copy_example(tmp_path / "org", extra)
     organisation = load_organisation(config)
     location = locate(path=organisation.settings.state.path, config=config)
     now = [START]
     app = create_app(WebConfig(config=config, location=location, secret=SECRET,
-                               clock=lambda: now[0]))  # fmt: skip
+                               clock=lambda: now[0], environ=environ or {}))  # fmt: skip
 
     def client_for() -> Client:
         return Client(DispatcherMiddleware(NotFound(), {"/app": app}))
@@ -413,3 +414,35 @@ def test_due_and_who_show_what_the_pages_recorded(site: Site) -> None:
         main(["due", "--config", str(site.config), "--today", "2026-06-22", "--month", "2026-07"])
     text = out.getvalue()
     assert "pkt II.5 — polecenie" in text and "prac-dokip (wyznaczenie)" in text
+
+
+def test_a_link_is_mailed_to_the_address_in_the_file_only(tmp_path: Path) -> None:
+    from email import message_from_bytes
+    from email.message import EmailMessage
+    from email.policy import default
+
+    from tests.test_mail_sink import smtp_sink
+
+    with smtp_sink() as server:
+        site = make_site(tmp_path, environ=server.env())
+        client = site.client_for()
+        for address in ("Kierownik.DSPS@example.org", "ktos@example.com"):
+            answer = post(client, "/app/logowanie", {"email": address})
+            assert answer.status_code == 200 and "Sprawdź pocztę" in answer.text
+        received = server.sink.take()
+        for _ in range(50):  # the sink keeps a message just after answering
+            if received:
+                break
+            time.sleep(0.05)
+            received = server.sink.take()
+    assert [r.rcpt_tos for r in received] == [("kierownik.dsps@example.org",)]
+    mail = message_from_bytes(received[0].data, policy=default)
+    assert isinstance(mail, EmailMessage)
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    url = re.search(r"http://\S+/app/zaloguj/\S+", body.get_content())
+    assert url, body.get_content()
+    path = url.group(0).split("8080", 1)[1]
+    signed = client.post(path, data={"csrf_token": csrf(client.get(path))})
+    assert signed.status_code == 303
+    assert "Kierownik Działu Świadczeń" in client.get("/app/").text

@@ -52,7 +52,8 @@ def web_routes(ctx: Context, setup: Setup, *, location: Location, secret: bytes,
     assert ctx.config is not None
     given = getattr(ctx.args, "catalogue", None)
     app = create_app(WebConfig(config=ctx.config, location=location, secret=secret,
-                               clock=clock, catalogue_paths=given))  # fmt: skip
+                               clock=clock, catalogue_paths=given,
+                               environ=dict(os.environ)))  # fmt: skip
     return [Route(pattern=re.compile(r"/app(?:/.*)?"), app=mountable(app),
                   methods=frozenset({"GET", "HEAD", "POST"}))]  # fmt: skip
 

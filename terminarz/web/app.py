@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +79,7 @@ class WebConfig:
     clock: Clock
     catalogue_paths: list[Path] | None = None
     templates: Path | None = None
+    environ: Mapping[str, str] = field(default_factory=dict)  # TERMINARZ_SMTP_* for links
 
 
 def create_app(web: WebConfig) -> Flask:

@@ -126,9 +126,27 @@ def parse_day(text: str | None) -> date | None:
 # -- sign-in --------------------------------------------------------------------------------------
 
 
-@pages.get("/logowanie")
+@pages.route("/logowanie", methods=["GET", "POST"])
 def sign_in_help() -> str:
-    return page("signin.html.j2", state="help")
+    """Ask for a link by mail; the answer is the same for a known and an unknown address."""
+    if request.method == "GET":
+        return page("signin.html.j2", state="help")
+    from flask import current_app
+
+    from terminarz.web.maillink import MailError, person_by_address, send_login_mail
+    from terminarz.web.signin import issue_login_link
+
+    web = current_app.extensions["terminarz"]
+    org = organisation()
+    person = person_by_address(org, request.form.get("email", "")[:254])
+    if person is not None:
+        url = issue_login_link(g.store, secret=web.secret, base_url=org.settings.server.base_url,
+                               person_id=person.id, now=now())  # fmt: skip
+        try:
+            send_login_mail(org, person, url, environ=web.environ, now=now())
+        except (MailError, OSError) as exc:
+            current_app.logger.error("nie wysłano linku logowania do %s: %s", person.id, exc)
+    return page("signin.html.j2", state="sent")
 
 
 @pages.route("/zaloguj/<token>", methods=["GET", "POST"])
@@ -149,6 +167,7 @@ def _secret() -> bytes:
     from flask import current_app
 
     return cast(bytes, current_app.extensions["terminarz"].secret)
+
 
 
 @pages.post("/wyloguj")
