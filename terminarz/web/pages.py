@@ -30,7 +30,14 @@ from terminarz.errors import TerminarzError
 from terminarz.notify.recorded import recorded_setup
 from terminarz.org.datarequests import Task, split_task_id
 from terminarz.org.organisation import Organisation
-from terminarz.org.plan import PlannedOccurrence, Setup, for_unit, plan, plan_one
+from terminarz.org.plan import (
+    PlannedOccurrence,
+    Setup,
+    find_occurrence,
+    for_unit,
+    plan,
+    plan_one,
+)
 from terminarz.polish import date_words, long_date
 from terminarz.store.base import AbsenceCategory
 from terminarz.web import rows
@@ -104,7 +111,7 @@ def page(template: str, **values: Any) -> str:
 
 def back(default: str) -> Any:
     target = request.form.get("back", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if target.startswith(request.script_root + "/") and "\\" not in target and "//" not in target:
         return redirect(target, code=303)
     return redirect(default, code=303)
 
@@ -197,7 +204,7 @@ def person_page(person: str) -> Any:
     items = planned(start, g.today + timedelta(days=rows.AHEAD_DAYS + 45))
     mine = rows.my_deadlines(items, person, g.today, g.store.confirmations())
     return page("home.html.j2", deadlines=mine, subject=org.person(person),
-                own=person == g.person, here=request.path)
+                own=person == g.person, here=request.script_root + request.path)
 
 
 @pages.post("/potwierdz")
@@ -547,24 +554,56 @@ def _stamp(text: str) -> str:
 @pages.get("/historia")
 @signed_in
 def history() -> str:
+    """The audit log and the confirmation log (mail links, CLI and pages), newest first."""
     org = organisation()
     everything = g.person in rows.directors(org)
     heads = rows.headed_units(org, g.person)
     mine = {g.person} | {p.id for p in org.people if p.unit in heads}
-    entries = []
-    for e in reversed(g.store.audit_log(limit=2000)):
+    found: list[tuple[str, dict[str, str]]] = []
+    for e in g.store.audit_log(limit=2000):
+        if e.action in ("confirmed", "unconfirmed"):
+            continue  # shown from the confirmation log, which also has the mail links'
         if not everything and e.actor not in mine and e.subject not in mine:
             continue
-        if e.action == "absence" and e.subject not in mine and not everything:
-            continue
-        entries.append({
+        found.append((e.at, {
             "at": _stamp(e.at), "who": org.person_name(e.actor) if e.actor else "system",
-            "what": ACTION_WORDS.get(e.action, e.action),
-            "subject": org.person_name(e.subject) if org.person(e.subject) else e.subject,
-        })  # fmt: skip
-        if len(entries) >= 300:
-            break
-    return page("history.html.j2", entries=entries)
+            "what": ACTION_WORDS.get(e.action, e.action), "subject": _subject(e.subject),
+        }))  # fmt: skip
+    for c in g.store.confirmation_log():
+        if not everything and c.person not in mine:
+            continue
+        found.append((c.at, {
+            "at": _stamp(c.at), "who": org.person_name(c.person) if c.person else "—",
+            "what": ACTION_WORDS["confirmed" if c.action == "done" else "unconfirmed"],
+            "subject": _subject(c.occurrence_id) + (f" — {c.note}" if c.note else ""),
+        }))  # fmt: skip
+    found.sort(key=lambda pair: _moment(pair[0]), reverse=True)
+    return page("history.html.j2", entries=[entry for _, entry in found[:300]])
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=WARSAW)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=WARSAW)
+
+
+def _subject(text: str) -> str:
+    """A person's name, a report's label and period, or the text as it is."""
+    org = organisation()
+    if org.person(text) is not None:
+        return org.person_name(text)
+    occurrence_id, _, task = text.partition("#")
+    try:
+        occ = find_occurrence(setup(), occurrence_id)
+    except TerminarzError:
+        return text
+    words = f"{occ.obligation.label} — {occ.period.words()}"
+    if not task:
+        return words
+    kind, _, unit = task.partition(":")
+    return f"{words} ({'dostarczenie danych' if kind == 'dane' else 'prośba o dane'}: {unit})"
 
 
 # -- Deklaracja dostępności -----------------------------------------------------------------------
