@@ -446,3 +446,17 @@ def test_a_link_is_mailed_to_the_address_in_the_file_only(tmp_path: Path) -> Non
     signed = client.post(path, data={"csrf_token": csrf(client.get(path))})
     assert signed.status_code == 303
     assert "Kierownik Działu Świadczeń" in client.get("/app/").text
+
+
+def test_the_director_designates_for_a_date_range(site: Site) -> None:
+    director = site.signed_in("dyrektor")
+    saved = post(director, "/app/wyznaczenie", {
+        "mode": "range", "obligation": "mpips-03a@ops", "person": "prac-dokip",
+        "start": "2026-07-01", "end": "2026-07-31", "basis": "pkt II.5 — urlopy w DŚPS"})
+    assert saved.status_code == 303
+    assert "od 1 lipca 2026 r. do 31 lipca 2026 r." in director.get("/app/wyznaczenie").text
+    assert "osoba wyznaczona (pkt II.5)" in site.signed_in("prac-dokip").get("/app/").text
+    reversed_range = post(director, "/app/wyznaczenie", {
+        "mode": "range", "obligation": "mpips-03a@ops", "person": "prac-dokip",
+        "start": "2026-07-31", "end": "2026-07-01", "basis": "x"})
+    assert reversed_range.status_code == 400 and "Podaj okres" in reversed_range.text

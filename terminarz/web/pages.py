@@ -449,19 +449,27 @@ def designate() -> Any:
     if g.person not in rows.directors(org):
         abort(403)
     choices = _designatable()
+    obligations = [o for o in setup().obligations
+                   if (d := org.duty_for(o.id)) is not None and d.fallback == g.person]
     errors: list[str] = []
     if request.method == "POST":
-        target = request.form.get("occurrence", "")
+        ranged = request.form.get("mode") == "range"
+        target = request.form.get("obligation" if ranged else "occurrence", "")
         person = request.form.get("person", "")
         basis = " ".join(request.form.get("basis", "").split())[:300]
-        if target not in {i.id for i in choices}:
+        start = parse_day(request.form.get("start")) if ranged else None
+        end = parse_day(request.form.get("end")) if ranged else None
+        allowed = {o.id for o in obligations} if ranged else {i.id for i in choices}
+        if target not in allowed:
             errors.append("Wybierz sprawozdanie z listy.")
         if org.person(person) is None:
             errors.append("Wybierz osobę z listy.")
+        if ranged and (start is None or end is None or end < start):
+            errors.append("Podaj okres wyznaczenia: datę „od” i nie wcześniejszą datę „do”.")
         if not basis:
             errors.append("Podaj podstawę wyznaczenia (np. pkt II.5 Zasad, polecenie z dnia …).")
         if not errors:
-            g.store.add_designation(person=person, occurrence_id=target, start=None, end=None,
+            g.store.add_designation(person=person, occurrence_id=target, start=start, end=end,
                                     basis=basis, by=g.person, at=now())  # fmt: skip
             return redirect(url_for("pages.designate"), code=303)
     rows_ = [{
@@ -473,14 +481,17 @@ def designate() -> Any:
     } for i in choices]  # fmt: skip
     titles = {i.id: f"{i.occurrence.obligation.label} — {i.occurrence.period.words()}"
               for i in choices}
+    titles.update({o.id: f"{o.label} ({o.level})" for o in obligations})
     recorded = [{
         "id": d.id, "person": org.person_name(d.person),
-        "title": titles.get(d.occurrence_id or "", d.occurrence_id or ""),
+        "title": titles.get(d.occurrence_id or "", d.occurrence_id or "") + (
+            f", od {date_words(d.start)} do {date_words(d.end)}" if d.start and d.end else ""),
         "target": d.occurrence_id or "",
         "basis": d.basis, "by": org.person_name(d.designated_by),
     } for d in g.store.designations()]  # fmt: skip
     candidates = [p for p in org.people if p.system_access]
     return page("designate.html.j2", items=rows_, recorded=recorded, candidates=candidates,
+                obligations=[(o.id, f"{o.label} — {o.title} ({o.level})") for o in obligations],
                 errors=errors, form=request.form), (400 if errors else 200)  # fmt: skip
 
 
