@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 pages = Blueprint("pages", __name__)
 WARSAW = ZoneInfo("Europe/Warsaw")
+WEB_NOTE = "przez stronę terminarza"  # the note of a confirmation made on the pages
 F = TypeVar("F", bound=Callable[..., Any])
 
 CATEGORY_WORDS = {
@@ -217,11 +218,12 @@ def confirm() -> Any:
         abort(403)
     store = g.store
     if action == "undo":
-        if store.unconfirm(wanted, by=g.person, at=now(), note="cofnięto na stronie") is not None:
+        withdrawn = store.unconfirm(wanted, by=g.person, at=now(), note=WEB_NOTE)
+        if withdrawn is not None:
             store.audit(action="unconfirmed", subject=wanted, actor=g.person, at=now())
     else:
         if store.confirmation(wanted) is None:
-            store.confirm(wanted, by=g.person, at=now(), note="potwierdzono na stronie")
+            store.confirm(wanted, by=g.person, at=now(), note=WEB_NOTE)
             store.audit(action="confirmed", subject=wanted, actor=g.person, at=now())
     return back(url_for("pages.home"))
 
