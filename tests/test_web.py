@@ -460,3 +460,14 @@ def test_the_director_designates_for_a_date_range(site: Site) -> None:
         "mode": "range", "obligation": "mpips-03a@ops", "person": "prac-dokip",
         "start": "2026-07-31", "end": "2026-07-01", "basis": "x"})
     assert reversed_range.status_code == 400 and "Podaj okres" in reversed_range.text
+
+
+def test_the_director_is_asked_to_designate_when_nobody_is_available(site: Site) -> None:
+    with open_store(site.location, "mopr-przyklad") as store:
+        for person in ("kier-dsps", "zast-dsps", "prac-dsps", "kier-dokip", "prac-dokip"):
+            store.add_absence(person=person, start=date(2026, 7, 6), end=date(2026, 7, 20),
+                              category=AbsenceCategory.LEAVE, by=person, at=START)
+    page = site.signed_in("dyrektor").get("/app/").text
+    assert "wyznaczenie osoby (pkt II.5)" in page and 'href="/app/wyznaczenie"' in page
+    table = site.signed_in("dyrektor").get("/app/osrodek").text
+    assert "wymaga wyznaczenia" in table

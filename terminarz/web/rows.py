@@ -137,6 +137,7 @@ class Row:
     planning: str = ""
     tasks: tuple[TaskLine, ...] = ()
     is_task: bool = False
+    designate: bool = False  # nobody is available and this person designates (II.5)
 
     @property
     def anchor(self) -> str:
@@ -157,6 +158,8 @@ def report_row(item: PlannedOccurrence, person: str, today: date,
         basis=str(item.occurrence.obligation.basis), role=role_words(item, person),
         confirmation=confirmations.get(item.id), button="Potwierdź wysłanie",
         planning=long_date(item.planning_date) if item.planning_date else "",
+        designate=bool(item.resolution and item.resolution.needs_designation
+                       and item.resolution.fallback == person),
         tasks=tuple(
             TaskLine(id=t.id, words=t.summary(), date=long_date(t.working_date),
                      mine=person in t.owners, done=t.id in confirmations)
