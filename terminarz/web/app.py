@@ -157,20 +157,20 @@ def create_app(web: WebConfig) -> Flask:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error: CSRFError) -> tuple[str, int]:
-        return render_template("error.html.j2", title="Formularz nieważny",
+        return render_template("error.html.j2", error_page=True, title="Formularz nieważny",
                                message="Formularz wygasł albo nie pochodzi z tej strony "
                                "(brak ważnego tokenu CSRF). Otwórz stronę ponownie i wyślij "
                                "formularz jeszcze raz."), 400  # fmt: skip
 
     @app.errorhandler(403)
     def forbidden(error: Any) -> tuple[str, int]:
-        return render_template("error.html.j2", title="Brak dostępu",
+        return render_template("error.html.j2", error_page=True, title="Brak dostępu",
                                message="Ta strona albo czynność jest dostępna tylko dla osoby, "
                                "której dotyczy, jej kierownika działu albo dyrektora."), 403
 
     @app.errorhandler(404)
     def missing(error: Any) -> tuple[str, int]:
-        return render_template("error.html.j2", title="Nie znaleziono",
+        return render_template("error.html.j2", error_page=True, title="Nie znaleziono",
                                message="Nie ma takiej strony ani takiego terminu."), 404
 
     from terminarz.web.pages import pages
