@@ -311,8 +311,8 @@ def test_a_clerk_cannot_record_for_someone_else(site: Site) -> None:
 
 @pytest.mark.parametrize(("start", "end", "category", "message"), [
     ("2026-07-03", "2026-07-01", "urlop", "nie może być wcześniejsza"),
-    ("", "2026-07-01", "urlop", "Podaj daty"),
-    ("2026-07-01", "2026-07-03", "choroba: grypa", "Wybierz rodzaj"),
+    ("", "2026-07-01", "urlop", "Proszę podać daty"),
+    ("2026-07-01", "2026-07-03", "choroba: grypa", "Proszę wybrać rodzaj"),
 ], ids=["reversed", "missing", "free-text-category"])
 def test_a_bad_absence_is_explained(site: Site, start: str, end: str, category: str,
                                     message: str) -> None:  # fmt: skip
@@ -342,7 +342,7 @@ def test_the_director_designates_and_the_person_sees_it(site: Site) -> None:
     assert "osoba wyznaczona (pkt II.5)" in page
     missing = post(director, "/app/wyznaczenie", {"occurrence": OCC, "person": "prac-dokip",
                                                   "basis": ""})
-    assert missing.status_code == 400 and "Podaj podstawę" in missing.text
+    assert missing.status_code == 400 and "Proszę podać podstawę" in missing.text
 
 
 def test_the_tables_and_their_csv(site: Site) -> None:
@@ -428,7 +428,7 @@ def test_a_link_is_mailed_to_the_address_in_the_file_only(tmp_path: Path) -> Non
         client = site.client_for()
         for address in ("Kierownik.DSPS@example.org", "ktos@example.com"):
             answer = post(client, "/app/logowanie", {"email": address})
-            assert answer.status_code == 200 and "Sprawdź pocztę" in answer.text
+            assert answer.status_code == 200 and "Proszę sprawdzić pocztę" in answer.text
         received = server.sink.take()
         for _ in range(50):  # the sink keeps a message just after answering
             if received:
@@ -459,7 +459,7 @@ def test_the_director_designates_for_a_date_range(site: Site) -> None:
     reversed_range = post(director, "/app/wyznaczenie", {
         "mode": "range", "obligation": "mpips-03a@ops", "person": "prac-dokip",
         "start": "2026-07-31", "end": "2026-07-01", "basis": "x"})
-    assert reversed_range.status_code == 400 and "Podaj okres" in reversed_range.text
+    assert reversed_range.status_code == 400 and "Proszę podać okres" in reversed_range.text
 
 
 def test_the_director_is_asked_to_designate_when_nobody_is_available(site: Site) -> None:

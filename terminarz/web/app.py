@@ -31,6 +31,7 @@ from flask import Flask, g, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
 from terminarz.org.plan import CatalogueCache, Setup, load_setup
+from terminarz.web.rows import stamp_words
 from terminarz.web.signin import APP_PREFIX, cookie_key, session_person
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def create_app(web: WebConfig) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.jinja_env.undefined = __import__("jinja2").StrictUndefined
+    app.jinja_env.filters["stamp"] = stamp_words
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.extensions["terminarz"] = web
@@ -159,8 +161,8 @@ def create_app(web: WebConfig) -> Flask:
     def csrf_refused(error: CSRFError) -> tuple[str, int]:
         return render_template("error.html.j2", error_page=True, title="Formularz nieważny",
                                message="Formularz wygasł albo nie pochodzi z tej strony "
-                               "(brak ważnego tokenu CSRF). Otwórz stronę ponownie i wyślij "
-                               "formularz jeszcze raz."), 400  # fmt: skip
+                               "(brak ważnego tokenu CSRF). Proszę otworzyć stronę ponownie "
+                               "i wysłać formularz jeszcze raz."), 400  # fmt: skip
 
     @app.errorhandler(403)
     def forbidden(error: Any) -> tuple[str, int]:

@@ -46,7 +46,7 @@ def login_message(organisation: Organisation, person: Person, url: str, *,
         f"Dzień dobry,\n\n"
         f"dnia {date_words(now.astimezone(WARSAW).date())} poproszono o link logowania "
         f"do terminarza: {organisation.name}.\n\n"
-        f"Aby się zalogować, otwórz link i naciśnij przycisk „Zaloguj”:\n\n{url}\n\n"
+        f"Aby się zalogować, proszę otworzyć link i nacisnąć przycisk „Zaloguj”:\n\n{url}\n\n"
         f"Link działa jeden raz i jest ważny {LINK_MINUTES} minut. Jeśli nie prosił(a) "
         f"Pan/Pani o logowanie, wystarczy zignorować tę wiadomość.\n\n"
         f"-- \nterminarz — wiadomość wysłana automatycznie\n"

@@ -374,13 +374,14 @@ def absences() -> Any:
         if not _may_record_for(person):
             abort(403)
         if start is None or end is None:
-            errors.append("Podaj daty „od” i „do” (dzień, miesiąc, rok).")
+            errors.append("Proszę podać daty „od” i „do” (dzień, miesiąc, rok).")
         elif end < start:
             errors.append("Data „do” nie może być wcześniejsza niż data „od”.")
         elif (end - start).days > 366:
-            errors.append("Nieobecność można zapisać na najwyżej rok; dłuższą zapisz w częściach.")
+            errors.append("Nieobecność można zapisać na najwyżej rok; dłuższą należy zapisać "
+                          "w częściach.")
         if category_text not in {c.value for c in AbsenceCategory}:
-            errors.append("Wybierz rodzaj nieobecności.")
+            errors.append("Proszę wybrać rodzaj nieobecności.")
         if not errors:
             assert start is not None and end is not None
             g.store.add_absence(person=person, start=start, end=end,
@@ -463,13 +464,15 @@ def designate() -> Any:
         end = parse_day(request.form.get("end")) if ranged else None
         allowed = {o.id for o in obligations} if ranged else {i.id for i in choices}
         if target not in allowed:
-            errors.append("Wybierz sprawozdanie z listy.")
+            errors.append("Proszę wybrać sprawozdanie z listy.")
         if org.person(person) is None:
-            errors.append("Wybierz osobę z listy.")
+            errors.append("Proszę wybrać osobę z listy.")
         if ranged and (start is None or end is None or end < start):
-            errors.append("Podaj okres wyznaczenia: datę „od” i nie wcześniejszą datę „do”.")
+            errors.append("Proszę podać okres wyznaczenia: datę „od” i nie wcześniejszą "
+                          "datę „do”.")
         if not basis:
-            errors.append("Podaj podstawę wyznaczenia (np. pkt II.5 Zasad, polecenie z dnia …).")
+            errors.append("Proszę podać podstawę wyznaczenia (np. pkt II.5 Zasad, polecenie "
+                          "z dnia …).")
         if not errors:
             g.store.add_designation(person=person, occurrence_id=target, start=start, end=end,
                                     basis=basis, by=g.person, at=now())  # fmt: skip
@@ -530,9 +533,9 @@ def announced() -> Any:
         if not rows.may_act(org, g.person, item):
             abort(403)
         if due is None:
-            errors.append("Podaj ogłoszony termin (dzień, miesiąc, rok).")
+            errors.append("Proszę podać ogłoszony termin (dzień, miesiąc, rok).")
         if not source:
-            errors.append("Podaj źródło terminu (np. pismo wojewody z dnia …).")
+            errors.append("Proszę podać źródło terminu (np. pismo wojewody z dnia …).")
         if not errors:
             assert due is not None
             g.store.set_announced_date(occurrence_id=wanted, due=due, source=source,
@@ -554,16 +557,6 @@ def announced() -> Any:
 # -- Historia -------------------------------------------------------------------------------------
 
 
-def _stamp(text: str) -> str:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return text
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(WARSAW)
-    return f"{date_words(moment.date())}, {moment:%H:%M}"
-
-
 @pages.get("/historia")
 @signed_in
 def history() -> str:
@@ -579,14 +572,14 @@ def history() -> str:
         if not everything and e.actor not in mine and e.subject not in mine:
             continue
         found.append((e.at, {
-            "at": _stamp(e.at), "who": org.person_name(e.actor) if e.actor else "system",
+            "at": rows.stamp_words(e.at), "who": org.person_name(e.actor) if e.actor else "system",
             "what": ACTION_WORDS.get(e.action, e.action), "subject": _subject(e.subject),
         }))  # fmt: skip
     for c in g.store.confirmation_log():
         if not everything and c.person not in mine:
             continue
         found.append((c.at, {
-            "at": _stamp(c.at), "who": org.person_name(c.person) if c.person else "—",
+            "at": rows.stamp_words(c.at), "who": org.person_name(c.person) if c.person else "—",
             "what": ACTION_WORDS["confirmed" if c.action == "done" else "unconfirmed"],
             "subject": _subject(c.occurrence_id) + (f" — {c.note}" if c.note else ""),
         }))  # fmt: skip

@@ -13,17 +13,37 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from terminarz.org.datarequests import Task, TaskKind
 from terminarz.org.organisation import Organisation
 from terminarz.org.plan import PlannedOccurrence, Setup
-from terminarz.polish import MONTHS_NOMINATIVE, WEEKDAYS_SHORT, days_phrase, long_date, short_date
+from terminarz.polish import (
+    MONTHS_NOMINATIVE,
+    WEEKDAYS_SHORT,
+    date_words,
+    days_phrase,
+    long_date,
+    short_date,
+)
 from terminarz.store.base import Confirmation
 
+WARSAW = ZoneInfo("Europe/Warsaw")
 AHEAD_DAYS = 60  # "Moje terminy": the next 60 days
 BACK_DAYS = 90  # overdue and recently confirmed look this far back
 TABLE_DAYS = 42  # "Dział" / "Ośrodek": the coming six weeks
+
+
+def stamp_words(text: str) -> str:
+    """A stored moment (ISO 8601) as ``22 czerwca 2026 r., 09:30`` in Europe/Warsaw."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(WARSAW)
+    return f"{date_words(moment.date())}, {moment:%H:%M}"
 
 
 # -- who acts on what --------------------------------------------------------------------
