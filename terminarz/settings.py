@@ -48,6 +48,12 @@ class ServerSettings:
     base_url: str = ""  # no default: "" means not set (see terminarz.web.server.public_base_url)
     secret_env: str = "TERMINARZ_SECRET"
     link_days: int = 30
+    # The web pages: single sign-on behind a proxy, how long recorded absences are kept,
+    # and who answers accessibility questions (the Deklaracja dostępności).
+    trusted_user_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    absence_retention: int = 365
+    accessibility_contact: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,8 +109,9 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     )
 
     server_raw = ck.table(data, "server")
-    ck.unknown_keys(server_raw, ("host", "port", "base_url", "secret_env", "link_days"),
-                    table="server")  # fmt: skip
+    ck.unknown_keys(server_raw, ("host", "port", "base_url", "secret_env", "link_days",
+                                 "trusted_user_header", "trusted_proxies", "absence_retention",
+                                 "accessibility_contact"), table="server")  # fmt: skip
     w = Where("server")
     port = _opt(ck.integer(server_raw, "port", where=w, low=1, high=65535), 8080)
     host = _opt(ck.string(server_raw, "host", where=w, single_line=True), "127.0.0.1")
@@ -120,7 +127,18 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
             ck.string(server_raw, "secret_env", where=w, single_line=True), "TERMINARZ_SECRET"
         ),
         link_days=_opt(ck.integer(server_raw, "link_days", where=w, low=1, high=365), 30),
+        trusted_user_header=_user_header(server_raw, ck, w),
+        trusted_proxies=_proxies(server_raw, ck, w),
+        absence_retention=_opt(
+            ck.integer(server_raw, "absence_retention", where=w, low=1, high=3650), 365
+        ),
+        accessibility_contact=ck.string(server_raw, "accessibility_contact", where=w,
+                                        single_line=True, max_length=300),
     )
+    if server.trusted_user_header and not server.trusted_proxies:
+        ck.add("„trusted_user_header” wymaga listy „trusted_proxies” (adresy serwerów "
+               "pośredniczących, którym wolno podać nazwę użytkownika)",
+               **w.at("trusted_user_header"))  # fmt: skip
 
     smtp_raw = ck.table(data, "smtp")
     ck.unknown_keys(
@@ -205,6 +223,39 @@ def _retry_delays(raw: dict[str, Any], ck: Checker, w: Where) -> tuple[int, ...]
                "np. [2, 10, 30]", **w.at("retry_delays"))  # fmt: skip
         return RETRY_DELAYS
     return tuple(value)
+
+
+def _user_header(raw: dict[str, Any], ck: Checker, w: Where) -> str | None:
+    value = ck.string(raw, "trusted_user_header", where=w, single_line=True, max_length=100)
+    if value is None:
+        return None
+    if not value or not all(c.isascii() and (c.isalnum() or c == "-") for c in value):
+        ck.add("„trusted_user_header” musi być nazwą nagłówka HTTP (litery, cyfry i „-”), "
+               "np. X-Remote-User", **w.at("trusted_user_header"))  # fmt: skip
+        return None
+    return value
+
+
+def _proxies(raw: dict[str, Any], ck: Checker, w: Where) -> tuple[str, ...]:
+    import ipaddress
+
+    value = raw.get("trusted_proxies")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        ck.add("„trusted_proxies” musi być listą adresów IP albo sieci, np. "
+               "[\"127.0.0.1\", \"10.0.0.0/24\"]", **w.at("trusted_proxies"))  # fmt: skip
+        return ()
+    good = []
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            ck.add(f"„trusted_proxies”: „{item}” nie jest adresem IP ani siecią (np. 10.0.0.0/24)",
+                   **w.at("trusted_proxies"))  # fmt: skip
+            continue
+        good.append(item)
+    return tuple(good)
 
 
 T = TypeVar("T")

@@ -176,7 +176,7 @@ ERRORS = [
     pytest.param('system_access = true\n\n[[people]]\nid = "dyr"',
                  'system_access = true\ntelefon = "123"\n\n[[people]]\nid = "dyr"',
                  f"{P}(26), wpis „prac”, pole „telefon”: nieznany klucz „telefon” (dozwolone: "
-                 "email, id, name, role, system_access, unit)", id="unknown-key"),
+                 "email, id, login, name, role, system_access, unit)", id="unknown-key"),
     pytest.param("[calendar]", "[kalendarz]",
                  f"{P}(54), pole „kalendarz”: nieznany klucz „kalendarz” (dozwolone: "
                  "absence_sources, absences, calendar, designations, duties, feeds, "

@@ -8,6 +8,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 from terminarz.cli.common import (
     TIMEZONE,
     Context,
@@ -160,8 +163,10 @@ Przykłady:
   terminarz serve --config terminarz.toml
   terminarz serve --config terminarz.toml --host 0.0.0.0 --port 8080
 
-Adresy: /  (strona z listą kalendarzy), /feeds/all.ics, /feeds/level/<poziom>.ics,
-/feeds/unit/<dział>.ics, /feeds/p/<klucz>.ics (osobisty; adres podaje: terminarz feed-url).
+Adresy: /app/  (strony dla pracowników: moje terminy, miesiąc, nieobecności, wyznaczenie;
+logowanie linkiem z: terminarz login-url), /  (strona z listą kalendarzy), /feeds/all.ics,
+/feeds/level/<poziom>.ics, /feeds/unit/<dział>.ics, /feeds/p/<klucz>.ics (osobisty; adres
+podaje: terminarz feed-url).
 Klucz kalendarzy osobistych pochodzi ze zmiennej środowiskowej z [server] secret_env
 (domyślnie TERMINARZ_SECRET). Za odwrotnym proxy z HTTPS ustaw [server] base_url.
 """
@@ -182,6 +187,7 @@ def register_serve(sub: Any) -> None:
     add_config(p)
     add_catalogue(p)
     add_state(p)
+    add_today(p)
     p.set_defaults(handler=cmd_serve)
 
 
@@ -220,9 +226,9 @@ def cmd_serve(ctx: Context) -> int:
             )
     location = store_location(ctx, setup)
 
-    def clock() -> datetime:
-        return datetime.now(UTC)
+    from terminarz.cli.web import LOGIN_PATH, clock_for, web_routes
 
+    clock = clock_for(ctx)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
     given = getattr(ctx.args, "catalogue", None)
@@ -230,12 +236,19 @@ def cmd_serve(ctx: Context) -> int:
     service = FeedService(config=ctx.config, store=open_store(ctx, setup, threads=True),
                           clock=clock, secret=secret, catalogue_paths=given)  # fmt: skip
     extra = []
+    bind_pages: Callable[[str, int], None] | None = None
     if secret is not None:
         from terminarz.web.confirm import confirm_app
 
         extra.append(mount("/confirm/", confirm_app(setup, location=location, secret=secret,
                                                      clock=clock)))  # fmt: skip
-    app = build_app(service, extra_routes=extra)
+        if ctx.config is not None:  # the pages (/app/) of the organisation's people
+            routes, bind_pages = web_routes(ctx, setup, location=location, secret=secret,
+                                            clock=clock)  # fmt: skip
+            extra += routes
+    app = build_app(service, extra_routes=extra, redact=(LOGIN_PATH,))
+    if bind_pages is not None:
+        app.on_bound(bind_pages)
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
@@ -310,6 +323,9 @@ def cmd_feed_url(ctx: Context) -> int:
 
 
 def register(sub: Any) -> None:
+    from terminarz.cli import web
+
     register_feed(sub)
     register_serve(sub)
     register_feed_url(sub)
+    web.register(sub)

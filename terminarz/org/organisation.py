@@ -43,7 +43,7 @@ _ORGANISATION = (
     "valid_from", "supersedes", "access_basis", "request_basis", "city",
 )  # fmt: skip
 _UNIT = ("id", "name", "head")
-_PERSON = ("id", "name", "email", "unit", "role", "system_access")
+_PERSON = ("id", "name", "email", "unit", "role", "system_access", "login")
 _DUTY = (
     "id", "name", "obligations", "tiers", "fallback", "basis", "prepare_days", "reminders",
     "inputs", "in_system",
@@ -83,6 +83,7 @@ class Person:
     unit: str
     role: str = ""
     system_access: bool = False
+    login: str | None = None  # the user name single sign-on sends ([server] trusted_user_header)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -443,6 +444,7 @@ def _parse_people(ck: Checker, data: dict[str, Any]) -> tuple[list[Person], set[
     people = []
     seen: set[str] = set()
     emails: dict[str, str] = {}
+    logins: dict[str, str] = {}
     for index, raw in enumerate(ck.array_of_tables(data, "people")):
         w = Where("people", index, _entry_id(raw))
         ck.unknown_keys(raw, _PERSON, table="people", index=index, entry=w.entry)
@@ -462,13 +464,18 @@ def _parse_people(ck: Checker, data: dict[str, Any]) -> tuple[list[Person], set[
         unit = ck.string(raw, "unit", required=True, where=w, single_line=True)
         role = ck.string(raw, "role", where=w, single_line=True, max_length=300) or ""
         access = ck.boolean(raw, "system_access", where=w)
+        login = ck.string(raw, "login", where=w, single_line=True, max_length=200)
+        if login is not None and login.casefold() in logins:
+            ck.add(f"login „{login}” ma już osoba „{logins[login.casefold()]}”", **w.at("login"))
+        elif login is not None and pid is not None:
+            logins[login.casefold()] = pid
         if len(ck.problems) > before and any(
             p.severity is Severity.ERROR for p in ck.problems[before:]
         ):
             continue
         assert pid and name and email and unit
         people.append(Person(id=pid, name=name, email=email, unit=unit, role=role,
-                             system_access=bool(access)))  # fmt: skip
+                             system_access=bool(access), login=login or None))  # fmt: skip
     if "people" in data and not people and not ck.has_errors:
         ck.add("brak osób: dodaj co najmniej jeden wpis [[people]]")
     return people, seen

@@ -32,7 +32,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -437,6 +437,11 @@ class FeedService:
             watched += [Path(s.location()) for s in organisation.absence_sources if not s.is_url]
         self._watched = tuple(watched)
         key = self._key(today)  # before reading: a commit from now on is seen next time
+        if organisation is not None:  # absences and designations recorded on the pages
+            from terminarz.notify.recorded import recorded_setup
+
+            back = timedelta(days=31 * (settings.feeds.months_back + 1))
+            setup = recorded_setup(setup, self._store, since=today - back)
         feed_set = feed_set_for(setup, today=today, confirmations=self._store.confirmations())
         tokens = None
         if self._secret is not None and organisation is not None:
@@ -599,9 +604,16 @@ def feed_routes(service: FeedService) -> list[Route]:
     ]
 
 
-def build_app(service: FeedService, *, extra_routes: Sequence[Route] = ()) -> Router:
-    """The server's WSGI application: the feed routes, then ``extra_routes``."""
-    router = Router([*feed_routes(service), *extra_routes])
+def build_app(
+    service: FeedService,
+    *,
+    extra_routes: Sequence[Route] = (),
+    redact: Sequence[re.Pattern[str]] = (),
+) -> Router:
+    """The server's WSGI application: the feed routes, then ``extra_routes``; ``redact`` adds
+    patterns of secrets to hide in logged paths (e.g. the sign-in links of the pages)."""
+    router = Router([*feed_routes(service), *extra_routes],
+                    redact=(TOKEN_PATH, CONFIRM_PATH, *redact, TOKEN_LIKE))  # fmt: skip
     router.on_bound(service.bind)
     return router
 
