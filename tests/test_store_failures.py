@@ -127,3 +127,20 @@ def test_a_mail_sent_but_not_recorded_is_reported_and_resent_at_most_once(
     assert len(second) == 6
     assert first[0].message_id in {r.message_id for r in second}  # the one repeat, same id
     assert len({r.message_id for r in second}) == 6
+
+
+def test_a_feed_folder_that_cannot_be_written_is_a_message_and_leaves_no_half_file(
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = copy_example(tmp_path / "org")
+    out = small_disk / "kalendarze"
+    fill(small_disk)
+    code = main(["feed", "--config", str(config), "--out", str(out), "--today", "2027-01-18"])
+    err = capsys.readouterr().err
+    assert code == 2 and "nie można zapisać pliku" in err and "Traceback" not in err
+    assert not [p for p in small_disk.rglob("*") if p.name.endswith(".tmp")]
+    (small_disk / "wypelniacz").unlink()
+    blocked = tmp_path / "to-jest-plik"
+    blocked.write_text("x", encoding="utf-8")
+    assert main(["feed", "--config", str(config), "--out", str(blocked)]) == 2
+    assert "nie można zapisać pliku" in capsys.readouterr().err

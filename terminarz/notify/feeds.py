@@ -583,6 +583,7 @@ def write_feed_files(rendered: Mapping[str, RenderedFeed], out_dir: Path) -> int
     A file is replaced atomically (a temporary file renamed over it) and only when
     its bytes differ, so a static web server's validators change only with the content.
     """
+    import contextlib
     import os
 
     changed = 0
@@ -593,12 +594,14 @@ def write_feed_files(rendered: Mapping[str, RenderedFeed], out_dir: Path) -> int
                 continue
         except OSError:
             pass
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
             temporary.write_bytes(feed.body)
             os.replace(temporary, target)
         except OSError as exc:
+            with contextlib.suppress(OSError):  # nothing half-written is left behind
+                temporary.unlink()
             message = f"nie można zapisać pliku: {exc.strerror or exc}"
             raise TerminarzError(message, path=target) from None
         changed += 1
