@@ -6,6 +6,7 @@ migrations that lose nothing (a real state file made by release 0.1.0).
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -397,3 +398,42 @@ def test_an_absence_recorded_in_the_store_hands_the_report_over(tmp_path: Path) 
         designated = plan_one(recorded_setup(setup, store), "mpips-03@ops/2026", today=today)
         assert designated.resolution is not None
         assert designated.resolution.responsible == ("prac-dsr",)
+
+
+def test_a_parsed_absence_calendar_is_kept_until_the_file_changes(tmp_path: Path) -> None:
+    """The example's HR calendar (urlopy.ics) is parsed once; the next command reads the
+    stored result without importing the iCalendar libraries; an edit parses it again."""
+    import subprocess
+    import sys
+
+    from test_reminders import copy_example
+
+    from terminarz.notify.absence_cache import AbsenceCache
+    from terminarz.org.plan import load_setup
+
+    config = copy_example(tmp_path)
+    SQLiteStore(tmp_path / "state.sqlite3", "mopr-przyklad").close()  # the store exists
+
+    def load(today: date) -> tuple[AbsenceCache, list[object]]:
+        cache = AbsenceCache(lambda org: locate(path=tmp_path / "state.sqlite3"), lambda: AT)
+        setup = load_setup(config, today=today, absence_parse=cache.parse)
+        cache.close()
+        assert setup.organisation is not None
+        return cache, sorted(map(repr, setup.organisation.absences))
+
+    first, absences = load(date(2027, 1, 4))
+    assert (first.hits, first.misses) == (0, 1) and absences
+    again, same = load(date(2027, 1, 20))  # the same month: the stored result
+    assert (again.hits, again.misses) == (1, 0) and same == absences
+    probe = ("import sys; from terminarz.cli import main; "
+             f"main(['due', '--config', {str(config)!r}, '--today', '2027-01-20']); "
+             "print('ICAL', 'icalendar' in sys.modules, file=sys.stderr)")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
+    assert "ICAL False" in run.stderr, run.stderr
+    ics = tmp_path / "urlopy.ics"
+    ics.write_text(ics.read_text(encoding="utf-8").replace("\r\nEND:VCALENDAR",
+                                                          "\r\nEND:VCALENDAR\r\n"),
+                   encoding="utf-8")  # fmt: skip
+    edited, _ = load(date(2027, 1, 20))
+    assert (edited.hits, edited.misses) == (0, 1)

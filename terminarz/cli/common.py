@@ -22,6 +22,9 @@ from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from terminarz.org.organisation import Organisation
     from terminarz.org.plan import Setup
     from terminarz.store import Location
     from terminarz.store.base import Confirmation, Store
@@ -229,13 +232,19 @@ class Context:
     def setup(self) -> Setup:
         """The organisation (if any), its catalogues and calendars, loaded once."""
         if self._setup is None:
+            from terminarz.notify.absence_cache import AbsenceCache
             from terminarz.org.plan import load_setup
 
             given = getattr(self.args, "catalogue", None)
-            self._setup = load_setup(
-                self.config, catalogue_paths=list(given) if given else None,
-                today=self.today, statutory=self.calendar,
-            )  # fmt: skip
+            explicit = getattr(self.args, "state", None)
+            cache = AbsenceCache(lambda org: organisation_location(explicit, org), _utc_now)
+            try:
+                self._setup = load_setup(
+                    self.config, catalogue_paths=list(given) if given else None,
+                    today=self.today, statutory=self.calendar, absence_parse=cache.parse,
+                )  # fmt: skip
+            finally:
+                cache.close()
             for warning in self._setup.warnings:
                 sys.stderr.write(f"terminarz: {warning}\n")
         return self._setup
@@ -306,9 +315,22 @@ def store_location(ctx: Context | None, setup: Setup | None) -> Location:
     explicit = getattr(ctx.args, "state", None) if ctx is not None else None
     if organisation is None:
         return locate(explicit=explicit, environ=os.environ)
+    return organisation_location(explicit, organisation)
+
+
+def organisation_location(explicit: str | None, organisation: Organisation) -> Location:
+    """The store of ``organisation`` by the one rule (``explicit`` is ``--state``)."""
+    from terminarz.store import locate
+
     state = organisation.settings.state
     return locate(explicit=explicit, environ=os.environ, url=state.url, path=state.path,
                   config=organisation.path)  # fmt: skip
+
+
+def _utc_now() -> datetime:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 def organisation_id(setup: Setup | None) -> str:

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from terminarz.notify.mail import MailRenderer
     from terminarz.notify.mailer import Mailer
     from terminarz.notify.nightly import NightResult
+    from terminarz.org.organisation import Organisation
     from terminarz.org.plan import CatalogueCache, Setup
     from terminarz.settings import SmtpSettings
+    from terminarz.store import Location
 
 Clock = Callable[[], datetime]
 
@@ -221,13 +223,24 @@ def _run_config(
     catalogues: CatalogueCache,
     lock_wait: float | None = None,
 ) -> tuple[Outcome, Mailer | None]:
+    from terminarz.notify.absence_cache import AbsenceCache
     from terminarz.org.plan import load_setup
+    from terminarz.store import locate
     from terminarz.store.base import RunLocked, StoreError
 
+    def location(organisation: Organisation) -> Location:
+        state = organisation.settings.state
+        return locate(environ=environ, url=state.url, path=state.path, config=organisation.path)
+
     notes: list[str] = []
+    cache = AbsenceCache(location, clock)
     try:
-        setup = load_setup(config, today=today, statutory=statutory,
-                           catalogue_cache=catalogues)  # fmt: skip
+        try:
+            setup = load_setup(config, today=today, statutory=statutory,
+                               catalogue_cache=catalogues,
+                               absence_parse=cache.parse)  # fmt: skip
+        finally:
+            cache.close()
         notes.extend(str(w) for w in setup.warnings)
         if setup.organisation is None:
             raise TerminarzError("przypomnienia wymagają pliku organizacji (--config)")

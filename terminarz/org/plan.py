@@ -10,7 +10,7 @@ bundled catalogues alone: no duties, no tasks, no planning dates.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -183,6 +183,7 @@ def load_setup(
     today: date | None = None,
     statutory: WorkingCalendar | None = None,
     catalogue_cache: CatalogueCache | None = None,
+    absence_parse: Callable[..., list[Absence]] | None = None,
 ) -> Setup:
     """Load the organisation file ``config`` (or none), its catalogues and absence sources.
 
@@ -190,7 +191,8 @@ def load_setup(
     Recurring absences are expanded around ``today`` (the feed horizon); without
     it, over their own span. A failing absence source raises, unless it says
     ``on_error = "skip"`` — then it is left out and listed in ``warnings``.
-    ``catalogue_cache`` lets many calls share catalogues already loaded.
+    ``catalogue_cache`` lets many calls share catalogues already loaded; ``absence_parse``
+    replaces the parsing of absence calendars (a cache of parsed sources kept above).
     """
     from terminarz.paths import bundled_catalogues
 
@@ -214,7 +216,8 @@ def load_setup(
         from terminarz.org.absences import load_source_absences
 
         window = absence_window(organisation, today) if today is not None else None
-        extra, warnings = load_source_absences(organisation, window=window)
+        extra, warnings = load_source_absences(organisation, window=window,
+                                               parse=absence_parse)  # fmt: skip
         organisation = dataclasses.replace(
             organisation, absences=organisation.absences + tuple(extra)
         )

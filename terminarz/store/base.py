@@ -19,7 +19,8 @@ What is kept:
   dates entered by hand — each write with an entry in the audit log, where
   nothing is deleted (a withdrawal is a new entry);
 * sign-in tokens and sessions (only their digests are stored);
-* cached copies of remote catalogues.
+* cached copies of remote catalogues, and derived data worth keeping between
+  commands (parsed absence calendars, keyed by the file's path, size and time).
 
 Every write is its own transaction, so a process killed at any point leaves a
 consistent store.
@@ -466,6 +467,17 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def close_session(self, digest: str, *, at: datetime) -> None: ...
+
+    # -- derived data (caches) -------------------------------------------------------------
+
+    @abc.abstractmethod
+    def cached(self, key: str) -> bytes | None:
+        """What was stored under ``key`` by :meth:`cache` (e.g. a parsed absence calendar
+        keyed by its path, size and modification time), or None."""
+
+    @abc.abstractmethod
+    def cache(self, key: str, value: bytes, *, at: datetime) -> None:
+        """Store ``value`` under ``key``, replacing what was there."""
 
     # -- remote catalogues -----------------------------------------------------------------
 

@@ -126,6 +126,12 @@ SCHEMA: tuple[str, ...] = (
         last_modified TEXT, fetched_at TEXT NOT NULL, checked_at TEXT NOT NULL,
         PRIMARY KEY (organisation, url));
     """,
+    # 2: derived data kept between commands (parsed absence calendars).
+    """
+    CREATE TABLE derived (
+        organisation TEXT NOT NULL, key TEXT NOT NULL, value BYTEA NOT NULL,
+        stored_at TEXT NOT NULL, PRIMARY KEY (organisation, key));
+    """,
 )
 
 _MESSAGE_COLUMNS = (
@@ -711,6 +717,23 @@ class PostgresStore(Store):
     def close_session(self, digest: str, *, at: datetime) -> None:
         self._update("UPDATE session SET closed_at = ? WHERE digest = ? AND organisation = ?",
                      [(_stamp(at), digest, self.organisation)])  # fmt: skip
+
+    # -- derived data ------------------------------------------------------------------------
+
+    def cached(self, key: str) -> bytes | None:
+        rows = self._query("SELECT value FROM derived WHERE organisation = ? AND key = ?",
+                           (self.organisation, key))  # fmt: skip
+        return bytes(rows[0][0]) if rows else None
+
+    def cache(self, key: str, value: bytes, *, at: datetime) -> None:
+        prefix = key.split("\x1f", 1)[0] + "\x1f"  # one entry per subject (e.g. per file)
+        with self._tx() as tx:
+            tx.execute("DELETE FROM derived WHERE organisation = ? AND left(key, ?) = ?",
+                       (self.organisation, len(prefix), prefix))  # fmt: skip
+            tx.execute("INSERT INTO derived (organisation, key, value, stored_at) VALUES "
+                       "(?, ?, ?, ?) ON CONFLICT (organisation, key) DO UPDATE SET "
+                       "value = excluded.value, stored_at = excluded.stored_at",
+                       (self.organisation, key, value, _stamp(at)))  # fmt: skip
 
     # -- remote catalogues -----------------------------------------------------------------
 

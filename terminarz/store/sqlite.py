@@ -334,6 +334,16 @@ MIGRATIONS: tuple[Migration, ...] = (
     # 5: the organisation in every key; messages and deliveries apart; what people record,
     # the audit log, sign-in, remote catalogues.
     _split_ledger,
+    # 6: derived data kept between commands (parsed absence calendars).
+    """
+    CREATE TABLE derived (
+        organisation TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        stored_at TEXT NOT NULL,
+        PRIMARY KEY (organisation, key)
+    );
+    """,
 )
 
 _MESSAGE_COLUMNS = (
@@ -1003,6 +1013,21 @@ class SQLiteStore(Store):
     def close_session(self, digest: str, *, at: datetime) -> None:
         self._update("UPDATE session SET closed_at = ? WHERE digest = ? AND organisation = ?",
                      [(_stamp(at), digest, self.organisation)])  # fmt: skip
+
+    # -- derived data ------------------------------------------------------------------------
+
+    def cached(self, key: str) -> bytes | None:
+        row = self._conn.execute("SELECT value FROM derived WHERE organisation = ? AND key = ?",
+                                 (self.organisation, key)).fetchone()  # fmt: skip
+        return None if row is None else bytes(row[0])
+
+    def cache(self, key: str, value: bytes, *, at: datetime) -> None:
+        prefix = key.split("\x1f", 1)[0] + "\x1f"  # one entry per subject (e.g. per file)
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM derived WHERE organisation = ? AND substr(key, 1, ?) = ?",
+                         (self.organisation, len(prefix), prefix))  # fmt: skip
+            conn.execute("INSERT OR REPLACE INTO derived (organisation, key, value, stored_at) "
+                         "VALUES (?, ?, ?, ?)", (self.organisation, key, value, _stamp(at)))
 
     # -- remote catalogues -----------------------------------------------------------------
 

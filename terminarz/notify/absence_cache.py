@@ -1,0 +1,120 @@
+"""Parsed absence calendars kept in the store, so a command does not parse the HR calendar again.
+
+A local iCalendar source is parsed once per version: the entry is keyed by the file's path,
+size and modification time, the recurrence window widened to whole years, and the format of
+the entry; any change of the file parses it again (and so does a window reaching a new year). Sources behind a URL are
+not cached here. The store is opened only when an entry is needed, and only if it exists
+already (a command that only reads does not create a database to cache in).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from terminarz.org.organisation import Absence, AbsenceSource, Organisation
+
+if TYPE_CHECKING:
+    from terminarz.store import Location
+    from terminarz.store.base import Store
+
+FORMAT = "1"  # of the cached value: bump when Absence or the parsing changes
+SEP = "\x1f"
+
+
+def year_window(window: tuple[date, date]) -> tuple[date, date]:
+    """``window`` widened to whole years (stable while the window's years stay the same, so
+    the entry serves every command until the file changes)."""
+    return date(window[0].year, 1, 1), date(window[1].year, 12, 31)
+
+
+def key_of(source: AbsenceSource, window: tuple[date, date] | None) -> str | None:
+    """The entry's key, or None for a source that is not a local file."""
+    if source.is_url:
+        return None
+    path = source.location()
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    span = f"{window[0].isoformat()}..{window[1].isoformat()}" if window else "-"
+    detail = f"{source.match.value}|{source.reason}"
+    return f"absences:{os.path.realpath(path)}{SEP}{stat.st_size}:{stat.st_mtime_ns}:{span}:" \
+           f"{detail}:{FORMAT}"  # fmt: skip
+
+
+def encode(absences: list[Absence]) -> bytes:
+    return json.dumps([[a.person, a.start.isoformat(), a.end.isoformat(), a.reason, a.source]
+                       for a in absences], ensure_ascii=False).encode("utf-8")  # fmt: skip
+
+
+def decode(value: bytes) -> list[Absence]:
+    return [Absence(person=p, start=date.fromisoformat(s), end=date.fromisoformat(e), reason=r,
+                    source=src) for p, s, e, r, src in json.loads(value)]  # fmt: skip
+
+
+class AbsenceCache:
+    """The ``parse`` of :func:`terminarz.org.absences.load_source_absences`, through the store.
+
+    ``locate`` says where an organisation's store is; ``clock`` stamps the entries.
+    """
+
+    def __init__(self, locate: Callable[[Organisation], Location],
+                 clock: Callable[[], datetime]) -> None:  # fmt: skip
+        self._locate = locate
+        self._clock = clock
+        self._store: Store | None = None
+        self._opened = False
+        self.hits = 0
+        self.misses = 0
+
+    def parse(self, raw: bytes, source: AbsenceSource, organisation: Organisation, *,
+              window: tuple[date, date] | None = None) -> list[Absence]:  # fmt: skip
+        from terminarz.org.absences import parse_absences
+
+        wide = year_window(window) if window else None
+        key = key_of(source, wide)
+        store = self._open(organisation) if key is not None else None
+        if store is not None and key is not None:
+            found = store.cached(key)
+            if found is not None:
+                self.hits += 1
+                return _within(decode(found), window)
+        self.misses += 1
+        absences = parse_absences(raw, source, organisation, window=wide)
+        if store is not None and key is not None:
+            from terminarz.store.base import StoreError
+
+            with contextlib.suppress(StoreError):  # an unwritable cache costs only a parse
+                store.cache(key, encode(absences), at=self._clock())
+        return _within(absences, window)
+
+    def _open(self, organisation: Organisation) -> Store | None:
+        if not self._opened:
+            self._opened = True
+            from terminarz.store import exists, open_store
+            from terminarz.store.base import StoreError
+
+            location = self._locate(organisation)
+            if exists(location):
+                try:
+                    self._store = open_store(location, organisation.id)
+                except StoreError:
+                    self._store = None
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _within(absences: list[Absence], window: tuple[date, date] | None) -> list[Absence]:
+    if window is None:
+        return absences
+    start, end = window
+    return [a for a in absences if a.end >= start and a.start <= end]
