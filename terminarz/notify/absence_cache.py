@@ -3,8 +3,9 @@
 A local iCalendar source is parsed once per version: the entry is keyed by the file's path,
 size and modification time, the recurrence window widened to whole years, and the format of
 the entry; any change of the file parses it again (and so does a window reaching a new
-year). Sources behind a URL are not cached here. The store is opened only when an entry is needed, and only if it exists
-already (a command that only reads does not create a database to cache in).
+year). Sources behind a URL are not cached here. The store is opened only when an entry is
+needed, and only if it exists already (a command that only reads does not create a
+database to cache in).
 """
 
 from __future__ import annotations
