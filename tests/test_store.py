@@ -437,3 +437,38 @@ def test_a_parsed_absence_calendar_is_kept_until_the_file_changes(tmp_path: Path
                    encoding="utf-8")  # fmt: skip
     edited, _ = load(date(2027, 1, 20))
     assert (edited.hits, edited.misses) == (0, 1)
+
+
+def test_a_date_entered_on_the_pages_dates_the_report_everywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """MRiPS-03 (R) for 2026 has no announced date in any file; the responsible person
+    enters the voivode's letter on the pages (the store): `due` dates it, `explain` cites
+    the letter and where it was entered."""
+    import json
+
+    from terminarz.cli import main
+    from terminarz.paths import calendars_dir
+
+    state = tmp_path / "wspolna.sqlite3"
+    monkeypatch.setenv(ENV_URL, str(state))
+    config = str(calendars_dir() / "examples" / "osrodek-pomocy.toml")
+    occurrence = "mrips-03-r@ops/2026"
+    args = ["due", "--config", config, "--today", "2027-01-05", "--from", "2027-01-01",
+            "--to", "2027-03-31", "--format", "json"]  # fmt: skip
+    SQLiteStore(state, "mopr-przyklad").close()
+    assert main(args) == 0
+    before = {x["id"]: x for x in json.loads(capsys.readouterr().out) if "id" in x}
+    assert before[occurrence]["due"] is None and before[occurrence]["announced"] is False
+    with SQLiteStore(state, "mopr-przyklad") as store:
+        store.set_announced_date(occurrence_id=occurrence, due=date(2027, 2, 12),
+                                 source="pismo WPS z 8 stycznia 2027 r., znak WPS-II.1.2027",
+                                 by="kier-dsps", at=AT)  # fmt: skip
+    assert main(args) == 0
+    after = {x["id"]: x for x in json.loads(capsys.readouterr().out) if "id" in x}
+    assert after[occurrence]["due"] == "2027-02-12" and after[occurrence]["announced"] is True
+    assert main(["explain", occurrence, "--config", config, "--today", "2027-01-05"]) == 0
+    text = capsys.readouterr().out
+    assert "Termin: piątek, 12 lutego 2027 r." in text
+    assert "pismo WPS z 8 stycznia 2027 r., znak WPS-II.1.2027" in text
+    assert "Zapisano w: stronie terminarza — wpisał(a) kier-dsps dnia 18.01.2027 r." in text

@@ -245,6 +245,7 @@ class Context:
                 )  # fmt: skip
             finally:
                 cache.close()
+            self._setup = with_store_records(self, self._setup)
             for warning in self._setup.warnings:
                 sys.stderr.write(f"terminarz: {warning}\n")
         return self._setup
@@ -391,3 +392,19 @@ def organisation_files(source: Path) -> list[Path]:
     if not files:
         raise UsageError(f"--orgs: lista {source} nie wymienia żadnego pliku organizacji")
     return files
+
+
+def with_store_records(ctx: Context, setup: Setup) -> Setup:
+    """``setup`` with what people recorded through the pages (kept in the store): absences,
+    designations, announced dates; unchanged when there is no store yet (none is created
+    to be read)."""
+    from terminarz.store import exists
+
+    if setup.organisation is None or not exists(store_location(ctx, setup)):
+        return setup
+    from datetime import timedelta
+
+    from terminarz.notify.recorded import recorded_setup
+
+    with open_store(ctx, setup) as store:
+        return recorded_setup(setup, store, since=ctx.today - timedelta(days=400))

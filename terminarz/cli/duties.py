@@ -119,22 +119,6 @@ def require_organisation(ctx: Context, command: str) -> Setup:
     return setup
 
 
-def with_store_records(ctx: Context, setup: Setup) -> Setup:
-    """``setup`` with the absences and designations people recorded through the web pages
-    (kept in the store); unchanged when there is no store yet (none is created to be read)."""
-    from terminarz.cli.common import open_store, store_location
-    from terminarz.store import exists
-
-    if setup.organisation is None or not exists(store_location(ctx, setup)):
-        return setup
-    from datetime import timedelta
-
-    from terminarz.notify.recorded import recorded_setup
-
-    with open_store(ctx, setup) as store:
-        return recorded_setup(setup, store, since=ctx.today - timedelta(days=400))
-
-
 # -- who -----------------------------------------------------------------------------------
 
 
@@ -161,7 +145,7 @@ def register_who(sub: Any) -> None:
 def cmd_who(ctx: Context) -> int:
     from terminarz.org.plan import plan_one
 
-    setup = with_store_records(ctx, require_organisation(ctx, "who"))
+    setup = require_organisation(ctx, "who")  # with what the pages recorded (Context.setup)
     organisation = setup.organisation
     assert organisation is not None
     from terminarz.cli.duetable import undated_item
@@ -388,7 +372,7 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
 
     args = ctx.args
     today = ctx.today
-    setup = with_store_records(ctx, ctx.setup)
+    setup = ctx.setup  # with what the pages recorded (Context.setup)
     person, unit = check_person_unit(ctx, setup)
     organisation = setup.organisation
     wanted = {o.id for o in filter_obligations(setup.catalogues, args.level, args.form)}

@@ -128,6 +128,22 @@ class CatalogueSet:
         )
         object.__setattr__(self, "parties", {p.id: p for c in self.catalogues for p in c.parties})
 
+    def with_announced(self, extra: Iterable[AnnouncedDate]) -> CatalogueSet:
+        """This set with dates recorded outside the files (by the responsible person, through
+        the pages): they win over every file's date for their period, keeping the one they
+        replaced. A date for an obligation that is not ``announced`` is left out."""
+        added = {a.occurrence_id: a for a in extra
+                 if (ob := self._by_id.get(a.occurrence_id.split("/", 1)[0])) is not None
+                 and ob.announced}  # fmt: skip
+        if not added:
+            return self
+        merged = dict(self.announced)
+        for key, found in added.items():
+            merged[key] = replace(found, replaced=self.announced.get(key))
+        copy = CatalogueSet(catalogues=self.catalogues)
+        object.__setattr__(copy, "announced", merged)
+        return copy
+
     @property
     def levels(self) -> list[str]:
         return sorted({o.level for o in self.obligations})

@@ -7,12 +7,14 @@ pages, ``due``, ``who``) reads them here and plans with them exactly as with the
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
+from terminarz.law.rules import AnnouncedDate, Grade
 from terminarz.org.organisation import Absence, Designation
 from terminarz.org.plan import Setup, with_recorded
-from terminarz.store.base import RecordedAbsence, RecordedDesignation, Store
+from terminarz.store.base import RecordedAbsence, RecordedDate, RecordedDesignation, Store
 
 SOURCE = "strona terminarza"  # where an absence came from, as shown to people
 WHOLE_RANGE = (date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
@@ -34,11 +36,34 @@ def designation(record: RecordedDesignation) -> Designation | None:
                        basis=record.basis)  # fmt: skip
 
 
+def announced(record: RecordedDate) -> AnnouncedDate:
+    """A date the responsible person entered, as the catalogues cite announced dates."""
+    return AnnouncedDate(
+        occurrence_id=record.occurrence_id, due=record.due, grade=Grade.INSTITUTION,
+        text=record.source, local=True,
+        origin=f"stronie terminarza — wpisał(a) {record.recorded_by} dnia "
+               f"{_day(record.recorded_at)}",
+    )  # fmt: skip
+
+
 def recorded_setup(setup: Setup, store: Store, *, since: date | None = None) -> Setup:
-    """``setup`` with the absences (ending on or after ``since``) and designations recorded
-    in ``store`` for its organisation."""
+    """``setup`` with the absences (ending on or after ``since``), designations and announced
+    dates recorded in ``store`` for its organisation."""
     if setup.organisation is None:
         return setup
     absences = [absence(r) for r in store.absences(ending_on_or_after=since)]
     designations = [d for d in map(designation, store.designations()) if d is not None]
-    return with_recorded(setup, absences=absences, designations=designations)
+    result = with_recorded(setup, absences=absences, designations=designations)
+    dates = [announced(r) for r in store.announced_dates().values()]
+    if dates:
+        catalogues = result.catalogues.with_announced(dates)
+        if catalogues is not result.catalogues:
+            result = dataclasses.replace(result, catalogues=catalogues)
+    return result
+
+
+def _day(stamp: str) -> str:
+    try:
+        return f"{date.fromisoformat(stamp[:10]):%d.%m.%Y} r."
+    except ValueError:
+        return stamp
