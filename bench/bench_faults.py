@@ -204,7 +204,8 @@ def killed(base: Path, expected: Pairs) -> Outcome:
         sink.answer_after = 0
         second = run(config, port)
     return measure("przebieg zabity w trakcie", expected, sink.pairs(), 1,
-                   f"zabity po {before} wiadomościach; kod wyjścia potem {second}")
+                   f"zabity po odebraniu {before} wiadomości przez serwer; kod wyjścia "
+                   f"potem {second}")
 
 
 def at_once(base: Path, expected: Pairs) -> Outcome:
