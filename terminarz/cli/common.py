@@ -233,18 +233,28 @@ class Context:
         """The organisation (if any), its catalogues and calendars, loaded once."""
         if self._setup is None:
             from terminarz.notify.absence_cache import AbsenceCache
+            from terminarz.notify.remote import RemoteCatalogues
             from terminarz.org.plan import load_setup
 
             given = getattr(self.args, "catalogue", None)
             explicit = getattr(self.args, "state", None)
             cache = AbsenceCache(lambda org: organisation_location(explicit, org), _utc_now)
+            remote = RemoteCatalogues(locate=lambda org: organisation_location(explicit, org),
+                                      clock=_utc_now,
+                                      refresh=bool(getattr(self.args, "refresh", False)))
             try:
                 self._setup = load_setup(
                     self.config, catalogue_paths=list(given) if given else None,
                     today=self.today, statutory=self.calendar, absence_parse=cache.parse,
+                    remote=remote,
                 )  # fmt: skip
             finally:
                 cache.close()
+                remote.close()
+            for line in remote.warnings:
+                sys.stderr.write(f"terminarz: ostrzeżenie: {line}\n")
+            for url in remote.fetched:
+                sys.stderr.write(f"terminarz: pobrano nową wersję harmonogramu {url}\n")
             self._setup = with_store_records(self, self._setup)
             for warning in self._setup.warnings:
                 sys.stderr.write(f"terminarz: {warning}\n")

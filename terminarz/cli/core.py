@@ -451,11 +451,18 @@ def register_catalogue(sub: Any) -> None:
         description="Wszystkie obowiązki z katalogów: formularz, poziom, odbiorcy, okres, "
         "termin, podstawa prawna i okres obowiązywania.",
         epilog="Przykłady:\n  terminarz catalogue\n  terminarz catalogue --level ops\n"
-        "  terminarz catalogue --format json\n",
+        "  terminarz catalogue --format json\n"
+        "  terminarz catalogue --refresh --config osrodek.toml   pobierz harmonogramy "
+        "publikowane pod adresem\n",
     )  # fmt: skip
     p.add_argument("--level", action="append", metavar="POZIOM", help="tylko ten poziom")
     p.add_argument("--form", action="append", metavar="FORMULARZ", help="tylko ten formularz")
     add_catalogue(p)
+    add_config(p)
+    p.add_argument("--refresh", action="store_true",
+                   help="pobierz teraz harmonogramy, które plik organizacji wskazuje adresem "
+                   "https:// (inne polecenia czytają zachowaną kopię)")  # fmt: skip
+    p.add_argument("--state", metavar="PLIK|URL", help="baza stanu (jak w „terminarz done”)")
     add_format(p)
     add_today(p)
     p.set_defaults(handler=cmd_catalogue)
@@ -500,6 +507,8 @@ def obligation_json(ob: Obligation, catalogues: CatalogueSet) -> dict[str, objec
 
 
 def cmd_catalogue(ctx: Context) -> int:
+    if ctx.args.refresh and ctx.config is None:
+        raise UsageError("--refresh: harmonogramy wskazuje plik organizacji — podaj --config PLIK")
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, ctx.args.level, ctx.args.form)
     if ctx.args.format == "json":

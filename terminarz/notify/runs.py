@@ -232,15 +232,20 @@ def _run_config(
         state = organisation.settings.state
         return locate(environ=environ, url=state.url, path=state.path, config=organisation.path)
 
+    from terminarz.notify.remote import RemoteCatalogues
+
     notes: list[str] = []
     cache = AbsenceCache(location, clock)
+    remote = RemoteCatalogues(locate=location, clock=clock, refresh=not dry_run)
     try:
         try:
             setup = load_setup(config, today=today, statutory=statutory,
-                               catalogue_cache=catalogues,
-                               absence_parse=cache.parse)  # fmt: skip
+                               catalogue_cache=catalogues, absence_parse=cache.parse,
+                               remote=remote)  # fmt: skip
         finally:
             cache.close()
+            remote.close()
+            notes.extend(f"ostrzeżenie: {line}" for line in remote.warnings)
         notes.extend(str(w) for w in setup.warnings)
         if setup.organisation is None:
             raise TerminarzError("przypomnienia wymagają pliku organizacji (--config)")

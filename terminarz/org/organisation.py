@@ -208,6 +208,7 @@ class Organisation:
     levels: tuple[str, ...]
     catalogues: tuple[str, ...] = ()
     catalogue_paths: tuple[Path, ...] = ()
+    catalogue_urls: tuple[str, ...] = ()  # schedules an upper level publishes (https://)
     selection: tuple[str, ...] = ()
     timezone: str = "Europe/Warsaw"
     units: tuple[Unit, ...] = ()
@@ -327,7 +328,9 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     if "levels" in org_raw and isinstance(org_raw["levels"], list) and not org_raw["levels"]:
         ck.add("„levels” nie może być pustą listą (np. [\"ops\"])", **w.at("levels"))
     catalogue_refs = ck.string_list(org_raw, "catalogues", where=w) or []
-    catalogue_paths = _catalogue_paths(catalogue_refs, base, ck, w)
+    catalogue_urls = _catalogue_urls(catalogue_refs, ck, w)
+    catalogue_paths = _catalogue_paths(
+        [r for r in catalogue_refs if r not in catalogue_urls and "://" not in r], base, ck, w)
     selection = ck.string_list(org_raw, "obligations", where=w) or []
     timezone = ck.string(org_raw, "timezone", where=w, single_line=True) or "Europe/Warsaw"
     if not _valid_timezone(timezone):
@@ -363,7 +366,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
         return None
     return Organisation(
         id=org_id, name=name, levels=tuple(levels), catalogues=tuple(catalogue_refs),
-        catalogue_paths=tuple(catalogue_paths), selection=tuple(selection), timezone=timezone,
+        catalogue_paths=tuple(catalogue_paths), catalogue_urls=tuple(catalogue_urls),
+        selection=tuple(selection), timezone=timezone,
         units=tuple(units), people=tuple(people), duties=tuple(duties),
         absences=tuple(absences), absence_sources=tuple(sources),
         designations=tuple(designations), days_off=days_off, extra_working_days=tuple(extra),
@@ -381,6 +385,27 @@ def resolve_catalogue(ref: str, base: Path) -> Path:
         path = Path(ref).expanduser()
         return path if path.is_absolute() else base / path
     return calendars_dir() / f"{ref}.toml"
+
+
+def _catalogue_urls(refs: list[str], ck: Checker, w: Where) -> list[str]:
+    """The schedules published at an address: ``https://`` (``http://`` only on this
+    machine, for a test or a proxy on loopback)."""
+    from urllib.parse import urlsplit
+
+    urls = []
+    for ref in refs:
+        if "://" not in ref:
+            continue
+        problem = url_problem(ref)
+        if problem is None:
+            parts = urlsplit(ref)
+            if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+                problem = "harmonogram publikowany w sieci musi mieć adres https://"
+        if problem is not None:
+            ck.add(f"katalog „{ref}”: {problem}", **w.at("catalogues"))
+            continue
+        urls.append(ref)
+    return urls
 
 
 def _catalogue_paths(refs: list[str], base: Path, ck: Checker, w: Where) -> list[Path]:

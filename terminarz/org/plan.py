@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from terminarz.errors import CalendarRangeError, Problem, UsageError
+from terminarz.errors import CalendarRangeError, Problem, Severity, UsageError
 from terminarz.law.announced import UndatedOccurrence, find_date_day, undated
 from terminarz.law.catalogue import CatalogueSet, in_force, load_catalogues
 from terminarz.law.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id
@@ -184,6 +184,7 @@ def load_setup(
     statutory: WorkingCalendar | None = None,
     catalogue_cache: CatalogueCache | None = None,
     absence_parse: Callable[..., list[Absence]] | None = None,
+    remote: Callable[[str, Organisation], Path | None] | None = None,
 ) -> Setup:
     """Load the organisation file ``config`` (or none), its catalogues and absence sources.
 
@@ -192,7 +193,9 @@ def load_setup(
     it, over their own span. A failing absence source raises, unless it says
     ``on_error = "skip"`` — then it is left out and listed in ``warnings``.
     ``catalogue_cache`` lets many calls share catalogues already loaded; ``absence_parse``
-    replaces the parsing of absence calendars (a cache of parsed sources kept above).
+    replaces the parsing of absence calendars (a cache of parsed sources kept above);
+    ``remote`` gives the local copy of a schedule the organisation names by address (None:
+    no copy yet, a warning).
     """
     from terminarz.paths import bundled_catalogues
 
@@ -205,19 +208,35 @@ def load_setup(
             default_catalogues=not catalogue_paths,
         )  # fmt: skip
     organisation = load_organisation(config)
-    paths = catalogue_paths or list(organisation.catalogue_paths) or bundled_catalogues()
+    warnings: list[Problem] = []
+    copies: list[Path] = []
+    if not catalogue_paths:
+        for url in organisation.catalogue_urls:
+            copy = remote(url, organisation) if remote is not None else None
+            if copy is None:
+                warnings.append(Problem(
+                    message=f"harmonogram {url} nie został jeszcze pobrany (pobiera go "
+                    "„terminarz remind” albo „terminarz catalogue --refresh”); jego terminy "
+                    "nie są uwzględnione", path=organisation.path, field="catalogues",
+                    severity=Severity.WARNING))  # fmt: skip
+            else:
+                copies.append(copy)
+    named = list(organisation.catalogue_paths)
+    paths = catalogue_paths or ([*named, *copies] if named else []) or bundled_catalogues()
+    if copies and not named and not catalogue_paths:
+        paths = [*bundled_catalogues(), *copies]
     catalogues = _catalogues(paths, catalogue_cache)
     if not catalogue_paths and not organisation.catalogue_paths:
         # Nothing named: the bundled acts in force (a repealed act is used only when named).
         day = today or date(2100, 12, 31)
         catalogues = in_force(catalogues, day, day)
-    warnings: list[Problem] = []
     if organisation.absence_sources:
         from terminarz.org.absences import load_source_absences
 
         window = absence_window(organisation, today) if today is not None else None
-        extra, warnings = load_source_absences(organisation, window=window,
-                                               parse=absence_parse)  # fmt: skip
+        extra, source_warnings = load_source_absences(organisation, window=window,
+                                                      parse=absence_parse)  # fmt: skip
+        warnings += source_warnings
         organisation = dataclasses.replace(
             organisation, absences=organisation.absences + tuple(extra)
         )
