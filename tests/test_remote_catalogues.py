@@ -139,7 +139,7 @@ def test_a_published_schedule_is_fetched_kept_revalidated_and_never_breaks_anyth
 def test_an_unreachable_address_keeps_the_last_good_copy_with_a_warning(
     tmp_path: Path, voivode: tuple[str, Published], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url, published = voivode
+    url, _ = voivode
     config = organisation(tmp_path, url)
     assert main(["catalogue", "--refresh", "--config", str(config)]) == 0
     capsys.readouterr()
@@ -185,3 +185,22 @@ def test_the_nightly_run_fetches_and_due_never_does(
     capsys.readouterr()
     assert due_of(config, capsys)[0] == "2027-02-10"
     assert published.requests == ["200"]
+
+
+def test_serve_publishes_the_catalogues_it_uses_at_a_stable_address(tmp_path: Path) -> None:
+    """What a voivode's server uses, others may follow: ``/katalogi/<name>.toml``."""
+    from test_server import start
+
+    served = start(tmp_path)  # an organisation naming the bundled mpips-1992
+    try:
+        first = served.get("/katalogi/mpips-1992.toml")
+        assert first.status == 200
+        assert first.body == (calendars_dir() / "mpips-1992.toml").read_bytes()
+        assert first.headers["content-type"].startswith("application/toml")
+        again = served.get("/katalogi/mpips-1992.toml", If_None_Match=first.headers["etag"])
+        assert again.status == 304
+        assert served.get("/katalogi/nie-ma-takiego.toml").status == 404
+        assert served.get("/katalogi/..%2Fsecret.toml").status == 404
+    finally:
+        served.server.stop()
+        served.service.close()

@@ -233,8 +233,15 @@ def cmd_serve(ctx: Context) -> int:
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
     given = getattr(ctx.args, "catalogue", None)
     # The service builds its own calendars: they memoise years and it has its own lock.
+    from terminarz.cli.common import organisation_location
+    from terminarz.notify.remote import RemoteCatalogues
+
+    explicit = getattr(ctx.args, "state", None)
+    remote = RemoteCatalogues(locate=lambda org: organisation_location(explicit, org),
+                              clock=clock)  # the kept copies; remind fetches them
     service = FeedService(config=ctx.config, store=open_store(ctx, setup, threads=True),
-                          clock=clock, secret=secret, catalogue_paths=given)  # fmt: skip
+                          clock=clock, secret=secret, catalogue_paths=given,
+                          remote=remote)  # fmt: skip
     extra = []
     bind_pages: Callable[[str, int], None] | None = None
     if secret is not None:
@@ -268,6 +275,7 @@ def cmd_serve(ctx: Context) -> int:
         serve_forever(app, host=host, port=port, on_ready=ready)
     finally:
         service.close()
+        remote.close()
     return 0
 
 

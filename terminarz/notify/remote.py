@@ -128,7 +128,7 @@ class RemoteCatalogues:
         if self._store is None:
             if not self.refresh and not exists(location):
                 return None
-            self._store = open_store(location, organisation.id)
+            self._store = open_store(location, organisation.id, threads=True)
         store = self._store
         cached = store.cached_catalogue(url)
         if self.refresh:

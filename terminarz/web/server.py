@@ -27,6 +27,7 @@ given to the router (``build_app(..., extra_routes=...)``).
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import logging
 import re
 import threading
@@ -358,8 +359,10 @@ class FeedService:
         catalogue_paths: Sequence[Path] | None = None,
         statutory: WorkingCalendar | None = None,
         log: logging.Logger = LOG,
+        remote: Callable[[str, Any], Path | None] | None = None,
     ) -> None:
         self._config = config
+        self._remote = remote  # the kept copies of schedules named by address
         self._catalogue_paths = list(catalogue_paths) if catalogue_paths else None
         self._clock = clock
         self._secret = secret
@@ -425,7 +428,7 @@ class FeedService:
         from terminarz.paths import holiday_table_path
 
         setup = load_setup(self._config, catalogue_paths=self._catalogue_paths, today=today,
-                           statutory=self._statutory)  # fmt: skip
+                           statutory=self._statutory, remote=self._remote)  # fmt: skip
         for warning in setup.warnings:
             self._log.warning("%s", warning)
         organisation = setup.organisation
@@ -456,6 +459,21 @@ class FeedService:
         with self._lock:
             snap = self._current()
             return self._feed(snap, scope_key)
+
+    def catalogue_file(self, name: str) -> tuple[bytes, datetime] | None:
+        """The bytes and modification time of a catalogue or schedule in use, by its file
+        name without ``.toml`` — published so that others may follow it at this address."""
+        with self._lock:
+            snap = self._current()
+            for catalogue in snap.setup.catalogues.catalogues:
+                if catalogue.path.stem == name:
+                    try:
+                        body = catalogue.path.read_bytes()
+                        stamp = catalogue.path.stat().st_mtime
+                    except OSError:
+                        return None
+                    return body, datetime.fromtimestamp(int(stamp), UTC)
+        return None
 
     def public_feed(self, scope_key: str) -> RenderedFeed | None:
         """Like :meth:`feed`, but None for a person's feed or when public feeds are off."""
@@ -595,12 +613,23 @@ def feed_routes(service: FeedService) -> list[Route]:
     def person(request: Request, match: re.Match[str]) -> Response:
         return calendar(request, service.person_feed(match["token"]), private=True)
 
+    def catalogue(request: Request, match: re.Match[str]) -> Response:
+        found = service.catalogue_file(match["name"])
+        if found is None:
+            return not_found()
+        body, modified = found
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        return cached_response(request, body, etag=etag, modified=modified,
+                               content_type="application/toml; charset=utf-8", private=False,
+                               filename=f"{match['name']}.toml")  # fmt: skip
+
     return [
         Route(pattern=re.compile(r"/"), handler=index),
         Route(pattern=re.compile(r"/feeds/all\.ics"), handler=everything),
         Route(pattern=re.compile(rf"/feeds/level/(?P<id>{ID})\.ics"), handler=level),
         Route(pattern=re.compile(rf"/feeds/unit/(?P<id>{ID})\.ics"), handler=unit),
         Route(pattern=re.compile(r"/feeds/p/(?P<token>[A-Za-z0-9_-]{1,128})\.ics"), handler=person),
+        Route(pattern=re.compile(rf"/katalogi/(?P<name>{ID})\.toml"), handler=catalogue),
     ]
 
 
