@@ -488,6 +488,46 @@ class Store(abc.ABC):
     def store_catalogue(self, copy: CachedCatalogue) -> None: ...
 
 
+def confirmation_from_row(row: Sequence[object]) -> Confirmation:
+    """(occurrence_id, confirmed_by, confirmed_at, note) as a backend reads it."""
+    return Confirmation(occurrence_id=str(row[0]), confirmed_by=optional_text(row[1]),
+                        confirmed_at=str(row[2]), note=optional_text(row[3]))  # fmt: skip
+
+
+def optional_text(value: object) -> str | None:
+    """A nullable text column."""
+    return None if value is None else str(value)
+
+
+def delivery_from_row(row: Sequence[object]) -> Delivery:
+    """A ``delivery`` row (id, address, person, role, status, attempts, error, sent_at,
+    unknown_resent) as a backend reads it."""
+    (id_, address, person, role, status, attempts, error, sent_at, unknown_resent) = row
+    return Delivery(
+        id=int(str(id_)), address=str(address), person=optional_text(person), role=str(role),
+        status=DeliveryStatus(str(status)), attempts=int(str(attempts)), error=optional_text(error),
+        sent_at=optional_text(sent_at), unknown_resent=bool(unknown_resent),
+    )  # fmt: skip
+
+
+def record_from_row(row: Sequence[object], deliveries: Sequence[Delivery]) -> MailRecord:
+    """A ``message`` row with its deliveries; its status and figures sum the deliveries up."""
+    (id_, occ, kind, step, recipient, series, address, message_id, subject, day,
+     claimed_at) = row  # fmt: skip
+    sent = [d.sent_at for d in deliveries if d.sent_at]
+    errors = [d.error for d in deliveries if d.error]
+    return MailRecord(
+        id=int(str(id_)), occurrence_id=str(occ), kind=str(kind), step=str(step),
+        recipient=str(recipient), series=str(series), address=str(address),
+        envelope=tuple(d.address for d in deliveries), message_id=str(message_id),
+        subject=str(subject), day=date.fromisoformat(str(day)),
+        status=summary_status(deliveries), claimed_at=str(claimed_at),
+        sent_at=max(sent) if sent else None,
+        attempts=max((d.attempts for d in deliveries), default=0),
+        error=errors[-1] if errors else None, deliveries=tuple(deliveries),
+    )  # fmt: skip
+
+
 Opener = Callable[[str, str], Store]  # (location, organisation) → Store
 
 

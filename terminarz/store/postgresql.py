@@ -33,7 +33,6 @@ from terminarz.store.base import (
     Confirmation,
     ConfirmationEvent,
     Delivery,
-    DeliveryStatus,
     Key,
     MailRecord,
     RecordedAbsence,
@@ -43,7 +42,9 @@ from terminarz.store.base import (
     Store,
     StoreError,
     batched,
-    summary_status,
+    confirmation_from_row,
+    delivery_from_row,
+    record_from_row,
 )
 
 if TYPE_CHECKING:
@@ -399,8 +400,8 @@ class PostgresStore(Store):
             f"SELECT {_DELIVERY_COLUMNS} FROM delivery d WHERE d.message = ANY(?) ORDER BY d.id",
             (list(ids),),
         ):  # fmt: skip
-            deliveries.setdefault(int(row[0]), []).append(_delivery(row[1:]))
-        records = [_record(row, deliveries.get(int(row[0]), [])) for row in self._query(
+            deliveries.setdefault(int(row[0]), []).append(delivery_from_row(row[1:]))
+        records = [record_from_row(row, deliveries.get(int(row[0]), [])) for row in self._query(
             f"SELECT {_MESSAGE_COLUMNS} FROM message m WHERE m.id = ANY(?)", (list(ids),),
         )]  # fmt: skip
         records.sort(key=lambda r: (r.claimed_at, r.id))
@@ -470,13 +471,13 @@ class PostgresStore(Store):
     def confirmations(self) -> dict[str, Confirmation]:
         rows = self._query("SELECT occurrence_id, confirmed_by, confirmed_at, note FROM "
                            "confirmation WHERE organisation = ?", (self.organisation,))
-        return {r[0]: _confirmation(r) for r in rows}
+        return {r[0]: confirmation_from_row(r) for r in rows}
 
     def confirmation(self, occurrence_id: str) -> Confirmation | None:
         rows = self._query("SELECT occurrence_id, confirmed_by, confirmed_at, note FROM "
                            "confirmation WHERE organisation = ? AND occurrence_id = ?",
                            (self.organisation, occurrence_id))  # fmt: skip
-        return _confirmation(rows[0]) if rows else None
+        return confirmation_from_row(rows[0]) if rows else None
 
     def confirm(
         self, occurrence_id: str, *, by: str | None, at: datetime, note: str | None = None
@@ -762,35 +763,6 @@ class PostgresStore(Store):
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
-
-
-def _confirmation(row: Sequence[Any]) -> Confirmation:
-    return Confirmation(occurrence_id=str(row[0]), confirmed_by=row[1],
-                        confirmed_at=str(row[2]), note=row[3])  # fmt: skip
-
-
-def _delivery(row: Sequence[Any]) -> Delivery:
-    (id_, address, person, role, status, attempts, error, sent_at, unknown_resent) = row
-    return Delivery(id=int(id_), address=str(address), person=person, role=str(role),
-                    status=DeliveryStatus(str(status)), attempts=int(attempts), error=error,
-                    sent_at=sent_at, unknown_resent=bool(unknown_resent))  # fmt: skip
-
-
-def _record(row: Sequence[Any], deliveries: Sequence[Delivery]) -> MailRecord:
-    (id_, occ, kind, step, recipient, series, address, message_id, subject, day,
-     claimed_at) = row  # fmt: skip
-    sent = [d.sent_at for d in deliveries if d.sent_at]
-    errors = [d.error for d in deliveries if d.error]
-    return MailRecord(
-        id=int(id_), occurrence_id=str(occ), kind=str(kind), step=str(step),
-        recipient=str(recipient), series=str(series), address=str(address),
-        envelope=tuple(d.address for d in deliveries), message_id=str(message_id),
-        subject=str(subject), day=date.fromisoformat(str(day)),
-        status=summary_status(deliveries), claimed_at=str(claimed_at),
-        sent_at=max(sent) if sent else None,
-        attempts=max((d.attempts for d in deliveries), default=0),
-        error=errors[-1] if errors else None, deliveries=tuple(deliveries),
-    )  # fmt: skip
 
 
 def open_store(location: Location, organisation: str, *, threads: bool = False) -> PostgresStore:

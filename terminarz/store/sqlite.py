@@ -27,7 +27,6 @@ from terminarz.store.base import (
     Confirmation,
     ConfirmationEvent,
     Delivery,
-    DeliveryStatus,
     Key,
     MailRecord,
     RecordedAbsence,
@@ -37,7 +36,9 @@ from terminarz.store.base import (
     Store,
     StoreError,
     batched,
-    summary_status,
+    confirmation_from_row,
+    delivery_from_row,
+    record_from_row,
 )
 
 if TYPE_CHECKING:
@@ -662,12 +663,12 @@ class SQLiteStore(Store):
                 f"SELECT {_DELIVERY_COLUMNS} FROM delivery d WHERE d.message IN ({marks}) "
                 "ORDER BY d.id", chunk,
             ):  # fmt: skip
-                deliveries.setdefault(int(row[0]), []).append(_delivery(row[1:]))
+                deliveries.setdefault(int(row[0]), []).append(delivery_from_row(row[1:]))
             for row in self._conn.execute(
                 f"SELECT {_MESSAGE_COLUMNS} FROM message m WHERE m.id IN ({marks}) "
                 "ORDER BY m.claimed_at, m.id", chunk,
             ):  # fmt: skip
-                records.append(_record(row, deliveries.get(int(row[0]), [])))
+                records.append(record_from_row(row, deliveries.get(int(row[0]), [])))
         records.sort(key=lambda r: (r.claimed_at, r.id))
         return records
 
@@ -743,7 +744,7 @@ class SQLiteStore(Store):
             "SELECT occurrence_id, confirmed_by, confirmed_at, note FROM confirmation "
             "WHERE organisation = ?", (self.organisation,),
         ).fetchall()  # fmt: skip
-        return {r[0]: _confirmation(r) for r in rows}
+        return {r[0]: confirmation_from_row(r) for r in rows}
 
     def confirmation(self, occurrence_id: str) -> Confirmation | None:
         row = self._conn.execute(
@@ -751,7 +752,7 @@ class SQLiteStore(Store):
             "WHERE organisation = ? AND occurrence_id = ?",
             (self.organisation, occurrence_id),
         ).fetchone()
-        return None if row is None else _confirmation(row)
+        return None if row is None else confirmation_from_row(row)
 
     def confirm(
         self, occurrence_id: str, *, by: str | None, at: datetime, note: str | None = None
@@ -1074,41 +1075,6 @@ def _no_space(path: Path) -> bool:
     except OSError:
         return False
     return stats.f_bavail * stats.f_frsize < 1024 * 1024
-
-
-def _confirmation(row: Sequence[object]) -> Confirmation:
-    return Confirmation(occurrence_id=str(row[0]), confirmed_by=_opt(row[1]),
-                        confirmed_at=str(row[2]), note=_opt(row[3]))  # fmt: skip
-
-
-def _opt(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _delivery(row: Sequence[object]) -> Delivery:
-    (id_, address, person, role, status, attempts, error, sent_at, unknown_resent) = row
-    return Delivery(
-        id=int(str(id_)), address=str(address), person=_opt(person), role=str(role),
-        status=DeliveryStatus(str(status)), attempts=int(str(attempts)), error=_opt(error),
-        sent_at=_opt(sent_at), unknown_resent=bool(unknown_resent),
-    )  # fmt: skip
-
-
-def _record(row: Sequence[object], deliveries: Sequence[Delivery]) -> MailRecord:
-    (id_, occ, kind, step, recipient, series, address, message_id, subject, day,
-     claimed_at) = row  # fmt: skip
-    sent = [d.sent_at for d in deliveries if d.sent_at]
-    errors = [d.error for d in deliveries if d.error]
-    return MailRecord(
-        id=int(str(id_)), occurrence_id=str(occ), kind=str(kind), step=str(step),
-        recipient=str(recipient), series=str(series), address=str(address),
-        envelope=tuple(d.address for d in deliveries), message_id=str(message_id),
-        subject=str(subject), day=date.fromisoformat(str(day)),
-        status=summary_status(deliveries), claimed_at=str(claimed_at),
-        sent_at=max(sent) if sent else None,
-        attempts=max((d.attempts for d in deliveries), default=0),
-        error=errors[-1] if errors else None, deliveries=tuple(deliveries),
-    )  # fmt: skip
 
 
 def open_store(location: Location, organisation: str, *, threads: bool = False) -> SQLiteStore:
