@@ -348,14 +348,33 @@ def register_undone(sub: Any) -> None:
 
 
 def _checked(ctx: Context) -> tuple[Setup, str, str | None]:
+    """The setup, the id to confirm (an occurrence, or an internal task ``<id>#dane:fk``,
+    ``<id>#termin``) and the person; a Polish error for an id that does not exist here."""
+    from terminarz.law.rules import split_occurrence_id
+    from terminarz.org.datarequests import split_task_id
     from terminarz.org.plan import find_occurrence
 
     setup = ctx.setup
-    occ = find_occurrence(setup, ctx.args.occurrence)
+    text = ctx.args.occurrence.strip()
     by = ctx.args.by
     if by is not None and setup.organisation is not None and setup.organisation.person(by) is None:
         raise UsageError(f"--by: nieznana osoba „{by}” w pliku organizacji")
-    return setup, occ.id, by
+    if "#" not in text:
+        return setup, find_occurrence(setup, text).id, by
+    try:
+        base, _, _ = split_task_id(text)
+    except ValueError:
+        raise UsageError(f"„{text}” nie jest identyfikatorem zadania (np. "
+                         "mpips-03@ops/2026#dane:dokip albo …#termin)") from None
+    try:
+        find_occurrence(setup, base)
+    except UsageError:
+        # a period of an announced obligation whose date is not known yet has a #termin task
+        obligation_id, period = split_occurrence_id(base)
+        found = setup.catalogues.obligation(obligation_id)
+        if found is None or not found.announced or not found.applies_to(period):
+            raise
+    return setup, text, by
 
 
 def _open(ctx: Context) -> Store:

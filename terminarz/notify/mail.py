@@ -32,7 +32,7 @@ from terminarz.law.explain import short_explanation
 from terminarz.law.rules import Occurrence, trail
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.links import LinkClaim, expiry, link_url
-from terminarz.notify.reminders import DueMail, MailKind
+from terminarz.notify.reminders import DueMail, FindDateMail, MailKind
 from terminarz.org.datarequests import Task, TaskKind
 from terminarz.org.organisation import Organisation, Person
 from terminarz.org.plan import PlannedOccurrence, Setup
@@ -173,6 +173,10 @@ class MailRenderer:
         )
 
     def render(self, kind: MailKind, view: MailView) -> Rendered:
+        return self.render_view(kind, view)
+
+    def render_view(self, kind: MailKind, view: object) -> Rendered:
+        """Render the text and HTML templates of ``kind`` with ``m`` = ``view``."""
         text_module = self.env.get_template(f"{kind.value}.txt.j2").make_module({"m": view})
         subject = " ".join(str(getattr(text_module, "subject", "")).split())
         if not subject:
@@ -403,6 +407,65 @@ class MailComposer:
             message=message, message_id=message_id, subject=rendered.subject,
             address=recipient.email, envelope=(recipient.email, *(p.email for p in cc)),
         )  # fmt: skip
+
+
+    def compose_find_date(self, mail: FindDateMail, *, today: date, now: datetime) -> Composed:
+        """The "ustal termin" mail of a report whose date has not been announced yet."""
+        item = mail.pending
+        task = item.task
+        assert task is not None
+        undated = item.undated
+        obligation = undated.obligation
+        recipient = self.person(mail.recipient)
+        if not recipient.email:
+            raise ValueError(f"person {recipient.id} has no e-mail address")
+        left = _working_days(self._setup.statutory, today, task.working_date)
+        view = FindDateView(
+            kind=mail.kind.value, step=mail.step, organisation=self._org.name,
+            recipient=recipient, occurrence_id=undated.id, task_id=task.id,
+            form=obligation.label, title=obligation.title,
+            for_period=undated.period.for_words(),
+            report_to=", ".join(self._party(r) for r in obligation.recipients) or "—",
+            window=undated.window_words(), task_due=long_date(task.working_date),
+            task_due_words=date_words(task.working_date),
+            remaining=_remaining(left), basis=str(obligation.basis),
+            late=mail.day < today, step_day=long_date(mail.day),
+            done_command=f"terminarz done '{task.id}' --by {mail.recipient}",
+        )  # fmt: skip
+        rendered = self._renderer.render_view(mail.kind, view)
+        org = self._org.id
+        message_id = _message_id(org, mail.key, self._domain)
+        message = build_message(
+            rendered=rendered, sender=self._from, to=(recipient.name, recipient.email),
+            message_id=message_id,
+            thread_id=_message_id(org, (undated.id, "thread", "", ""), self._domain), date=now,
+        )  # fmt: skip
+        return Composed(message=message, message_id=message_id, subject=rendered.subject,
+                        address=recipient.email, envelope=(recipient.email,))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindDateView:
+    """What the find-date templates may use."""
+
+    kind: str
+    step: str
+    organisation: str
+    recipient: PersonView
+    occurrence_id: str
+    task_id: str
+    form: str
+    title: str
+    for_period: str
+    report_to: str
+    window: str
+    task_due: str
+    task_due_words: str  # "5 stycznia 2027 r.", after "do" (no weekday to decline)
+    remaining: str
+    basis: str
+    late: bool
+    step_day: str
+    done_command: str
 
 
 def _working_days(calendar: WorkingCalendar, today: date, day: date) -> int:

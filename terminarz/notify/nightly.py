@@ -29,8 +29,8 @@ from functools import partial
 from terminarz.notify.mail import Composed, MailComposer
 from terminarz.notify.mailer import Mailer, MailError, ServerUnavailable
 from terminarz.notify.recorded import recorded_setup
-from terminarz.notify.reminders import DueMail, decide, lead_days
-from terminarz.org.plan import Setup, plan
+from terminarz.notify.reminders import DueMail, FindDateMail, decide, decide_find_date, lead_days
+from terminarz.org.plan import Setup, pending_tasks, plan
 from terminarz.store.base import Claim, MailRecord, MailStatus, Recipient, Store, StoreError
 
 Clock = Callable[[], datetime]
@@ -41,7 +41,7 @@ OVERDUE_LOOKBACK = timedelta(days=400)  # how far back unconfirmed reports are s
 class Decided:
     """A mail decided on a dry run: what it is and how it renders."""
 
-    mail: DueMail
+    mail: DueMail | FindDateMail
     composed: Composed
 
 
@@ -99,6 +99,22 @@ def due_mails(setup: Setup, ledger: Store, *, today: date, epoch: date,
     )  # fmt: skip
 
 
+def find_date_mails(setup: Setup, ledger: Store, *, today: date,
+                    epoch: date) -> list[FindDateMail]:  # fmt: skip
+    """The "ustal termin" mails ``today`` calls for (reports whose date is not announced
+    yet), that the ledger does not hold yet."""
+    organisation = setup.organisation
+    assert organisation is not None
+    start = max(epoch, today - timedelta(days=31))
+    end = today + timedelta(days=14)  # a step lies two working days before its task
+    items = pending_tasks(setup, start, end, today=today)
+    if not items:
+        return []
+    keys = ledger.keys(p.task.id for p in items if p.task is not None)
+    return decide_find_date(items, calendar=setup.institution, today=today, ledger=keys,
+                            confirmed=ledger.confirmations())  # fmt: skip
+
+
 def run_night(
     setup: Setup,
     *,
@@ -123,10 +139,12 @@ def run_night(
     if dry_run:
         epoch = ledger.epoch() or today
         mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
+        finding = find_date_mails(setup, ledger, today=today, epoch=epoch)
         now = clock()
         decided = tuple(
             Decided(mail=m, composed=composer.compose(m, today=today, now=now)) for m in mails
-        )
+        ) + tuple(Decided(mail=f, composed=composer.compose_find_date(f, today=today, now=now))
+                  for f in finding)  # fmt: skip
         return NightResult(organisation=organisation.id, day=today, decided=decided)
     if mailer is None:
         raise ValueError("a mailer is needed unless dry_run")
@@ -135,9 +153,12 @@ def run_night(
     recorded = ledger.epoch()
     epoch = recorded or today
     mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
+    finding = find_date_mails(setup, ledger, today=today, epoch=epoch)
     now = clock()
     claims = [_claim(m, composer.compose(m, today=today, now=now), today, setup)
               for m in mails]  # fmt: skip
+    claims += [_claim(f, composer.compose_find_date(f, today=today, now=now), today, setup)
+               for f in finding]  # fmt: skip
     claimed = set(ledger.claim(claims, at=now, epoch=None if recorded else today))
 
     tally = _Tally()
@@ -212,12 +233,13 @@ def _recorded(write: Callable[[], None], attempts: int = 3, pause: float = 0.5) 
             time.sleep(pause)
 
 
-def _claim(mail: DueMail, composed: Composed, today: date, setup: Setup) -> Claim:
+def _claim(mail: DueMail | FindDateMail, composed: Composed, today: date,
+           setup: Setup) -> Claim:  # fmt: skip
     """The message and its deliveries: the decided recipient, and each copy (Cc) with the
     person it goes to, so that ``log`` and the store know who got what."""
     organisation = setup.organisation
     cc_people: dict[str, str] = {}
-    for person_id in mail.cc:
+    for person_id in getattr(mail, "cc", ()):
         person = organisation.person(person_id) if organisation is not None else None
         if person is not None and person.email:
             cc_people.setdefault(person.email, person_id)

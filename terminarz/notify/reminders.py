@@ -46,7 +46,7 @@ from enum import StrEnum
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.datarequests import Task, TaskKind
 from terminarz.org.organisation import Organisation
-from terminarz.org.plan import PlannedOccurrence
+from terminarz.org.plan import PendingOccurrence, PlannedOccurrence
 
 DELIVER_OFFSETS = (2, 0)
 REQUEST_OFFSETS = (0,)
@@ -62,6 +62,7 @@ class MailKind(StrEnum):
     REQUEST = "request"
     DELIVER = "deliver"
     OVERDUE = "overdue"
+    FIND_DATE = "find-date"
 
     @property
     def polish(self) -> str:
@@ -75,6 +76,7 @@ _KIND_POLISH = {
     MailKind.REQUEST: "prośba o dane",
     MailKind.DELIVER: "dostarczenie danych",
     MailKind.OVERDUE: "po terminie",
+    MailKind.FIND_DATE: "ustalenie terminu",
 }
 _KIND_ORDER = {kind: i for i, kind in enumerate(MailKind)}
 
@@ -276,3 +278,61 @@ def lead_days(organisation: Organisation) -> int:
         for item in duty.inputs:
             most = max(most, item.request_days, item.deliver_days + max(DELIVER_OFFSETS))
     return most
+
+
+# -- finding out an announced date (#termin) ----------------------------------------------
+
+FIND_DATE_OFFSETS = (2, 0)  # working days before the #termin task's day
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindDateMail:
+    """"Ustal termin": the date of a report the programme or the ministry announces each
+    period is not known yet; its #termin task's owners are asked to find it out."""
+
+    pending: PendingOccurrence
+    step: str
+    recipient: str
+    day: date
+
+    kind = MailKind.FIND_DATE
+    series = "find-date"
+
+    @property
+    def occurrence_id(self) -> str:
+        task = self.pending.task
+        assert task is not None
+        return task.id
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.occurrence_id, self.kind.value, self.step, self.recipient)
+
+
+def decide_find_date(
+    items: Iterable[PendingOccurrence],
+    *,
+    calendar: WorkingCalendar,
+    today: date,
+    ledger: Container[tuple[str, str, str, str]],
+    confirmed: Container[str],
+) -> list[FindDateMail]:
+    """The #termin mails due ``today``: the latest step (two working days before the task's
+    day, then on it) each owner has not had; nothing once the task is confirmed (``done
+    '<id>#termin'``) or the date is known (the period is then no longer pending)."""
+    out: list[FindDateMail] = []
+    for item in items:
+        task = item.task
+        if task is None or not task.owners or task.id in confirmed:
+            continue
+        steps = [(calendar.add_working_days(task.working_date, -n) if n else task.working_date,
+                  f"T-{n}") for n in FIND_DATE_OFFSETS]  # fmt: skip
+        reached = [(day, label) for day, label in steps if day <= today]
+        if not reached:
+            continue
+        day, label = reached[-1]
+        for person in task.owners:
+            mail = FindDateMail(pending=item, step=label, recipient=person, day=day)
+            if mail.key not in ledger:
+                out.append(mail)
+    return out
