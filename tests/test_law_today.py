@@ -356,7 +356,7 @@ def test_due_without_a_catalogue_shows_today_s_acts(run_cli: RunCli) -> None:
                                                            "to": "2027-02-09"}  # fmt: skip
     fa = next(d for d in dated if d["id"] == "fa@ops/2026-Q4")
     assert (fa["grade"], fa["check"], fa["source_mark"]) == (
-        "regional", True, "termin wg strony urzędu wojewódzkiego — sprawdź")
+        "regional", True, "termin wg strony urzędu wojewódzkiego — do sprawdzenia")
 
 
 def test_a_repealed_act_is_used_when_named_and_marked(run_cli: RunCli) -> None:
@@ -389,14 +389,14 @@ def test_explain_prints_the_announced_source_and_planning_date(run_cli: RunCli) 
     out = ok(run_cli, "explain", "posilek@ops/2023", *TODAY)
     assert "Termin ogłoszony: 20.01.2024 r. — źródło: komunikat ministerstwa" in out
     assert "data planowania: piątek, 19 stycznia 2024 r." in out
-    assert "Termin: sobota, 20 stycznia 2024 r. — termin wg komunikatu — sprawdź" in out
+    assert "Termin: sobota, 20 stycznia 2024 r. — termin wg komunikatu — do sprawdzenia" in out
 
 
 def test_due_table_marks_dates_below_the_act(run_cli: RunCli) -> None:
     out = ok(run_cli, "due", "--month", "2024-01", *TODAY)
     posilek = next(line for line in out.splitlines() if "posilek@ops/2023" in line)
     assert "sob 20 sty 2024 (planowo pt 19 sty 2024)" in posilek
-    assert "termin wg komunikatu — sprawdź" in posilek
+    assert "termin wg komunikatu — do sprawdzenia" in posilek
     assert "Terminy do ustalenia" in out
 
 
@@ -452,7 +452,7 @@ def test_feeds_carry_the_find_date_task_as_a_task() -> None:
     person = {i.key for i in feeds.items["person/kier-dsps"]}
     assert "mrips-03-r@ops/2026#termin" in person
     fa = next(i for k, i in items.items() if k == "fa@ops/2026-Q4")
-    assert "(termin wg strony urzędu wojewódzkiego — sprawdź)" in fa.summary
+    assert "(termin wg strony urzędu wojewódzkiego — do sprawdzenia)" in fa.summary
 
 
 def test_a_reminder_mail_marks_a_date_below_the_act(tmp_path: Path,
@@ -482,7 +482,7 @@ def test_a_reminder_mail_marks_a_date_below_the_act(tmp_path: Path,
     msg = message_from_bytes(raw, policy=policy.default)
     body = msg.get_body(("plain",))  # type: ignore[attr-defined]
     text = body.get_content()
-    assert "Uwaga:        termin wg strony urzędu wojewódzkiego — sprawdź" in text
+    assert "Uwaga:        termin wg strony urzędu wojewódzkiego — do sprawdzenia" in text
     assert "Źródło:       strona urzędu wojewódzkiego lub ROPS: http://www.pomoc.lodzkie.eu" in text
 
 
@@ -497,7 +497,7 @@ def test_who_and_explain_for_a_period_without_a_date(run_cli: RunCli) -> None:
     assert "Ustalić termin: wt 5 sty 2027" in out
     dated = ok(run_cli, "who", "posilek@ops/2023", "--config", str(EXAMPLE), "--today",
                "2024-01-10")  # fmt: skip
-    assert "Termin: sobota, 20 stycznia 2024 r. — termin wg komunikatu — sprawdź" in dated
+    assert "Termin: sobota, 20 stycznia 2024 r. — termin wg komunikatu — do sprawdzenia" in dated
     assert "Data planowania: piątek, 19 stycznia 2024 r." in dated
 
 

@@ -73,12 +73,12 @@ CASES = [
     ("example", date(2027, 1, 18), MailKind.REMINDER, "kier-dokip",
      "Przypomnienie: MPiPS-03 za 2026 r. — termin pon 1 lut 2027 (za 10 dni roboczych)"),
     ("example", date(2027, 1, 18), MailKind.HANDOVER, "prac-dokip",
-     "Zastępstwo: MPiPS-03 za 2026 r. — przejmujesz sprawozdanie, termin pon 1 lut 2027"),
+     "Zastępstwo: przejęcie sprawozdania MPiPS-03 za 2026 r., termin pon 1 lut 2027"),
     ("nobody", date(2027, 1, 18), MailKind.DESIGNATION, "dyrektor",
      "Wymaga wyznaczenia (pkt II.5): MPiPS-03 za 2026 r. — nikt nie jest dostępny, termin "
      "pon 1 lut 2027"),
     ("designated", date(2027, 1, 18), MailKind.HANDOVER, "prac-dsr",
-     "Wyznaczenie: MPiPS-03 za 2026 r. — sprawozdanie przechodzi na Ciebie, termin pon 1 lut 2027"),
+     "Wyznaczenie do sprawozdania MPiPS-03 za 2026 r., termin pon 1 lut 2027"),
     ("example", date(2027, 1, 11), MailKind.REQUEST, "kier-dokip",
      "Prośba o dane do MPiPS-03 za 2026 r.: Dział Organizacji, Kadr i Płac — wysłać do "
      "pon 11 sty 2027"),

@@ -40,7 +40,7 @@ Przykłady:
   terminarz explain mpips-02.zal@rup/2025        dlaczego ten termin wypada tego dnia
   terminarz workdays --month 2025-12             dni robocze i święta grudnia 2025 r.
   terminarz catalogue                            wszystkie obowiązki z podstawą prawną
-  terminarz check                                sprawdź pliki katalogów
+  terminarz check                                sprawdzenie plików katalogów
   terminarz who mpips-03@ops/2026 --config terminarz.toml   kto odpowiada i dlaczego
   terminarz request mpips-03@ops/2026 --unit dokip          pismo z prośbą o dane (II.4)
   terminarz feed --config terminarz.toml --out kalendarze   kalendarze .ics do subskrypcji

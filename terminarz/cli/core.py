@@ -378,7 +378,7 @@ def explain_undated(ctx: Context, item: UndatedOccurrence) -> int:
     lines += announced_lines(item.obligation, catalogues)
     if task_line_text:
         lines += ["", f"Ustalić termin: {task_line_text}"]
-    lines.append("Gdy termin zostanie ogłoszony, wpisz go w pliku terminów instytucji "
+    lines.append("Gdy termin zostanie ogłoszony, należy go wpisać w pliku terminów instytucji "
                  "([[announced]] z podstawą, np. pismem WPS).")  # fmt: skip
     ctx.out.write("\n".join(lines) + "\n")
     return 0
@@ -542,7 +542,7 @@ def cmd_catalogue(ctx: Context) -> int:
             rows.append([
                 ob.id, ob.label, f"{ob.level} → {', '.join(ob.recipients) or '—'}", period,
                 deadline, ob.basis.short() or "—",
-                ob.grade.short + (" — sprawdź" if ob.grade.needs_check else ""),
+                ob.grade.short + (" — do sprawdzenia" if ob.grade.needs_check else ""),
                 f"od {ob.valid_from}" if ob.valid_from else "",
             ])  # fmt: skip
         header = ["Id", "Sprawozdanie", "Kto → komu", "Okres", "Termin", "Podstawa", "Źródło",
@@ -576,7 +576,7 @@ def cmd_catalogue(ctx: Context) -> int:
 
 def register_check(sub: Any) -> None:
     p = sub.add_parser(
-        "check", help="sprawdź pliki katalogów (i konfiguracji)",
+        "check", help="sprawdzenie plików katalogów (i konfiguracji)",
         description="Sprawdza pliki katalogów: składnię TOML, wymagane i nieznane pola, "
         "wartości, identyfikatory. Wypisuje wszystkie błędy naraz; kod wyjścia 0, gdy "
         "pliki są poprawne, 2 — gdy są błędy.",

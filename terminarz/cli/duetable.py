@@ -26,7 +26,7 @@ def source_words(occ: Occurrence) -> str:
     words = occ.grade.mark or "akt prawny"
     doubt = occ.obligation.act.in_force_words
     if doubt and occ.announced is None:
-        words += f"; {doubt.removesuffix(' — sprawdź')}" if occ.grade.mark else f"; {doubt}"
+        words += f"; {doubt.removesuffix(' — do sprawdzenia')}" if occ.grade.mark else f"; {doubt}"
     if occ.from_repealed_act:
         words += f"; {REPEALED_MARK}"
     return words
@@ -217,14 +217,15 @@ def write_due_table(
         out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
                   "terminarz explain <id>\n")  # fmt: skip
     if any(r.planning_date and r.occurrence.announced is None for r in rows):
-        out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; zaplanuj pracę "
-                  "na poprzedni dzień pracy\n")  # fmt: skip
+        out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; pracę należy "
+                  "zaplanować na poprzedni dzień pracy\n")  # fmt: skip
     if any(r.occurrence.announced is not None and r.planning_date for r in rows):
         out.write("termin ogłoszony nie jest przesuwany z dnia wolnego — obowiązuje data "
                   "ogłoszona, a pracę planuje się na poprzedni dzień roboczy\n")  # fmt: skip
     if any(r.occurrence.grade.needs_check for r in rows):
-        out.write("sprawdź — termin nie pochodzi z tekstu aktu prawnego, lecz z programu badań, "
-                  "komunikatu lub strony urzędu wojewódzkiego; źródło: terminarz explain <id>\n")
+        out.write("do sprawdzenia — termin nie pochodzi z tekstu aktu prawnego, lecz z programu "
+                  "badań, komunikatu lub strony urzędu wojewódzkiego; źródło: terminarz explain "
+                  "<id>\n")  # fmt: skip
     if any(r.occurrence.from_repealed_act for r in rows):
         out.write(f"{REPEALED_MARK} — obowiązek pochodzi z aktu uchylonego; termin pokazano, "
                   "bo katalog wskazano wprost\n")  # fmt: skip
@@ -254,8 +255,8 @@ def write_undated(
             cell.append(short_date(task.due) if task is not None else "—")
         cells.append([*cell, item.id])
     out.write("\n".join(table(cells, header)) + "\n")
-    out.write("Kiedy zwykle — przedział dat z lat, dla których termin jest znany; wpisz "
-              "ogłoszony termin w pliku terminów instytucji ([[announced]])\n")  # fmt: skip
+    out.write("Kiedy zwykle — przedział dat z lat, dla których termin jest znany; ogłoszony "
+              "termin należy wpisać w pliku terminów instytucji ([[announced]])\n")  # fmt: skip
 
 
 def undated_item(ctx: Context, text: str) -> UndatedOccurrence | None:

@@ -185,8 +185,9 @@ def missing_dates(
 
     return [
         Problem(
-            message=f"brak terminu za okres {u.period} ({u.window_words()}) — wpisz ogłoszony "
-            "termin w [[announced]] (katalog, harmonogram wojewody albo plik terminów instytucji)",
+            message=f"brak terminu za okres {u.period} ({u.window_words()}) — ogłoszony termin "
+            "należy wpisać w [[announced]] (katalog, harmonogram wojewody albo plik terminów "
+            "instytucji)",
             path=where.get(u.obligation.id), line=line_of(u.obligation.id), entry=u.id,
             field="announced", severity=Severity.WARNING,
         )

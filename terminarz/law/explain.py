@@ -40,7 +40,7 @@ def citation_lines(obligation: Obligation) -> list[str]:
 
 
 def source_lines(obligation: Obligation) -> list[str]:
-    """Where the rule was read and how strong that is (``Źródło: …``), with "sprawdź"."""
+    """Where the rule was read and how strong that is (``Źródło: …``), marked "do sprawdzenia"."""
     source = obligation.source
     if source is None:
         return ["Źródło: tekst aktu prawnego"]

@@ -63,7 +63,7 @@ class Grade(StrEnum):
 
     @property
     def needs_check(self) -> bool:
-        """Everything below the act is shown with "sprawdź"."""
+        """Everything below the act is shown "do sprawdzenia"."""
         return self is not Grade.ACT
 
     @property
@@ -88,9 +88,9 @@ _GRADE_SHORT = {
 }
 _GRADE_MARKS = {
     Grade.ACT: "",
-    Grade.PROGRAMME: "termin wg programu badań — sprawdź",
-    Grade.NOTICE: "termin wg komunikatu — sprawdź",
-    Grade.REGIONAL: "termin wg strony urzędu wojewódzkiego — sprawdź",
+    Grade.PROGRAMME: "termin wg programu badań — do sprawdzenia",
+    Grade.NOTICE: "termin wg komunikatu — do sprawdzenia",
+    Grade.REGIONAL: "termin wg strony urzędu wojewódzkiego — do sprawdzenia",
     Grade.INSTITUTION: "termin wg pisma otrzymanego przez instytucję",
 }
 
@@ -146,9 +146,9 @@ class Act:
     def in_force_words(self) -> str:
         """Polish words when the act's being in force is not confirmed; else ""."""
         if self.in_force == "unconfirmed":
-            return "obowiązywanie aktu niepotwierdzone — sprawdź"
+            return "obowiązywanie aktu niepotwierdzone — do sprawdzenia"
         if self.in_force == "conflicting":
-            return "sprzeczne dane o obowiązywaniu aktu — sprawdź"
+            return "sprzeczne dane o obowiązywaniu aktu — do sprawdzenia"
         return ""
 
     @property

@@ -192,8 +192,8 @@ def alarm_minutes(settings: FeedSettings) -> int:
 
 
 def occurrence_summary(occ: Occurrence) -> str:
-    """``MPiPS-01 Dział 1 → wup za grudzień 2025 r.``, with "(termin wg komunikatu — sprawdź)"
-    when the date does not come from the text of an act."""
+    """``MPiPS-01 Dział 1 → wup za grudzień 2025 r.``, with "(termin wg komunikatu — do
+    sprawdzenia)" when the date does not come from the text of an act."""
     ob = occ.obligation
     recipients = ", ".join(ob.recipients) or "—"
     mark = f" ({occ.grade.mark})" if occ.grade.mark else ""
@@ -376,7 +376,7 @@ def find_date_item(
         f"Termin zadania: {long_date(task.due)}",
         f"Odpowiada: {owners or '—'}",
         f"Źródło reguły: {ob.grade.polish}",
-        "Ogłoszony termin wpisz w pliku terminów instytucji ([[announced]]).",
+        "Ogłoszony termin należy wpisać w pliku terminów instytucji ([[announced]]).",
     ]
     if task.planning_date is not None:
         lines.append(planning_line(task.due, task.planning_date, setup))

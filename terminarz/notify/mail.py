@@ -113,6 +113,7 @@ class MailView:
     substitutes: tuple[PersonView, ...]  # the later tiers, who take over if these are away
     substitute: bool
     tier: str | None
+    tier_to: str | None = None  # after "przechodzi na" (accusative): "grupę zastępczą nr 1"
     designation_basis: str | None
     needs_designation: bool
     unavailable: tuple[PersonView, ...]
@@ -128,7 +129,7 @@ class MailView:
     confirm_url: str | None
     confirm_expires: str | None
     done_command: str
-    source_mark: str | None = None  # "termin wg komunikatu — sprawdź" below the act
+    source_mark: str | None = None  # "termin wg komunikatu — do sprawdzenia" below the act
     source_text: str | None = None  # the announcement or the rule's source, in one line
 
 
@@ -251,9 +252,10 @@ class MailComposer:
         # "za N dni roboczych" counts to the statutory due date; the planning date (when the
         # institution is closed that day) is told separately.
         left = _working_days(self._setup.statutory, today, item.due)
-        tier = None
+        tier = tier_to = None
         if resolution.tier is not None and resolution.tier > 0:
             tier = f"grupa zastępcza nr {resolution.tier}"
+            tier_to = f"grupę zastępczą nr {resolution.tier}"
         next_overdue = None
         if mail.kind is MailKind.OVERDUE:
             nxt = calendar.add_working_days(max(today, mail.day), self._overdue_every)
@@ -292,6 +294,7 @@ class MailComposer:
             substitutes=tuple(self.person(p) for p in _later_tiers(duty.tiers, resolution)),
             substitute=resolution.substitute,
             tier=tier,
+            tier_to=tier_to,
             designation_basis=resolution.designation.basis if resolution.designation else None,
             needs_designation=resolution.needs_designation,
             unavailable=tuple(self.person(p) for p in resolution.unavailable),
