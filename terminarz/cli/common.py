@@ -418,3 +418,26 @@ def with_store_records(ctx: Context, setup: Setup) -> Setup:
 
     with open_store(ctx, setup) as store:
         return recorded_setup(setup, store, since=ctx.today - timedelta(days=400))
+
+
+def require_organisation(ctx: Context, command: str) -> Setup:
+    """The setup of a command that needs an organisation file; a Polish error without one."""
+    setup = ctx.setup
+    if setup.organisation is None:
+        raise UsageError(
+            f"„terminarz {command}” potrzebuje pliku organizacji: podaj --config PLIK, ustaw "
+            "zmienną TERMINARZ_CONFIG albo umieść terminarz.toml w bieżącym katalogu"
+        )
+    return setup
+
+
+def require_person(ctx: Context, command: str) -> tuple[Setup, Organisation, str]:
+    """The setup, its organisation and ``ctx.args.person``, which must be one of its people."""
+    setup = require_organisation(ctx, command)
+    organisation = setup.organisation
+    assert organisation is not None
+    person_id: str = ctx.args.person
+    if organisation.person(person_id) is None:
+        known = ", ".join(p.id for p in organisation.people) or "—"
+        raise UsageError(f"nieznana osoba „{person_id}”; osoby w pliku organizacji: {known}")
+    return setup, organisation, person_id

@@ -14,6 +14,7 @@ from terminarz.cli.common import (
     add_config,
     add_today,
     dump_json,
+    require_organisation,
 )
 from terminarz.errors import UsageError
 from terminarz.polish import long_date, short_date
@@ -107,16 +108,6 @@ def pending_json(item: PendingOccurrence) -> dict[str, object]:
         "reasons": list(resolution.reasons) if resolution else [],
         "tasks": [task_json(item.task)] if item.task is not None else [],
     }  # fmt: skip
-
-
-def require_organisation(ctx: Context, command: str) -> Setup:
-    setup = ctx.setup
-    if setup.organisation is None:
-        raise UsageError(
-            f"„terminarz {command}” potrzebuje pliku organizacji: podaj --config PLIK, ustaw "
-            "zmienną TERMINARZ_CONFIG albo umieść terminarz.toml w bieżącym katalogu"
-        )
-    return setup
 
 
 # -- who -----------------------------------------------------------------------------------

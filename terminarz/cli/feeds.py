@@ -19,6 +19,7 @@ from terminarz.cli.common import (
     add_today,
     open_store,
     parse_day,
+    require_person,
     store_location,
 )
 from terminarz.errors import UsageError
@@ -301,17 +302,7 @@ def cmd_feed_url(ctx: Context) -> int:
     from terminarz.tokens import feed_token, read_secret
     from terminarz.web.server import webcal
 
-    setup = ctx.setup
-    organisation = setup.organisation
-    if organisation is None:
-        raise UsageError(
-            "„terminarz feed-url” potrzebuje pliku organizacji: podaj --config PLIK, ustaw "
-            "zmienną TERMINARZ_CONFIG albo umieść terminarz.toml w bieżącym katalogu"
-        )
-    person_id: str = ctx.args.person
-    if organisation.person(person_id) is None:
-        known = ", ".join(p.id for p in organisation.people) or "—"
-        raise UsageError(f"nieznana osoba „{person_id}”; osoby w pliku organizacji: {known}")
+    _, organisation, person_id = require_person(ctx, "feed-url")
     server = organisation.settings.server
     from terminarz.web.server import base_url_problem, loopback_base_url
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from terminarz.cli.common import Context, add_config, add_today, open_store
-from terminarz.errors import UsageError
+from terminarz.cli.common import Context, add_config, add_today, open_store, require_person
 
 if TYPE_CHECKING:
     from terminarz.org.plan import Setup
@@ -87,17 +86,7 @@ def cmd_login_url(ctx: Context) -> int:
     from terminarz.tokens import read_secret
     from terminarz.web.signin import issue_login_link
 
-    setup = ctx.setup
-    organisation = setup.organisation
-    if organisation is None:
-        raise UsageError(
-            "„terminarz login-url” potrzebuje pliku organizacji: podaj --config PLIK, ustaw "
-            "zmienną TERMINARZ_CONFIG albo umieść terminarz.toml w bieżącym katalogu"
-        )
-    person_id: str = ctx.args.person
-    if organisation.person(person_id) is None:
-        known = ", ".join(p.id for p in organisation.people) or "—"
-        raise UsageError(f"nieznana osoba „{person_id}”; osoby w pliku organizacji: {known}")
+    setup, organisation, person_id = require_person(ctx, "login-url")
     server = organisation.settings.server
     secret = read_secret(server.secret_env, os.environ)
     with open_store(ctx, setup) as store:

@@ -16,7 +16,6 @@ loader, named by the address; the store holds the authoritative bytes and valida
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -93,6 +92,8 @@ def check_copy(body: bytes, url: str, others: list[Path]) -> str | None:
     """Why ``body`` may not replace the kept copy (Polish), or None: it is checked exactly
     as a local catalogue or schedule file would be, with the organisation's other catalogues
     (a schedule gives dates for their obligations)."""
+    import tempfile
+
     from terminarz.errors import Severity
     from terminarz.law.catalogue import check_catalogues
 
