@@ -70,7 +70,8 @@ def test_a_handover_notice_declines_the_tier_and_addresses_the_reader_formally(
     for mail in handovers:
         text = mail.message.get_body(("plain",)).get_content()
         html = mail.message.get_body(("html",)).get_content()
-        assert "obowiązek przechodzi na grupę zastępczą nr 1, do której Pani/Pan należy" in text
+        # the whole tier (two people) in one message: "Państwo" — never "Ty", never "grupa"
+        assert "obowiązek przechodzi na grupę zastępczą nr 1, do której Państwo należą" in text
         assert "przechodzi na <strong>grupę zastępczą nr 1</strong>" in html
         for body in (text, html):
             assert not INFORMAL.search(body) and "przechodzi na grupa" not in body
