@@ -80,6 +80,11 @@ def on_date(day: date) -> str:
     return f"{preposition} {WEEKDAYS_ACCUSATIVE[weekday]}, {date_words(day)}"
 
 
+def for_date(day: date) -> str:
+    """``na środę, 3 marca 2027 r.`` — a date something is set for."""
+    return f"na {WEEKDAYS_ACCUSATIVE[day.weekday()]}, {date_words(day)}"
+
+
 def until_date(day: date) -> str:
     """``do środy, 3 marca 2027 r.`` — a limit, inside a sentence."""
     return f"do {WEEKDAYS_GENITIVE[day.weekday()]}, {date_words(day)}"

@@ -47,6 +47,7 @@ from terminarz.org.plan import PlannedOccurrence, Setup
 from terminarz.polish import (
     date_words,
     days_phrase,
+    for_date,
     long_date,
     on_date,
     short_date,
@@ -97,6 +98,8 @@ class TaskView:
     deliver_due: str
     external: bool
     email: str | None
+    due_on: str = ""  # "w poniedziałek, 11 stycznia 2027 r." (the working date)
+    deliver_for: str = ""  # "na czwartek, 21 stycznia 2027 r."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -457,6 +460,8 @@ class MailComposer:
             deliver_due=long_date(deliver.working_date),
             external=task.external,
             email=task.email,
+            due_on=on_date(task.working_date),
+            deliver_for=for_date(deliver.working_date),
         )
 
     # -- the message ------------------------------------------------------------------
@@ -514,13 +519,12 @@ class MailComposer:
             form=obligation.label, title=obligation.title,
             for_period=undated.period.for_words(),
             report_to=", ".join(self._party(r) for r in obligation.recipients) or "—",
-            window=undated.window_words(), task_due=long_date(task.working_date),
+            window=undated.window_words(), task_due=on_date(task.working_date),
             task_due_words=date_words(task.working_date),
             remaining=_remaining(left), basis=str(obligation.basis),
             late=mail.day < today, step_day=on_date(mail.day),
             done_command=f"terminarz done '{task.id}' --by {mail.recipient}",
             contact=_mailbox_words(contact) if contact else None,
-            step_words=step_words(mail.step),
         )  # fmt: skip
         rendered = self._renderer.render_view(mail.kind, view)
         org = self._org.id
@@ -557,7 +561,6 @@ class FindDateView:
     step_day: str
     done_command: str
     contact: str | None = None
-    step_words: str = ""
 
 
 def _working_days(calendar: WorkingCalendar, today: date, day: date) -> int:
