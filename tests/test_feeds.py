@@ -164,7 +164,7 @@ def test_polish_text_survives_both_parsers(
     body = run(catalogue_setup, conn)["level/ops"].body
     strict = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
     first = strict.events[0]
-    assert first.summary == "MPiPS-03a → wzps za I półrocze 2025 r."
+    assert first.summary == "MPiPS-03a: ops → wzps za I półrocze 2025 r."
     assert first.description is not None
     assert "Sprawozdanie półroczne z udzielonych świadczeń pomocy społecznej" in first.description
     assert "Termin: wtorek, 15 lipca 2025 r." in first.description
@@ -332,7 +332,7 @@ def test_a_confirmation_marks_the_event(conn: SQLiteStore) -> None:
                  at=datetime(2026, 1, 28, 10, 15, tzinfo=ZoneInfo("Europe/Warsaw")))
     second = run(setup, conn, today=EXAMPLE_TODAY, now=LATER)
     event = events_by_key(second["person/kier-dsps"].body)["mpips-03@ops/2025"]
-    assert str(event["SUMMARY"]) == "✔ MPiPS-03 → wzps za 2025 r."
+    assert str(event["SUMMARY"]) == "✔ MPiPS-03: ops → wzps za 2025 r."
     expected = ("Wysłano: potwierdził(a) Kierownik Działu Świadczeń Pomocy Społecznej, "
                 "28 stycznia 2026 r., godz. 10:15. Uwagi: nr 123/2026")  # fmt: skip
     assert expected in str(event["DESCRIPTION"])
@@ -393,7 +393,7 @@ def test_a_substitute_gets_the_occurrence_in_their_feed(
     substitute = events_by_key(feeds["person/kier-dokip"].body)
     assert "mpips-03@ops/2025" in primary and "mpips-03@ops/2026" not in primary
     event = substitute["mpips-03@ops/2026"]
-    assert str(event["SUMMARY"]) == "MPiPS-03 → wzps za 2026 r. — zastępstwo"
+    assert str(event["SUMMARY"]) == "MPiPS-03: ops → wzps za 2026 r. — zastępstwo"
     assert event.decoded("DTSTART") == date(2027, 2, 1)
     description = str(event["DESCRIPTION"])
     expected = ("Odpowiada: Kierownik Działu Organizacji, Kadr i Płac, Pracownik DOKiP "

@@ -86,7 +86,7 @@ WRONG_FORMS = (
     "na grupa", "do grupa", "przechodzi na grupa", "po terminem", "przed terminie",
     "do poniedziałek,", "do wtorek,", "do środa", "do czwartek,", "do piątek,", "do sobota",
     "do niedziela", "w środa", "w sobota", "w niedziela", "w wtorek", "we środę",
-    "miała wyjść", "Dane przekaż", "(pkt II.4)", "(pkt II.5)", "pkt II.4)", "r..", "..",
+    "miała wyjść", "Dane przekaż", "(pkt II.4)", "(pkt II.5)", "pkt II.4)", "r..",
     " .", " ,", "r.</strong>.", "( ", " )", "None", "Ty ", " Ty.", "Ciebie", "przejmujesz",
     "najpóźniej: poniedziałek", "najpóźniej: wtorek", "najpóźniej: środa",
     "najpóźniej: czwartek", "najpóźniej: piątek", "Dziś, poniedziałek", "ważny do 1",
@@ -95,6 +95,7 @@ WRONG_FORMS = (
 _DATE_WITHOUT_COMMA = re.compile(
     r"\b(w|we|do|na) (poniedziałek|poniedziałku|wtorek|wtorku|środę|środy|czwartek|czwartku|"
     r"piątek|piątku|sobotę|soboty|niedzielę|niedzieli) \d")
+_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")  # "r..", not the ellipsis of a quotation "(...)"
 _ENGLISH = re.compile(
     r"\b(handover|tier|reminder|overdue|designation|designated|request|deliver|due|step|"
     r"kind|true|false|null|undefined|none|deadline|substitute|fallback)\b|\b[TM][+-]\d",
@@ -111,9 +112,16 @@ def english_words(text: str) -> list[str]:
     return [m.group(0) for m in _ENGLISH.finditer(cleaned)]
 
 
+def readable(html: str) -> str:
+    """The text of an HTML mail as a reader sees it: inline tags dropped, the others a space."""
+    text = re.sub(r"</?(strong|em|code|a|span)\b[^>]*>", "", html)
+    return re.sub(r"[ \t]+", " ", re.sub(r"<[^>]+>", " ", text))
+
+
 def wrong_forms(text: str) -> list[str]:
     found = [w for w in WRONG_FORMS if w in text]
     found += [m.group(0) for m in _DATE_WITHOUT_COMMA.finditer(text)]
+    found += [m.group(0) for m in _DOUBLE_STOP.finditer(text)]
     if m := INFORMAL.search(text):
         found.append(m.group(0))
     return found + english_words(text)
@@ -168,8 +176,6 @@ def _all_views(folder: Path) -> list[tuple[str, object]]:
 
 
 def test_every_template_renders_without_a_wrong_form(tmp_path: Path) -> None:
-    import re as _re
-
     from terminarz.notify.mail import FindDateView, MailRenderer, PersonView
     from terminarz.notify.reminders import MailKind
 
@@ -181,7 +187,8 @@ def test_every_template_renders_without_a_wrong_form(tmp_path: Path) -> None:
     person = PersonView(id="p", name="Kierownik Działu", email="k@example.org", role="")
     for late in (False, True):
         for contact in (None, "Dyrektor <d@example.org>"):
-            views.append((f"find-date late={late} contact={contact}", (MailKind.FIND_DATE, FindDateView(
+            label = f"find-date late={late} contact={contact}"
+            views.append((label, (MailKind.FIND_DATE, FindDateView(
                 kind="find-date", step="T-2", organisation="Ośrodek", recipient=person,
                 occurrence_id="mrips-05@ops/2026", task_id="mrips-05@ops/2026#termin",
                 form="MRiPS-05", title="Sprawozdanie", for_period="za 2026 r.",
@@ -193,11 +200,8 @@ def test_every_template_renders_without_a_wrong_form(tmp_path: Path) -> None:
     problems = []
     for label, (kind, view) in views:  # type: ignore[misc]
         rendered = renderer.render_view(kind, view)
-        html_text = _re.sub(r"</?(strong|em|code|a|span)\b[^>]*>", "", rendered.html)
-        html_text = _re.sub(r"<[^>]+>", " ", html_text)
-        html_text = _re.sub(r"[ \t]+", " ", html_text)
         for part, text in (("temat", rendered.subject), ("tekst", rendered.text),
-                           ("HTML", html_text)):  # fmt: skip
+                           ("HTML", readable(rendered.html))):  # fmt: skip
             found = wrong_forms(text)
             if found:
                 problems.append(f"{label} ({part}): {found}")

@@ -512,7 +512,8 @@ class MailComposer:
         if not recipient.email:
             raise ValueError(f"person {recipient.id} has no e-mail address")
         left = _working_days(self._setup.statutory, today, task.working_date)
-        contact = self.contact((mail.recipient,), "")
+        fallback = item.duty.fallback if item.duty is not None else ""
+        contact = self.contact((mail.recipient,), fallback)
         view = FindDateView(
             kind=mail.kind.value, step=mail.step, organisation=self._org.name,
             recipient=recipient, occurrence_id=undated.id, task_id=task.id,
