@@ -80,7 +80,8 @@ CASES = [
     ("designated", date(2027, 1, 18), MailKind.HANDOVER, "prac-dsr",
      "Wyznaczenie do sprawozdania MPiPS-03 za 2026 r., termin pon 1 lut 2027"),
     ("example", date(2027, 1, 11), MailKind.REQUEST, "kier-dokip",
-     "Prośba o dane do MPiPS-03 za 2026 r.: Dział Organizacji, Kadr i Płac — wysłać do "
+     "Prośba o dane do sprawozdania MPiPS-03 za 2026 r.: Dział Organizacji, Kadr i Płac — "
+     "wysłać do "
      "pon 11 sty 2027"),
     ("example", date(2027, 1, 19), MailKind.DELIVER, "kier-dokip",
      "Dane do dostarczenia do czw 21 sty 2027: MPiPS-03 za 2026 r."),

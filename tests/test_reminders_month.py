@@ -87,6 +87,10 @@ def test_a_month_of_nights_sends_exactly_the_expected_mails(
         ("Kierownik Działu Organizacji, Kadr i Płac", "kierownik.dokip@example.org"),
         ("Pracownik DOKiP wyznaczony przez kierownika działu", "kadry@example.org"),
     ]  # fmt: skip
+    for message in handovers:  # not theirs? the director (the head of DOKiP is an addressee)
+        assert [a.addr_spec for a in message["Reply-To"].addresses] == ["dyrektor@example.org"]
+        assert "prosimy o kontakt: Dyrektor Ośrodka <dyrektor@example.org>" in (
+            message.get_body(("plain",)).get_content())
     for message in handovers:  # the absent DŚPS group in copy
         assert {a.addr_spec for a in message["Cc"].addresses} == {
             "kierownik.dsps@example.org", "zastepca.dsps@example.org",

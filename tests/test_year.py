@@ -123,3 +123,14 @@ def test_no_handover_after_the_due_date(year: tuple[list, dict[str, date]]) -> N
     assert handovers and any(s.step == "designated" for s in handovers)
     for s in handovers:
         assert s.day <= due[s.occurrence_id], (s.day, s.occurrence_id)
+
+
+def test_a_head_away_is_not_the_one_escalated_to(year: tuple[list, dict[str, date]]) -> None:  # type: ignore[type-arg]
+    """WRiSPZ-G for II half of 2026 (due Monday 1 February 2027): the head of DŚPS is on leave
+    18 January – 5 February (urlopy.ics), so the first overdue mail (Tuesday 2 February)
+    goes above him, to the director; the second (Tuesday 9 February) to him again."""
+    sent, _ = year
+    steps = {(s.day, p) for s in sent if s.occurrence_id == "wrispz@ops/2026-H2"
+             and s.kind == "overdue" and s.step in ("T+1", "T+6") for p in s.to}  # fmt: skip
+    assert steps == {(date(2027, 2, 2), p) for p in ("zast-dsps", "prac-dsps", "dyrektor")} | {
+        (date(2027, 2, 9), p) for p in ("zast-dsps", "prac-dsps", "kier-dsps")}

@@ -211,17 +211,22 @@ def latest(steps: Iterable[Step], today: date) -> Step | None:
     return found
 
 
-def escalation(item: PlannedOccurrence, organisation: Organisation) -> tuple[str, ...]:
+def escalation(item: PlannedOccurrence, organisation: Organisation,
+               day: date | None = None) -> tuple[str, ...]:
     """Who is told above the responsible people when a report is late: the head of each
-    one's unit, or the fallback for a head (or anyone without a unit head)."""
+    one's unit, or the fallback for a head (or anyone without a unit head) — and the
+    fallback, too, for a head who is away on ``day``."""
     assert item.resolution is not None
     responsible = item.resolution.owners
+    fallback = item.resolution.fallback
+    away = {a.person for a in (*organisation.absences, *item.resolution.absent)
+            if day is not None and a.covers(day)}  # fmt: skip
     found: dict[str, None] = {}
     for pid in responsible:
         person = organisation.person(pid)
         unit = organisation.unit(person.unit) if person is not None else None
         head = unit.head if unit is not None else None
-        found.setdefault(head if head and head != pid else item.resolution.fallback, None)
+        found.setdefault(head if head and head != pid and head not in away else fallback, None)
     return tuple(p for p in found if p not in responsible)
 
 
@@ -293,7 +298,7 @@ def _for_occurrence(
         owners = resolution.owners
         if step.overdue:
             kind = MailKind.OVERDUE
-            above = escalation(item, organisation)
+            above = escalation(item, organisation, step.day)
             for person in _overdue_audience(step, owners + above, resolution.fallback):
                 later = (s for s in after if s.day > step.day
                          and person in _overdue_audience(s, owners + above, resolution.fallback))
