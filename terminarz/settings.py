@@ -117,7 +117,7 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     w = Where("feeds")
     short_name = ck.string(feeds_raw, "short_name", where=w, single_line=True, max_length=60)
     if short_name is not None and not short_name.strip():
-        ck.add("„short_name” nie może być pusta — proszę podać krótką nazwę, np. „MOPR "
+        ck.add("krótka nazwa kalendarzy nie może być pusta — proszę podać ją, np. „MOPR "
                "Przykładowo”, albo usunąć ten klucz", **w.at("short_name"))  # fmt: skip
         short_name = None
     feeds = FeedSettings(

@@ -437,3 +437,29 @@ def test_a_level_id_unfit_for_a_file_name_is_a_polish_error(tmp_path: Path) -> N
     setup = load_setup(None, catalogue_paths=[path])
     with pytest.raises(TerminarzError, match="identyfikator poziomu „ośrodek gminny” nie nadaje"):
         feed_set_for(setup, today=TODAY)
+
+
+def test_short_name_titles_the_calendars_and_titles_say_who_submits(
+    conn: SQLiteStore, tmp_path: Path
+) -> None:
+    """``[feeds] short_name`` names the calendars; an event title is "form: level →
+    recipients period"; the UIDs are those subscribed calendars already hold (derived from
+    the organisation, the feed and the occurrence only), so nothing is duplicated."""
+    import uuid
+
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "[feeds]\n", '[feeds]\nshort_name = "MOPR Przykładowo"\n')
+    assert 'short_name = "MOPR Przykładowo"' in text
+    for name in ("urlopy.ics",):
+        (tmp_path / name).write_bytes((EXAMPLE.parent / name).read_bytes())
+    config = tmp_path / "org.toml"
+    config.write_text(text, encoding="utf-8")
+    setup = load_setup(config, today=EXAMPLE_TODAY)
+    feeds = run(setup, conn, today=EXAMPLE_TODAY)
+    header = unfolded(feeds["unit/dokip"].body)
+    assert "X-WR-CALNAME:MOPR Przykładowo — Dział Organizacji, Kadr i Płac" in header
+    event = events_by_key(feeds["unit/dokip"].body)["mpips-03@ops/2026"]
+    assert str(event["SUMMARY"]) == "MPiPS-03: ops → wzps za 2026 r. — zastępstwo"
+    namespace = uuid.UUID("6f1f4a52-52a7-4d3c-9d0e-7e6a8c2b9f10")  # as published before
+    expected = uuid.uuid5(namespace, "mopr-przyklad|unit/dokip|mpips-03@ops/2026")
+    assert str(event["UID"]) == f"{expected}@terminarz"
