@@ -155,13 +155,18 @@ def simulate(config: Path, first: date, last: date, fetch: Fetch, *,
 
 def month_table(sent: list[Sent], year: int, month: int) -> str:
     """One line per mail of the month: day, what, about which report, to whom (and copies)."""
+    from collections import Counter
+
     from terminarz.notify.reminders import MailKind, step_words
     from terminarz.polish import MONTHS_NOMINATIVE, short_date
 
     rows = [s for s in sent if (s.day.year, s.day.month) == (year, month)]
-    people = sorted({p for s in rows for p in s.to})
+    people = Counter(p for s in rows for p in (*s.to, *s.cc))
+    kinds = Counter(MailKind(s.kind).polish for s in rows)
     lines = [f"{MONTHS_NOMINATIVE[month - 1].capitalize()} {year}: {len(rows)} wiadomości "
-             f"({sum(len(s.envelope) for s in rows)} doręczeń) do {len(people)} osób", ""]
+             f"({sum(len(s.envelope) for s in rows)} doręczeń) do {len(people)} osób",
+             "Dlaczego: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()),
+             "Komu:     " + ", ".join(f"{p} {n}" for p, n in people.most_common()), ""]
     for s in rows:
         kind = MailKind(s.kind).polish
         copies = f"; do wiadomości: {', '.join(s.cc)}" if s.cc else ""
@@ -177,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--month", default="2027-01", help="miesiąc do wypisania, np. 2027-01")
+    parser.add_argument("--year", action="store_true", help="cały rok (do grudnia) i liczby "
+                        "wiadomości w każdym miesiącu")
     args = parser.parse_args(argv)
     year, month = (int(p) for p in args.month.split("-"))
     inbox: list[tuple[tuple[str, ...], bytes]] = []
@@ -204,11 +211,26 @@ def main(argv: list[str] | None = None) -> int:
 
             first = date(year, month, 1)
             last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+            if args.year:
+                last = date(year, 12, 31)
             sent = simulate(config, date(year, 1, 1), last, fetch)
     finally:
         controller.stop()
     print(month_table([s for s in sent if s.day >= first], year, month))
+    if args.year:
+        print(f"\n{year_line(sent)}")
     return 0
+
+
+def year_line(sent: list[Sent]) -> str:
+    """``Rok: 223 wiadomości — sty 56, lut 14, …`` (a month's count, each month)."""
+    from collections import Counter
+
+    from terminarz.polish import MONTHS_SHORT
+
+    per_month = Counter(s.day.month for s in sent)
+    months = ", ".join(f"{MONTHS_SHORT[m - 1]} {per_month[m]}" for m in sorted(per_month))
+    return f"Rok: {len(sent)} wiadomości — {months}"
 
 
 if __name__ == "__main__":
