@@ -170,8 +170,9 @@ def month_table(sent: list[Sent], year: int, month: int) -> str:
     for s in rows:
         kind = MailKind(s.kind).polish
         copies = f"; do wiadomości: {', '.join(s.cc)}" if s.cc else ""
+        step = f"termin:{s.step}" if s.kind == MailKind.FIND_DATE else s.step  # the task's day
         lines.append(f"{short_date(s.day):<16} {kind:<19} {s.occurrence_id:<32} "
-                     f"{step_words(s.step)} → {', '.join(s.to)}{copies}")  # fmt: skip
+                     f"{step_words(step)} → {', '.join(s.to)}{copies}")  # fmt: skip
     return "\n".join(lines)
 
 

@@ -176,6 +176,8 @@ def _all_views(folder: Path) -> list[tuple[str, object]]:
 
 
 def test_every_template_renders_without_a_wrong_form(tmp_path: Path) -> None:
+    import itertools
+
     from terminarz.notify.mail import FindDateView, MailRenderer, PersonView
     from terminarz.notify.reminders import MailKind
 
@@ -185,18 +187,21 @@ def test_every_template_renders_without_a_wrong_form(tmp_path: Path) -> None:
     for step in ("T-10", "T-0", "T+1", "T+6", "T+21", "M+1", "tier-1", "designated"):
         assert any(s == step for _, s in kinds_steps), step
     person = PersonView(id="p", name="Kierownik Działu", email="k@example.org", role="")
-    for late in (False, True):
-        for contact in (None, "Dyrektor <d@example.org>"):
-            label = f"find-date late={late} contact={contact}"
-            views.append((label, (MailKind.FIND_DATE, FindDateView(
-                kind="find-date", step="T-2", organisation="Ośrodek", recipient=person,
-                occurrence_id="mrips-05@ops/2026", task_id="mrips-05@ops/2026#termin",
-                form="MRiPS-05", title="Sprawozdanie", for_period="za 2026 r.",
-                report_to="wojewoda", window="zwykle 09.02–15.02.2027 r.",
-                task_due="we wtorek, 26 stycznia 2027 r.", task_due_words="26 stycznia 2027 r.",
-                remaining="za 2 dni robocze", basis="§ 1", late=late,
-                step_day="w piątek, 22 stycznia 2027 r.", done_command="terminarz done x",
-                contact=contact))))  # fmt: skip
+    other = PersonView(id="q", name="Pracownik Działu", email="p@example.org", role="")
+    for late, contact, several in itertools.product((False, True),
+                                                    (None, "Dyrektor <d@example.org>"),
+                                                    (False, True)):  # fmt: skip
+        label = f"find-date late={late} contact={contact} several={several}"
+        views.append((label, (MailKind.FIND_DATE, FindDateView(
+            kind="find-date", step="T-2", organisation="Ośrodek", recipient=person,
+            occurrence_id="mrips-05@ops/2026", task_id="mrips-05@ops/2026#termin",
+            form="MRiPS-05", title="Sprawozdanie", for_period="za 2026 r.",
+            report_to="wojewoda", window="zwykle 09.02–15.02.2027 r.",
+            task_due="we wtorek, 26 stycznia 2027 r.", task_due_words="26 stycznia 2027 r.",
+            remaining="za 2 dni robocze", basis="§ 1", late=late,
+            step_day="w piątek, 22 stycznia 2027 r.", done_command="terminarz done x",
+            contact=contact, several=several,
+            to=(person, other) if several else (person,)))))  # fmt: skip
     problems = []
     for label, (kind, view) in views:  # type: ignore[misc]
         rendered = renderer.render_view(kind, view)

@@ -511,9 +511,12 @@ class MailComposer:
         recipient = self.person(mail.recipient)
         if not recipient.email:
             raise ValueError(f"person {recipient.id} has no e-mail address")
+        to = [recipient, *(p for p in map(self.person, mail.addressees[1:])
+                           if p.email and p.email != recipient.email)]  # fmt: skip
+        several = len(to) > 1
         left = _working_days(self._setup.statutory, today, task.working_date)
         fallback = item.duty.fallback if item.duty is not None else ""
-        contact = self.contact((mail.recipient,), fallback)
+        contact = self.contact(mail.addressees, fallback)
         view = FindDateView(
             kind=mail.kind.value, step=mail.step, organisation=self._org.name,
             recipient=recipient, occurrence_id=undated.id, task_id=task.id,
@@ -524,19 +527,22 @@ class MailComposer:
             task_due_words=date_words(task.working_date),
             remaining=_remaining(left), basis=str(obligation.basis),
             late=mail.day < today, step_day=on_date(mail.day),
-            done_command=f"terminarz done '{task.id}' --by {mail.recipient}",
+            done_command=(f"terminarz done '{task.id}'" if several
+                          else f"terminarz done '{task.id}' --by {mail.recipient}"),
             contact=_mailbox_words(contact) if contact else None,
+            to=tuple(to), several=several,
         )  # fmt: skip
         rendered = self._renderer.render_view(mail.kind, view)
         org = self._org.id
         message_id = _message_id(org, mail.key, self._domain)
         message = build_message(
-            rendered=rendered, sender=self._from, to=(recipient.name, recipient.email),
+            rendered=rendered, sender=self._from, to=[(p.name, p.email) for p in to],
             reply_to=contact, message_id=message_id,
             thread_id=_message_id(org, (undated.id, "thread", "", ""), self._domain), date=now,
         )  # fmt: skip
         return Composed(message=message, message_id=message_id, subject=rendered.subject,
-                        address=recipient.email, envelope=(recipient.email,))  # fmt: skip
+                        address=recipient.email, envelope=tuple(p.email for p in to),
+                        to_count=len(to))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -562,6 +568,8 @@ class FindDateView:
     step_day: str
     done_command: str
     contact: str | None = None
+    to: tuple[PersonView, ...] = ()  # every addressee (``recipient`` first)
+    several: bool = False
 
 
 def _working_days(calendar: WorkingCalendar, today: date, day: date) -> int:

@@ -410,12 +410,14 @@ FIND_DATE_OFFSETS = (2, 0)  # working days before the #termin task's day
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FindDateMail:
     """"Ustal termin": the date of a report the programme or the ministry announces each
-    period is not known yet; its #termin task's owners are asked to find it out."""
+    period is not known yet; its #termin task's owners are asked to find it out, all of
+    them in one message (``to``; ``recipient`` is the first)."""
 
     pending: PendingOccurrence
     step: str
     recipient: str
     day: date
+    to: tuple[str, ...] = ()
 
     kind = MailKind.FIND_DATE
     series = "find-date"
@@ -430,6 +432,14 @@ class FindDateMail:
     def key(self) -> tuple[str, str, str, str]:
         return (self.occurrence_id, self.kind.value, self.step, self.recipient)
 
+    @property
+    def addressees(self) -> tuple[str, ...]:
+        return self.to or (self.recipient,)
+
+    @property
+    def keys(self) -> tuple[Key, ...]:
+        return tuple((self.occurrence_id, self.kind.value, self.step, p) for p in self.addressees)
+
 
 def decide_find_date(
     items: Iterable[PendingOccurrence],
@@ -440,8 +450,9 @@ def decide_find_date(
     confirmed: Container[str],
 ) -> list[FindDateMail]:
     """The #termin mails due ``today``: the latest step (two working days before the task's
-    day, then on it) each owner has not had; nothing once the task is confirmed (``done
-    '<id>#termin'``) or the date is known (the period is then no longer pending)."""
+    day, then on it), one message to the owners who have not had it (a key per owner in
+    the ledger, as before); nothing once the task is confirmed (``done '<id>#termin'``)
+    or the date is known (the period is then no longer pending)."""
     out: list[FindDateMail] = []
     for item in items:
         task = item.task
@@ -453,8 +464,9 @@ def decide_find_date(
         if not reached:
             continue
         day, label = reached[-1]
-        for person in task.owners:
-            mail = FindDateMail(pending=item, step=label, recipient=person, day=day)
-            if mail.key not in ledger:
-                out.append(mail)
+        told = [p for p in task.owners
+                if (task.id, MailKind.FIND_DATE.value, label, p) not in ledger]  # fmt: skip
+        if told:
+            out.append(FindDateMail(pending=item, step=label, recipient=told[0], day=day,
+                                    to=tuple(told)))  # fmt: skip
     return out
