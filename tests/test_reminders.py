@@ -4,8 +4,11 @@ The organisation is the bundled example (``calendars/examples/osrodek-1992.toml`
 MPiPS-03 for 2026 is due on Saturday 30 January 2027, moved to Monday
 1 February 2027; the whole DŚPS group is away in its preparation window, so
 the DOKiP group (kier-dokip, prac-dokip) takes over. Its data input from DOKiP
-must be requested on Monday 11 January (15 working days before) and delivered
-on Thursday 21 January (7 working days before).
+would be requested on Monday 11 January (15 working days before) and delivered
+on Thursday 21 January (7 working days before) — but DOKiP, which holds the data,
+now prepares the report itself, so there is neither request nor delivery (II.4).
+When nobody is available on the due date, or another person is designated, the
+request stays and is sent by whoever is at work on 11 January: the DŚPS group.
 
 Hand-counted working days of January 2027 (1 and 6 January are holidays):
 T-10 = Mon 18 Jan, T-5 = Mon 25 Jan, T-2 = Thu 28 Jan, T-0 = Mon 1 Feb;
@@ -93,6 +96,7 @@ def summary(mails: list[DueMail]) -> list[tuple[str, str, str]]:
 
 
 DOKIP = ("kier-dokip", "prac-dokip")
+DSPS = ("kier-dsps", "prac-dsps", "zast-dsps")  # sorted, as summary() sorts
 
 
 def test_timeline_days_are_hand_counted(setups: dict[str, Setup]) -> None:
@@ -111,20 +115,18 @@ def test_timeline_days_are_hand_counted(setups: dict[str, Setup]) -> None:
     ("today", "expected"),
     [
         (date(2027, 1, 8), []),
-        (date(2027, 1, 11), [("request", "dokip:T-0", p) for p in DOKIP]),
+        (date(2027, 1, 11), []),  # no request to itself: DOKiP prepares the report
         (date(2027, 1, 18), [("handover", "tier-1", p) for p in DOKIP]
-         + [("reminder", "T-10", p) for p in DOKIP]
-         + [("request", "dokip:T-0", p) for p in DOKIP]),
-        (date(2027, 1, 19), [("deliver", "dokip:T-2", "kier-dokip")]
-         + [("handover", "tier-1", p) for p in DOKIP]
-         + [("reminder", "T-10", p) for p in DOKIP]
-         + [("request", "dokip:T-0", p) for p in DOKIP]),
+         + [("reminder", "T-10", p) for p in DOKIP]),
+        (date(2027, 1, 19), [("handover", "tier-1", p) for p in DOKIP]
+         + [("reminder", "T-10", p) for p in DOKIP]),
         (date(2027, 2, 2), [("handover", "tier-1", p) for p in DOKIP]
          + [("overdue", "T+1", p) for p in ("dyrektor", *DOKIP)]),
         (date(2027, 2, 3), [("handover", "tier-1", p) for p in DOKIP]
          + [("overdue", "T+1", p) for p in ("dyrektor", *DOKIP)]),
     ],
-    ids=["before-anything", "request-day", "first-reminder-and-handover", "deliver-T-2",
+    ids=["before-anything", "request-day-no-request-to-itself", "first-reminder-and-handover",
+         "deliver-T-2-no-delivery-to-itself",
          "first-overdue-day-with-director", "overdue-next-day-still-T+1"],
 )  # fmt: skip
 def test_empty_ledger_gets_the_latest_step(
@@ -138,10 +140,9 @@ def test_ledger_keys_are_not_decided_again(setups: dict[str, Setup]) -> None:
     first = due_on(setup, date(2027, 1, 18))
     again = due_on(setup, date(2027, 1, 18), ledger=frozenset(m.key for m in first))
     assert again == []
-    # a week later only the newest reminder step is due; the tasks are past their days
+    # a week later only the newest reminder step is due
     later = due_on(setup, date(2027, 1, 25), ledger=frozenset(m.key for m in first))
-    assert summary(later) == [("deliver", "dokip:T-0", "kier-dokip"),
-                              ("reminder", "T-5", "kier-dokip"),
+    assert summary(later) == [("reminder", "T-5", "kier-dokip"),
                               ("reminder", "T-5", "prac-dokip")]  # fmt: skip
 
 
@@ -183,8 +184,9 @@ def test_overdue_repeats_every_n_working_days(
 def test_nobody_available_asks_the_fallback(setups: dict[str, Setup]) -> None:
     setup = setups["nobody"]
     first = due_on(setup, date(2027, 1, 18))
+    # the request (11 January, caught up) goes to the DŚPS group, at work that day
     assert summary(first) == [("designation", "T-10", "dyrektor"),
-                              ("request", "dokip:T-0", "dyrektor")]  # fmt: skip
+                              *(("request", "dokip:T-0", p) for p in DSPS)]  # fmt: skip
     # once, then with each reminder — and only the new step
     later = due_on(setup, date(2027, 1, 25), ledger=frozenset(m.key for m in first))
     assert summary(later) == [("deliver", "dokip:T-0", "kier-dokip"),
@@ -195,7 +197,8 @@ def test_designation_hands_the_duty_to_the_designated(setups: dict[str, Setup]) 
     assert summary(due_on(setups["designated"], date(2027, 1, 18))) == [
         ("handover", "designated", "prac-dsr"),
         ("reminder", "T-10", "prac-dsr"),
-        ("request", "dokip:T-0", "prac-dsr"),
+        # the designation starts on 18 January; on 11 January the DŚPS group was at work
+        *(("request", "dokip:T-0", p) for p in DSPS),
     ]
 
 

@@ -52,12 +52,11 @@ def sent_rows(config: Path) -> list[tuple[str, str, str, str]]:
     return sorted((r.day.isoformat(), r.kind, r.step, r.recipient) for r in rows)
 
 
+# No request on 11 January and no delivery on 19/21 January: DOKiP, which holds the data,
+# prepares the report itself (II.4) — a unit does not ask itself for data.
 MONTH = sorted(
-    [("2027-01-11", "request", "dokip:T-0", p) for p in DOKIP]
-    + [("2027-01-18", "reminder", "T-10", p) for p in DOKIP]
+    [("2027-01-18", "reminder", "T-10", p) for p in DOKIP]
     + [("2027-01-18", "handover", "tier-1", p) for p in DOKIP]
-    + [("2027-01-19", "deliver", "dokip:T-2", "kier-dokip"),
-       ("2027-01-21", "deliver", "dokip:T-0", "kier-dokip")]
     + [("2027-01-25", "reminder", "T-5", p) for p in DOKIP]
     + [("2027-01-28", "reminder", "T-2", p) for p in DOKIP]
     + [("2027-02-01", "reminder", "T-0", p) for p in DOKIP]
@@ -101,7 +100,7 @@ def test_the_same_day_twice_sends_nothing_new(tmp_path: Path, server: SinkServer
     config = copy_example(tmp_path)
     assert remind(config, date(2027, 1, 18)) == 0
     first = server.sink.take()
-    assert len(first) == 6  # request (catch-up), T-10 and handover, to both of DOKiP
+    assert len(first) == 4  # T-10 and handover, to both of DOKiP (no request to itself)
     assert remind(config, date(2027, 1, 18)) == 0
     assert server.sink.take() == []
 
@@ -172,7 +171,6 @@ def test_log_shows_what_was_sent_to_whom(
     assert out[0].split() == ["Kiedy", "Stan", "Osoba", "Adres", "Rodzaj", "Krok", "Wystąpienie"]
     body = [line.split() for line in out[2:]]
     assert sorted((row[2], row[3], row[4], row[5]) for row in body) == [
-        ("wysłano", "prac-dokip", "kadry@example.org", "prośba"),
         ("wysłano", "prac-dokip", "kadry@example.org", "przypomnienie"),
         ("wysłano", "prac-dokip", "kadry@example.org", "zastępstwo"),
     ]
@@ -180,5 +178,5 @@ def test_log_shows_what_was_sent_to_whom(
     import json
 
     data = json.loads(capsys.readouterr().out)
-    assert len(data["mails"]) == 6
+    assert len(data["mails"]) == 4
     assert {m["status"] for m in data["mails"]} == {"sent"}
