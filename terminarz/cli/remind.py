@@ -390,8 +390,8 @@ def _target(ctx: Context, setup: Setup) -> Target:
     text = ctx.args.occurrence.strip()
     today = ctx.today
     if "#" not in text:
+        _check_belongs(setup, text, text)
         occ = find_occurrence(setup, text)
-        _check_belongs(setup, text, occ.obligation.id)
         _check_horizon(text, occ.due, today)
         item = planned(setup, occ, today=today)
         return Target(id=occ.id, owners=item.owners)
@@ -402,8 +402,8 @@ def _target(ctx: Context, setup: Setup) -> Target:
                          "mpips-03@ops/2026#dane:dokip albo …#termin)") from None
     if kind is TaskKind.FIND_DATE:
         return _find_date_target(ctx, setup, text, base)
+    _check_belongs(setup, text, base)
     occ = find_occurrence(setup, base)
-    _check_belongs(setup, text, occ.obligation.id)
     _check_horizon(text, occ.due, today)
     item = planned(setup, occ, today=today)
     if setup.organisation is None:
@@ -423,31 +423,38 @@ def _target(ctx: Context, setup: Setup) -> Target:
 def _find_date_target(ctx: Context, setup: Setup, text: str, base: str) -> Target:
     """``<id>#termin``: a period of an announced obligation (with or without its date yet)."""
     from terminarz.cli.duetable import undated_item
-    from terminarz.law.rules import split_occurrence_id
     from terminarz.org.plan import find_occurrence, pending
 
+    _check_belongs(setup, text, base)
     waiting = undated_item(ctx, base)
     if waiting is None:
         occ = find_occurrence(setup, base)  # a Polish error for an unknown id
         if not occ.obligation.announced:
             raise UsageError(f"„{text}”: termin obowiązku {occ.obligation.id} wynika z aktu, "
                              "więc nie ma zadania ustalenia terminu (#termin)")  # fmt: skip
-        _check_belongs(setup, text, occ.obligation.id)
         _check_horizon(text, occ.due, ctx.today)
         return Target(id=text)
-    obligation_id, _ = split_occurrence_id(base)
-    _check_belongs(setup, text, obligation_id)
     _check_horizon(text, waiting.expected, ctx.today, expected=True)
     item = pending(setup, waiting, today=ctx.today)
     return Target(id=text, owners=tuple(sorted(item.people())))
 
 
-def _check_belongs(setup: Setup, text: str, obligation_id: str) -> None:
+def _check_belongs(setup: Setup, text: str, occurrence_id: str) -> None:
+    """Refuse an obligation of the catalogues that is not the organisation's (another level,
+    or left out by its ``obligations``); an id that does not parse or names no obligation is
+    left to :func:`terminarz.org.plan.find_occurrence` to report."""
+    from terminarz.law.rules import split_occurrence_id
+
     organisation = setup.organisation
-    if organisation is None or any(o.id == obligation_id for o in setup.obligations):
+    try:
+        obligation_id, _ = split_occurrence_id(occurrence_id)
+    except ValueError:
         return
     obligation = setup.catalogues.obligation(obligation_id)
-    level = obligation.level if obligation is not None else "?"
+    if organisation is None or obligation is None or \
+            any(o.id == obligation_id for o in setup.obligations):  # fmt: skip
+        return
+    level = obligation.level
     raise UsageError(
         f"„{text}”: organizacja {organisation.id} nie ma obowiązku {obligation_id} (poziom "
         f"{level}; jej poziomy: {', '.join(organisation.levels)}) — nie ma czego potwierdzać"
