@@ -198,9 +198,9 @@ def test_nobody_available_and_unassigned(run_cli: RunCli, tmp_path: Path):
     result = run_cli("check", "--config", str(config))
     assert result.returncode == 2
     assert (f"{config}(25), wpis „mpips-03a@ops”: obowiązek „mpips-03a@ops” (MPiPS-03a) nie ma "
-            "przypisanych osób: dodaj go do „obligations” jednego z wpisów [[duties]]"
+            "przypisanych osób: należy go dodać do „obligations” jednego z wpisów [[duties]]"
             ) in result.stderr.splitlines()  # fmt: skip
-    assert "1 błąd — popraw i uruchom ponownie terminarz check" in result.stderr
+    assert "1 błąd — po poprawieniu należy ponownie uruchomić terminarz check" in result.stderr
 
 
 # -- who ------------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ def test_who_needs_an_organisation(run_cli: RunCli, tmp_path: Path):
         cwd=tmp_path, env=_env_without_config(), check=False,
     )  # fmt: skip
     assert result.returncode == 2
-    assert "„terminarz who” potrzebuje pliku organizacji: podaj --config PLIK" in result.stderr
+    assert "„terminarz who” potrzebuje pliku organizacji: należy podać --config PLIK" in result.stderr
 
 
 # -- request ----------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ def test_check_reports_every_mistake(run_cli: RunCli, tmp_path: Path):
     assert len(errors) == 2, result.stderr  # the file's own errors stop the cross-checks
     assert "„kadry(at)example.org” nie jest adresem e-mail" in errors[0]
     assert "nieznana osoba „prezes”" in errors[1]
-    assert "2 błędy — popraw i uruchom ponownie terminarz check" in result.stderr
+    assert "2 błędy — po poprawieniu należy ponownie uruchomić terminarz check" in result.stderr
     # with the file itself fixed, the cross-checks and the absence source are reported
     text = text.replace('"kadry(at)example.org"', '"kadry@example.org"').replace(
         'fallback = "prezes"', 'fallback = "dyrektor"')

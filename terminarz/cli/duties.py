@@ -260,7 +260,7 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
             "",
             style.red("Nikt nie jest przypisany: obowiązek nie pasuje do żadnego wpisu "
                       "[[duties]] w pliku organizacji."),
-            "Dodaj go do „obligations” jednego z obowiązków; terminarz check --config … "
+            "Należy go dodać do „obligations” jednego z obowiązków; terminarz check --config … "
             "wskaże wszystkie takie braki.",
         ]  # fmt: skip
         return lines

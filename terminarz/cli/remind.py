@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from terminarz.org.plan import Setup
     from terminarz.store.base import Store
 
-NO_CONFIG = "podaj plik organizacji: --config PLIK (albo zmienną TERMINARZ_CONFIG)"
+NO_CONFIG = "należy podać plik organizacji: --config PLIK (albo zmienną TERMINARZ_CONFIG)"
 
 
 def warsaw_now() -> datetime:
@@ -54,7 +54,7 @@ def warsaw_now() -> datetime:
 
 def add_verbose(parser: Any) -> None:
     parser.add_argument("--verbose", "-v", action="store_true",
-                        help="wypisz na stderr, której bazy stanu użyto i dlaczego")  # fmt: skip
+                        help="wypisuje na stderr, której bazy stanu użyto i dlaczego")  # fmt: skip
 
 
 # -- remind -----------------------------------------------------------------------------
@@ -63,7 +63,7 @@ REMIND_EXAMPLES = """\
 Przykłady:
   terminarz remind --config /etc/terminarz/osrodek.toml              przebieg nocny (cron)
   terminarz remind --config osrodek.toml --dry-run --today 2027-01-18  co zostałoby wysłane
-  terminarz remind --config osrodek.toml --today 2027-01-18 --verbose  powtórz pominięty dzień
+  terminarz remind --config osrodek.toml --today 2027-01-18 --verbose  powtórzenie pominiętego dnia
 
 Kody wyjścia: 0 — wszystko wysłane; 1 — część poczty nie wyszła (zostaje do następnego
 przebiegu albo została odrzucona, szczegóły na stderr i w „terminarz log”); 2 — błąd
@@ -75,7 +75,7 @@ zastępują ustawienia z sekcji [smtp].
 
 def register_remind(sub: Any) -> None:
     p = sub.add_parser(
-        "remind", help="przebieg nocny: wyślij przypomnienia e-mail należne na dziś",
+        "remind", help="przebieg nocny: wysyła przypomnienia e-mail należne na dziś",
         description="Wysyła przypomnienia należne na dany dzień (domyślnie dziś w Europe/Warsaw):\n"
         "przed terminem, o zastępstwie, o potrzebie wyznaczenia (II.5), o danych do zamówienia\n"
         "i dostarczenia (II.4) oraz po terminie. Każda wiadomość jest zapisywana w bazie stanu\n"
@@ -89,14 +89,14 @@ def register_remind(sub: Any) -> None:
     add_orgs(p)
     add_today(p)
     p.add_argument("--dry-run", action="store_true",
-                   help="tylko pokaż, co zostałoby wysłane; nic nie wysyłaj ani nie zapisuj"
+                   help="tylko pokazuje, co zostałoby wysłane; niczego nie wysyła ani nie zapisuje"
                    )  # fmt: skip
     p.add_argument("--jobs", type=int, metavar="N",
                    help="przy wielu plikach: ile organizacji obsługiwać naraz, każda przez "
                    "własne połączenie SMTP (domyślnie 4; przy wielu plikach rozdzielane też "
                    "między procesy, po jednym na rdzeń)")  # fmt: skip
     p.add_argument("--verbose", "-v", action="store_true",
-                   help="wypisz jednowierszowe podsumowanie przebiegu")  # fmt: skip
+                   help="wypisuje jednowierszowe podsumowanie przebiegu")  # fmt: skip
     p.set_defaults(handler=cmd_remind)
 
 
@@ -112,7 +112,7 @@ def cmd_remind(ctx: Context) -> int:
         configs = [found]
     today = parse_day(args.today) if args.today else warsaw_today()
     if args.jobs is not None and not 1 <= args.jobs <= 64:
-        raise UsageError(f"--jobs: {args.jobs} — podaj liczbę od 1 do 64")
+        raise UsageError(f"--jobs: {args.jobs} — należy podać liczbę od 1 do 64")
     return remind_many(configs, today=today, dry_run=args.dry_run, verbose=args.verbose,
                        out=ctx.out, environ=os.environ, jobs=args.jobs)  # fmt: skip
 
@@ -317,7 +317,7 @@ def _stamp(text: str) -> str:
 
 def register_done(sub: Any) -> None:
     p = sub.add_parser(
-        "done", help="zapisz, że sprawozdanie wysłano (przypomnienia ustają)",
+        "done", help="zapisuje, że sprawozdanie wysłano (przypomnienia ustają)",
         description="Zapisuje w bazie stanu, że sprawozdanie zostało wysłane: kto i kiedy.\n"
         "Potwierdzone wystąpienie nie dostaje już przypomnień, a w „due” i kalendarzach\n"
         "jest oznaczone jako wysłane (✔).",
@@ -336,7 +336,7 @@ def register_done(sub: Any) -> None:
 
 def register_undone(sub: Any) -> None:
     p = sub.add_parser(
-        "undone", help="cofnij potwierdzenie wysłania sprawozdania",
+        "undone", help="cofa potwierdzenie wysłania sprawozdania",
         description="Usuwa potwierdzenie (np. zapisane przez pomyłkę); przypomnienia wracają\n"
         "od najbliższego przebiegu.",
         epilog="Przykład:\n  terminarz undone mpips-03@ops/2026 --config osrodek.toml",
@@ -569,7 +569,7 @@ def register_daemon(sub: Any) -> None:
     )  # fmt: skip
     add_config(p)
     p.add_argument("--feeds", metavar="KATALOG", type=Path,
-                   help="po każdym przebiegu odśwież też kalendarze .ics w tym katalogu "
+                   help="po każdym przebiegu odświeża też kalendarze .ics w tym katalogu "
                    "(jak „terminarz feed --out KATALOG”)")  # fmt: skip
     p.set_defaults(handler=cmd_daemon)
 
