@@ -259,7 +259,8 @@ def test_who_needs_an_organisation(run_cli: RunCli, tmp_path: Path):
         cwd=tmp_path, env=_env_without_config(), check=False,
     )  # fmt: skip
     assert result.returncode == 2
-    assert "„terminarz who” potrzebuje pliku organizacji: należy podać --config PLIK" in result.stderr
+    assert "„terminarz who” potrzebuje pliku organizacji: należy podać --config PLIK" \
+        in result.stderr  # fmt: skip
 
 
 # -- request ----------------------------------------------------------------------------------

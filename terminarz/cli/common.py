@@ -68,7 +68,8 @@ class PolishParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._positionals.title = "argumenty"
         self._optionals.title = "opcje"
-        self.add_argument("-h", "--help", action="help", help="wyświetla tę pomoc i kończy działanie")
+        self.add_argument("-h", "--help", action="help",
+                          help="wyświetla tę pomoc i kończy działanie")
 
     def error(self, message: str) -> NoReturn:
         for english, polish in _TRANSLATIONS:
@@ -90,7 +91,8 @@ def parse_day(text: str, *, option: str = "--today") -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"{option}: „{text}” nie jest datą; należy ją podać w postaci RRRR-MM-DD, np. 2026-02-02"
+            f"{option}: „{text}” nie jest datą; należy ją podać w postaci RRRR-MM-DD, "
+            "np. 2026-02-02"
         ) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise UsageError(

@@ -508,7 +508,8 @@ def obligation_json(ob: Obligation, catalogues: CatalogueSet) -> dict[str, objec
 
 def cmd_catalogue(ctx: Context) -> int:
     if ctx.args.refresh and ctx.config is None:
-        raise UsageError("--refresh: harmonogramy wskazuje plik organizacji — należy podać --config PLIK")
+        raise UsageError("--refresh: harmonogramy wskazuje plik organizacji — należy podać "
+                         "--config PLIK")
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, ctx.args.level, ctx.args.form)
     if ctx.args.format == "json":
@@ -621,7 +622,8 @@ def report_problems(ctx: Context, problems: list[Any], *, summary: list[str]) ->
     if errors:
         n = len(errors)
         noun = plural(n, "błąd", "błędy", "błędów")
-        sys.stderr.write(f"\n{n} {noun} — po poprawieniu należy ponownie uruchomić terminarz check\n")
+        sys.stderr.write(f"\n{n} {noun} — po poprawieniu należy ponownie uruchomić "
+                         "terminarz check\n")
         return 2
     ctx.out.write("Poprawne: " + "; ".join(summary) + "\n")
     return 0

@@ -646,7 +646,8 @@ def _parse_inputs(ck: Checker, raw: dict[str, Any], w: Where, unit_ids: set[str]
         request_days = ck.integer(item, "request_days", required=True, where=sub, low=1, high=120)
         deliver_days = ck.integer(item, "deliver_days", required=True, where=sub, low=0, high=120)
         if unit is not None and (ext_id is not None or email is not None):
-            ck.add("należy podać albo „unit” (dział), albo „id”, „name” i „email” (podmiot zewnętrzny)",
+            ck.add("należy podać albo „unit” (dział), albo „id”, „name” i „email” (podmiot "
+                   "zewnętrzny)",
                    **sub.at("unit"))  # fmt: skip
         elif unit is not None and unit not in unit_ids:
             ck.add(f"nieznany dział „{unit}” (nie ma go w [[units]])", **sub.at("unit"))
