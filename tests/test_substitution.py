@@ -192,8 +192,19 @@ def test_who_says_why_there_is_no_request(tmp_path: Path, run_cli: RunCli) -> No
     assert (f"  Bez zadań {OCC}#prosba:dokip, {OCC}#dane:dokip: dane ma Dział Organizacji, Kadr "
             "i Płac — ten dział prowadzi sprawozdanie (zastępstwo), więc nie prosi sam siebie o "
             "dane ani ich sobie nie dostarcza; dane są częścią jego pracy.") in lines  # fmt: skip
-    assert ("    (prośbę wysyła osoba odpowiedzialna w dniu jej wysłania (pt 9 kwi 2027; grupa "
-            "podstawowa): Anna Nowak (kier-dsps), Beata Lis (zast-dsps))") in lines  # fmt: skip
+    assert ("    (prośbę wysyła jedna z osób odpowiedzialnych w dniu jej wysłania (pt 9 kwi 2027), "
+            "grupa podstawowa: Anna Nowak (kier-dsps), Beata Lis (zast-dsps))") \
+        in lines  # fmt: skip
+    alone = run_cli("who", OCC, "--config", str(organisation(tmp_path / "b", ON_REQUEST_DAY)),
+                    "--today", TODAY.isoformat()).stdout.splitlines()  # fmt: skip
+    assert ("    (prośbę wysyła jedna z osób odpowiedzialnych w dniu jej wysłania (pt 9 kwi 2027), "
+            "zastępstwo — grupa zastępcza nr 1: Celina Wrona (kier-dokip), Dariusz Sowa "
+            "(prac-dokip))") in alone  # fmt: skip
+    deputy = run_cli("who", OCC, "--config", str(organisation(
+        tmp_path / "c", absent("kier-dsps", "2027-04-09", "2027-04-09"))),
+        "--today", TODAY.isoformat()).stdout.splitlines()  # fmt: skip
+    assert ("    (prośbę wysyła osoba odpowiedzialna w dniu jej wysłania (pt 9 kwi 2027), grupa "
+            "podstawowa: Beata Lis (zast-dsps))") in deputy  # fmt: skip
     explain = run_cli("explain", OCC, "--config", str(config), "--today", TODAY.isoformat())
     assert f"Bez zadań {OCC}#prosba:dokip, {OCC}#dane:dokip: dane ma Dział Organizacji, Kadr " \
         "i Płac" in explain.stdout  # fmt: skip

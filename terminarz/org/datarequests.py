@@ -268,15 +268,19 @@ def tasks_for(
 
 
 def _sender_words(sender: Resolution, organisation: Organisation, day: date) -> str:
-    """``prośbę wysyła osoba odpowiedzialna w dniu jej wysłania (…): …``"""
+    """Who sends the request and why: ``prośbę wysyła osoba odpowiedzialna w dniu jej wysłania
+    (pt 9 kwi 2027), grupa podstawowa: …``."""
     who = ", ".join(f"{organisation.person_name(p)} ({p})" for p in sender.owners)
+    when = f"({short_date(day)})"
     if sender.needs_designation:
-        how = "nikt z grup nie jest w pracy — wyznacza (pkt II.5)"
-    elif sender.designation is not None:
+        return (f"w dniu wysłania prośby {when} nikt z grup nie jest w pracy — prośbę wysyła "
+                f"osoba wyznaczająca zastępstwo (pkt II.5): {who}")  # fmt: skip
+    if sender.designation is not None:
         how = "wyznaczenie"
     elif sender.substitute:
-        how = f"zastępstwo: grupa zastępcza nr {sender.tier}"
+        how = f"zastępstwo — grupa zastępcza nr {sender.tier}"
     else:
         how = "grupa podstawowa"
-    return (f"prośbę wysyła osoba odpowiedzialna w dniu jej wysłania ({short_date(day)}; "
-            f"{how}): {who}")  # fmt: skip
+    one = ("osoba odpowiedzialna" if len(sender.owners) == 1
+           else "jedna z osób odpowiedzialnych")  # fmt: skip
+    return f"prośbę wysyła {one} w dniu jej wysłania {when}, {how}: {who}"
