@@ -292,7 +292,7 @@ def test_check_lists_every_error(run_cli: RunCli, tmp_path: Path):
     errors = [line for line in result.stderr.splitlines() if line.startswith(str(bad))]
     assert len(errors) == 3
     assert "wpis „mpips-01.dzial-1@rup”, pole „deadline.n”" in errors[0]
-    assert "3 błędy — popraw i uruchom ponownie terminarz check" in result.stderr
+    assert "3 błędy — po poprawieniu należy ponownie uruchomić terminarz check" in result.stderr
 
 
 # -- mistakes: Polish, one paragraph, exit 2, never a traceback --------------------------------
@@ -307,7 +307,7 @@ MISTAKES = [
     pytest.param(("due", "--month", "2026-13"), r"--month: „2026-13” nie jest miesiącem",
                  id="bad month"),
     pytest.param(("due", "--from", "2026-02-30", "--to", "2026-03-31"),
-                 r"--from: „2026-02-30” nie jest datą; podaj ją w postaci RRRR-MM-DD",
+                 r"--from: „2026-02-30” nie jest datą; należy ją podać w postaci RRRR-MM-DD",
                  id="bad date"),
     pytest.param(("due", "--month", "2026-01", "--today", "jutro"),
                  r"--today: „jutro” nie jest datą", id="bad --today"),

@@ -67,10 +67,16 @@ def test_due_json_carries_the_resolution(run_cli: RunCli):
     )  # fmt: skip
     assert item["needs_designation"] is False and item["unassigned"] is False
     assert {a["person"] for a in item["absent"]} == {"kier-dsps", "zast-dsps", "prac-dsps"}
-    assert [t["id"] for t in item["tasks"]] == [
+    # DOKiP, which holds the data, prepares the report itself: no request, no delivery (II.4)
+    assert item["tasks"] == []
+    assert [t["id"] for t in item["tasks_left_out"]] == [
         "mpips-03@ops/2026#prosba:dokip", "mpips-03@ops/2026#dane:dokip",
     ]  # fmt: skip
-    assert [t["due"] for t in item["tasks"]] == ["2027-01-11", "2027-01-21"]
+    assert item["handed_over"] == {
+        "from": ["dsps"], "to": ["dokip"], "people": ["kier-dokip", "prac-dokip"],
+        "kind": "zastępstwo",
+        "words": "przekazane: zastępstwo — Dział Organizacji, Kadr i Płac",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -93,14 +99,18 @@ def test_due_for_one_person(run_cli: RunCli, person: str, month: str, expected: 
 
 
 def test_due_for_a_unit_lists_its_tasks(run_cli: RunCli):
+    # DOKiP substitutes for MPiPS-03 for 2026 and holds its data: nothing to deliver to itself
     out = ok(run_cli, "due", "--config", EXAMPLE, "--unit", "dokip", "--month", "2027-01", *NOV)
     assert "Brak terminów w tym okresie." in out
+    assert "mpips-03@ops/2026#dane:dokip" not in out
+    assert out.splitlines()[-1] == "0 terminów"
+    # in July the report is DŚPS's, and DOKiP delivers its data
+    out = ok(run_cli, "due", "--config", EXAMPLE, "--unit", "dokip", "--month", "2026-07", *NOV)
     assert (
-        "  czw 21 sty 2027 — Dostarczyć dane: Dział Organizacji, Kadr i Płac → mpips-03@ops/2026; "
-        "odpowiada: Kierownik Działu Organizacji, Kadr i Płac (kier-dokip)  "
-        "[mpips-03@ops/2026#dane:dokip]"
+        "  pon 6 lip 2026 — Dostarczyć dane: Dział Organizacji, Kadr i Płac → "
+        "mpips-03a@ops/2026-H1; odpowiada: Kierownik Działu Organizacji, Kadr i Płac "
+        "(kier-dokip)  [mpips-03a@ops/2026-H1#dane:dokip]"
     ) in out.splitlines()
-    assert out.splitlines()[-1] == "0 terminów, 2 zadania"
 
 
 def test_due_planning_date_and_designation(run_cli: RunCli):
@@ -188,9 +198,9 @@ def test_nobody_available_and_unassigned(run_cli: RunCli, tmp_path: Path):
     result = run_cli("check", "--config", str(config))
     assert result.returncode == 2
     assert (f"{config}(25), wpis „mpips-03a@ops”: obowiązek „mpips-03a@ops” (MPiPS-03a) nie ma "
-            "przypisanych osób: dodaj go do „obligations” jednego z wpisów [[duties]]"
+            "przypisanych osób: należy go dodać do „obligations” jednego z wpisów [[duties]]"
             ) in result.stderr.splitlines()  # fmt: skip
-    assert "1 błąd — popraw i uruchom ponownie terminarz check" in result.stderr
+    assert "1 błąd — po poprawieniu należy ponownie uruchomić terminarz check" in result.stderr
 
 
 # -- who ------------------------------------------------------------------------------------
@@ -249,7 +259,8 @@ def test_who_needs_an_organisation(run_cli: RunCli, tmp_path: Path):
         cwd=tmp_path, env=_env_without_config(), check=False,
     )  # fmt: skip
     assert result.returncode == 2
-    assert "„terminarz who” potrzebuje pliku organizacji: podaj --config PLIK" in result.stderr
+    assert "„terminarz who” potrzebuje pliku organizacji: należy podać --config PLIK" \
+        in result.stderr  # fmt: skip
 
 
 # -- request ----------------------------------------------------------------------------------
@@ -321,7 +332,7 @@ def test_check_reports_every_mistake(run_cli: RunCli, tmp_path: Path):
     assert len(errors) == 2, result.stderr  # the file's own errors stop the cross-checks
     assert "„kadry(at)example.org” nie jest adresem e-mail" in errors[0]
     assert "nieznana osoba „prezes”" in errors[1]
-    assert "2 błędy — popraw i uruchom ponownie terminarz check" in result.stderr
+    assert "2 błędy — po poprawieniu należy ponownie uruchomić terminarz check" in result.stderr
     # with the file itself fixed, the cross-checks and the absence source are reported
     text = text.replace('"kadry(at)example.org"', '"kadry@example.org"').replace(
         'fallback = "prezes"', 'fallback = "dyrektor"')
@@ -335,7 +346,7 @@ def test_check_reports_every_mistake(run_cli: RunCli, tmp_path: Path):
 
 def test_explain_shows_the_planning_date(run_cli: RunCli):
     out = ok(run_cli, "explain", "mpips-03a@ops/2027-H1", "--config", EXAMPLE, *NOV)
-    assert out.splitlines()[-3:] == [
+    assert out.splitlines()[-5:-2] == [
         "Termin: czwartek, 15 lipca 2027 r.",
         "W dniu terminu instytucja nie pracuje (dzień wolny w instytucji: dzień wolny za święto "
         "1 maja 2027 r. przypadające w sobotę (okres rozliczeniowy maj–sierpień)). Termin "

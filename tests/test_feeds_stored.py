@@ -126,12 +126,16 @@ def test_the_first_generation_stores_every_event_as_icalendar_writes_it(
     assert_plain_icalendar(feed_set, rendered)
     rows = stored(state_path)
     published = sum(len(feed.events) for feed in rendered.values())
-    assert len(rows) == published == 78
-    # 6 reports in the 36 months (MPiPS-03 for 2025–2027, MPiPS-03a for 2026–2028-H1), each
-    # with a request for data and its delivery: 18 events, each rendered once (and the two
-    # probe events); the other 60 events are the same ones in other feeds, with their own UID.
-    assert len(rendered["all"].events) == 18
-    assert rendered_by_generation == 18 + 2
+    # all 14, level/ops 6, unit/dsps 10, unit/dokip 6, kier-dsps/zast-dsps/prac-dsps 8 each,
+    # kier-dokip 5, prac-dokip 2
+    assert len(rows) == published == 14 + 6 + 10 + 6 + 3 * 8 + 5 + 2
+    # 6 reports in the 36 months (MPiPS-03 for 2025–2027, MPiPS-03a for 2026–2028-H1), four
+    # of them with a request for data and its delivery: 14 events, each rendered once, and
+    # the two probe events; DOKiP prepares MPiPS-03 for 2026 (substitution) and MPiPS-03a for
+    # 2027-H1 (designation) itself, so those two have no data tasks, and DŚPS's unit feed
+    # shows them as handed over (two more renderings: their titles differ there).
+    assert len(rendered["all"].events) == 14
+    assert rendered_by_generation == 14 + 2 + 2
     for key, feed in rendered.items():
         for event in feed.events:
             ical_key, body = rows[(f"{feed_set.namespace}|{key}", event.item.key)]
@@ -148,7 +152,7 @@ def test_a_new_process_takes_unchanged_events_from_the_database(
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
     before = {p: p.read_bytes() for p in out.rglob("*.ics")}
-    assert len(before) == 18
+    assert len(before) == 18  # feed files: all, level, 6 units, 10 people
     mark_every_stored_event(state_path)
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
@@ -156,7 +160,7 @@ def test_a_new_process_takes_unchanged_events_from_the_database(
         now = path.read_bytes()
         assert not marked_keys(now)[1], path
         assert now.replace(MARK, b"") == body, path
-    assert len(marked_keys((out / "all.ics").read_bytes())[0]) == 18
+    assert len(marked_keys((out / "all.ics").read_bytes())[0]) == 14
 
 
 @pytest.mark.parametrize(

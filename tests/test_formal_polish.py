@@ -50,6 +50,26 @@ def test_no_informal_address_in_texts_the_code_shows() -> None:
     assert found == []
 
 
+# what an administrator reads from the CLI and about the organisation file (errors, --help):
+# impersonal ("należy podać --config PLIK", "zapisuje kalendarze"), never an imperative
+IMPERATIVE = re.compile(
+    r"\b(podaj|dodaj|ustaw|umieść|popraw|uruchom|pokaż|zakończ|wypisz|zapisz|wyślij|wysyłaj|"
+    r"zapisuj|cofnij|pobierz|odśwież|powtórz|zaktualizuj|usuń|użyj|spróbuj|wybierz|zmień|"
+    r"wskaż|zainstaluj|sprawdź|wpisz|uzupełnij|wygeneruj)\b",
+    re.IGNORECASE,
+)
+READ_BY_ADMINISTRATORS = ("cli", "org")
+
+
+def test_no_imperative_in_what_the_cli_and_the_organisation_checks_say() -> None:
+    package = ROOT / "terminarz"
+    paths = [p for part in READ_BY_ADMINISTRATORS for p in sorted((package / part).rglob("*.py"))]
+    found = [f"{p.relative_to(ROOT)}:{line}: {text[:80]}"
+             for p in paths for line, text in strings_of(p)
+             if INFORMAL.search(text) or IMPERATIVE.search(text)]  # fmt: skip
+    assert found == []
+
+
 def test_a_handover_notice_declines_the_tier_and_addresses_the_reader_formally(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

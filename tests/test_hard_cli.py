@@ -36,7 +36,7 @@ def _clean(result: subprocess.CompletedProcess[str], code: int = 2) -> None:
         ("explain", "mpips-01.dzial-1@rup/9999-12"),
         ("who", "mpips-03@ops/9999", "--config", EXAMPLE),
         ("due", "--config", EXAMPLE, "--today", "9999-12-31"),
-        ("done", "mpips-03@ops/9999"),
+        ("done", "mpips-03@ops/9999", "--config", EXAMPLE),
         (
             "feed",
             "--out",

@@ -214,7 +214,7 @@ ERRORS = [
                  "dostarczenia", id="request-not-before-delivery"),
     pytest.param('{ unit = "dsps", data = "dane",', '{ id = "zus", name = "ZUS", data = "dane",',
                  f"{P}(39), wpis „ps”, pole „inputs[1].id”: dane od podmiotu zewnętrznego "
-                 "wymagają pól „id”, „name” i „email”; dla działu podaj „unit”",
+                 "wymagają pól „id”, „name” i „email”; dla działu należy podać „unit”",
                  id="external-input-without-email"),
     pytest.param('levels = ["ops"]\n', 'levels = ["ops"]\ntimezone = "Europe/Warszawa"\n',
                  f"{P}(5), pole „timezone”: nieznana strefa czasowa „Europe/Warszawa” (np. "
@@ -232,7 +232,7 @@ ERRORS = [
     pytest.param('obligations = ["mpips-03@ops", "mpips-03a@ops"]',
                  'obligations = ["mpips-03@ops"]',
                  f"{P}(33), wpis „mpips-03a@ops”: obowiązek „mpips-03a@ops” (MPiPS-03a) nie ma "
-                 "przypisanych osób: dodaj go do „obligations” jednego z wpisów [[duties]]",
+                 "przypisanych osób: należy go dodać do „obligations” jednego z wpisów [[duties]]",
                  id="obligation-without-duty"),
     pytest.param('target = "mpips-03a@ops/2027-H1"', 'target = "mpips-03a@ops/2027-H2"',
                  f"{P}(49), wpis „mpips-03a@ops/2027-H2”, pole „target”: obowiązek "

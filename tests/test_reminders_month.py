@@ -103,7 +103,7 @@ def test_the_same_day_twice_sends_nothing_new(tmp_path: Path, server: SinkServer
     config = copy_example(tmp_path)
     assert remind(config, date(2027, 1, 18)) == 0
     first = server.sink.take()
-    assert len(first) == 5  # request (catch-up) and T-10 to each of DOKiP, one handover
+    assert len(first) == 3  # T-10 to each of DOKiP, one handover (no request to itself)
     assert remind(config, date(2027, 1, 18)) == 0
     assert server.sink.take() == []
 
@@ -182,5 +182,5 @@ def test_log_shows_what_was_sent_to_whom(
     import json
 
     data = json.loads(capsys.readouterr().out)
-    assert len(data["mails"]) == 5
+    assert len(data["mails"]) == 3
     assert {m["status"] for m in data["mails"]} == {"sent"}

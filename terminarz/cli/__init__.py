@@ -167,13 +167,13 @@ def _text_problem(arguments: Sequence[str]) -> str | None:
             shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             return (
                 f"argument nr {position} („{shown}”) nie jest poprawnym tekstem UTF-8; "
-                "popraw kodowanie znaków"
+                "należy poprawić kodowanie znaków"
             )
     for name, value in sorted(os.environ.items()):
         if name.startswith("TERMINARZ_") and _undecodable(value):
             return (
                 f"zmienna środowiskowa {name} nie jest poprawnym tekstem UTF-8; "
-                "popraw kodowanie znaków"
+                "należy poprawić kodowanie znaków"
             )
     return None
 
@@ -195,13 +195,13 @@ def _value_message(exc: BaseException) -> str | None:
     if isinstance(exc, UnicodeError):
         return (
             "tekst nie jest poprawnym UTF-8 (argument, zmienna środowiskowa albo plik); "
-            "popraw kodowanie znaków"
+            "należy poprawić kodowanie znaków"
         )
     if "null byte" in text or "null character" in text:
         return "ścieżka albo wartość zawiera niedozwolony znak NUL"
     if isinstance(exc, OverflowError) or _OUT_OF_RANGE.search(text):
         return (
-            "data wykracza poza obsługiwany zakres (np. rok 9999); podaj datę z lat "
+            "data wykracza poza obsługiwany zakres (np. rok 9999); należy podać datę z lat "
             "1900–2199"
         )
     return None

@@ -68,7 +68,8 @@ class PolishParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._positionals.title = "argumenty"
         self._optionals.title = "opcje"
-        self.add_argument("-h", "--help", action="help", help="pokaż tę pomoc i zakończ")
+        self.add_argument("-h", "--help", action="help",
+                          help="wyświetla tę pomoc i kończy działanie")
 
     def error(self, message: str) -> NoReturn:
         for english, polish in _TRANSLATIONS:
@@ -90,7 +91,8 @@ def parse_day(text: str, *, option: str = "--today") -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"{option}: „{text}” nie jest datą; podaj ją w postaci RRRR-MM-DD, np. 2026-02-02"
+            f"{option}: „{text}” nie jest datą; należy ją podać w postaci RRRR-MM-DD, "
+            "np. 2026-02-02"
         ) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise UsageError(
@@ -107,7 +109,7 @@ def parse_month(text: str, *, option: str = "--month") -> Period:
         period = None
     if period is None or period.kind is not PeriodKind.MONTH:
         raise UsageError(
-            f"{option}: „{text}” nie jest miesiącem; podaj go jako RRRR-MM, np. 2026-01"
+            f"{option}: „{text}” nie jest miesiącem; należy go podać jako RRRR-MM, np. 2026-01"
         )
     if not FIRST_YEAR <= period.year <= LAST_YEAR:
         raise UsageError(
@@ -425,8 +427,8 @@ def require_organisation(ctx: Context, command: str) -> Setup:
     setup = ctx.setup
     if setup.organisation is None:
         raise UsageError(
-            f"„terminarz {command}” potrzebuje pliku organizacji: podaj --config PLIK, ustaw "
-            "zmienną TERMINARZ_CONFIG albo umieść terminarz.toml w bieżącym katalogu"
+            f"„terminarz {command}” potrzebuje pliku organizacji: należy podać --config PLIK, "
+            "ustawić zmienną TERMINARZ_CONFIG albo umieścić terminarz.toml w bieżącym katalogu"
         )
     return setup
 

@@ -104,7 +104,7 @@ def register_due(sub: Any) -> None:
 def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
     """The closed date range a ``due``-style command asks about."""
     if args.month and (args.date_from or args.date_to):
-        raise UsageError("podaj albo --month, albo --from i --to, nie obie formy naraz")
+        raise UsageError("należy podać albo --month, albo --from i --to, nie obie formy naraz")
     if args.date_from or args.date_to:
         if not (args.date_from and args.date_to):
             raise UsageError("--from i --to trzeba podać razem")
@@ -452,7 +452,7 @@ def register_catalogue(sub: Any) -> None:
         "termin, podstawa prawna i okres obowiązywania.",
         epilog="Przykłady:\n  terminarz catalogue\n  terminarz catalogue --level ops\n"
         "  terminarz catalogue --format json\n"
-        "  terminarz catalogue --refresh --config osrodek.toml   pobierz harmonogramy "
+        "  terminarz catalogue --refresh --config osrodek.toml   pobranie harmonogramów "
         "publikowane pod adresem\n",
     )  # fmt: skip
     p.add_argument("--level", action="append", metavar="POZIOM", help="tylko ten poziom")
@@ -460,7 +460,7 @@ def register_catalogue(sub: Any) -> None:
     add_catalogue(p)
     add_config(p)
     p.add_argument("--refresh", action="store_true",
-                   help="pobierz teraz harmonogramy, które plik organizacji wskazuje adresem "
+                   help="pobiera teraz harmonogramy, które plik organizacji wskazuje adresem "
                    "https:// (inne polecenia czytają zachowaną kopię)")  # fmt: skip
     p.add_argument("--state", metavar="PLIK|URL", help="baza stanu (jak w „terminarz done”)")
     add_format(p)
@@ -508,7 +508,8 @@ def obligation_json(ob: Obligation, catalogues: CatalogueSet) -> dict[str, objec
 
 def cmd_catalogue(ctx: Context) -> int:
     if ctx.args.refresh and ctx.config is None:
-        raise UsageError("--refresh: harmonogramy wskazuje plik organizacji — podaj --config PLIK")
+        raise UsageError("--refresh: harmonogramy wskazuje plik organizacji — należy podać "
+                         "--config PLIK")
     catalogues = ctx.catalogues
     obligations = filter_obligations(catalogues, ctx.args.level, ctx.args.form)
     if ctx.args.format == "json":
@@ -621,7 +622,8 @@ def report_problems(ctx: Context, problems: list[Any], *, summary: list[str]) ->
     if errors:
         n = len(errors)
         noun = plural(n, "błąd", "błędy", "błędów")
-        sys.stderr.write(f"\n{n} {noun} — popraw i uruchom ponownie terminarz check\n")
+        sys.stderr.write(f"\n{n} {noun} — po poprawieniu należy ponownie uruchomić "
+                         "terminarz check\n")
         return 2
     ctx.out.write("Poprawne: " + "; ".join(summary) + "\n")
     return 0

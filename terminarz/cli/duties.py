@@ -33,6 +33,15 @@ def names(organisation: Organisation, people: tuple[str, ...] | list[str]) -> st
     return ", ".join(f"{organisation.person_name(p)} ({p})" for p in people)
 
 
+def unit_cell(item: PlannedOccurrence, unit: str) -> str:
+    """The ``Odpowiada`` cell of ``due --unit``: a report handed over from ``unit`` says so
+    (``przekazane: zastępstwo — Dział …``) with who has it now."""
+    found = item.handed_over_from(unit)
+    if found is None:
+        return responsible_cell(item)
+    return f"{found.words} ({', '.join(found.to_people)})"
+
+
 def responsible_cell(item: PlannedOccurrence) -> str:
     """What ``due`` shows in the ``Odpowiada`` column."""
     resolution = item.resolution
@@ -60,8 +69,48 @@ def task_json(task: Task) -> dict[str, object]:
         "due": task.due.isoformat(),
         "planning_date": task.planning_date.isoformat() if task.planning_date else None,
         "owners": list(task.owners), "email": task.email, "external": task.external,
-        "summary": task.summary(),
+        "summary": task.summary(), "why": task.why or None,
     }  # fmt: skip
+
+
+def left_out_json(item: PlannedOccurrence) -> list[dict[str, object]]:
+    """The II.4 tasks not needed (a unit would ask or supply itself), with the reason."""
+    return [{"id": n.id, "kind": str(n.kind), "unit": n.unit, "unit_name": n.unit_name,
+             "reason": n.reason} for n in item.left_out]  # fmt: skip
+
+
+def handed_over_json(item: PlannedOccurrence) -> dict[str, object] | None:
+    """``handed_over``: the units the report left and who has it now, or None."""
+    found = item.handed_over
+    if found is None:
+        return None
+    return {"from": list(found.from_units), "to": list(found.to_units),
+            "people": list(found.to_people), "kind": found.kind, "words": found.words}
+
+
+def left_out_lines(item: PlannedOccurrence) -> list[str]:
+    """``Bez zadań <id>, <id>: <reason>.`` for each unit with II.4 tasks not needed."""
+    lines = []
+    for unit in dict.fromkeys(n.unit for n in item.left_out):
+        found = [n for n in item.left_out if n.unit == unit]
+        what = "zadania" if len(found) == 1 else "zadań"
+        lines.append(f"Bez {what} {', '.join(n.id for n in found)}: {found[0].reason}.")
+    return lines
+
+
+def handed_over_line(item: PlannedOccurrence, organisation: Organisation) -> str | None:
+    """``Dział … — sprawozdanie przekazane: zastępstwo — Dział …; …``, or None."""
+    found = item.handed_over
+    if found is None:
+        return None
+    left = ", ".join(_unit_name(organisation, u) for u in found.from_units)
+    return (f"{left} — sprawozdanie {found.words}; kierownik działu nadal je widzi "
+            "(„due --unit”, kalendarz działu)")  # fmt: skip
+
+
+def _unit_name(organisation: Organisation, unit_id: str) -> str:
+    unit = organisation.unit(unit_id)
+    return unit.name if unit is not None else unit_id
 
 
 def planned_json(item: PlannedOccurrence) -> dict[str, object]:
@@ -87,6 +136,8 @@ def planned_json(item: PlannedOccurrence) -> dict[str, object]:
         ],
         "reasons": list(resolution.reasons) if resolution else [],
         "tasks": [task_json(t) for t in item.tasks],
+        "tasks_left_out": left_out_json(item),
+        "handed_over": handed_over_json(item),
     }  # fmt: skip
     return data
 
@@ -107,6 +158,8 @@ def pending_json(item: PendingOccurrence) -> dict[str, object]:
         "absent": [],
         "reasons": list(resolution.reasons) if resolution else [],
         "tasks": [task_json(item.task)] if item.task is not None else [],
+        "tasks_left_out": [],
+        "handed_over": None,
     }  # fmt: skip
 
 
@@ -207,7 +260,7 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
             "",
             style.red("Nikt nie jest przypisany: obowiązek nie pasuje do żadnego wpisu "
                       "[[duties]] w pliku organizacji."),
-            "Dodaj go do „obligations” jednego z obowiązków; terminarz check --config … "
+            "Należy go dodać do „obligations” jednego z obowiązków; terminarz check --config … "
             "wskaże wszystkie takie braki.",
         ]  # fmt: skip
         return lines
@@ -225,9 +278,16 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
         status = f" [{resolution.status}]" if resolution.status else ""
         lines.append(style.bold(f"Odpowiada: {names(organisation, list(resolution.responsible))}"
                                 f"{status}"))  # fmt: skip
-    if item.tasks:
+    handed = handed_over_line(item, organisation)
+    if handed is not None:
+        lines.append(handed)
+    if item.tasks or item.left_out:
         lines += ["", "Zadania wewnętrzne (pkt II.4):"]
-        lines += [f"  {task_line(t, organisation)}" for t in item.tasks]
+        for task in item.tasks:
+            lines.append(f"  {task_line(task, organisation)}")
+            if task.why:
+                lines.append(f"    ({task.why})")
+        lines += [f"  {line}" for line in left_out_lines(item)]
     return lines
 
 
@@ -274,6 +334,11 @@ def cmd_request(ctx: Context) -> int:
         hint = ", ".join(known) if known else "obowiązek nie wymienia żadnych („inputs”)"
         raise UsageError(f"--unit: „{unit}” nie dostarcza danych do {item.id}; "
                          f"dostawcy danych: {hint}")  # fmt: skip
+    skipped = next((n for n in item.left_out if n.unit == unit and n.kind.value == "request"),
+                   None)  # fmt: skip
+    if skipped is not None:
+        raise UsageError(f"{item.id}: pisma do „{unit}” nie ma — {skipped.reason} "
+                         f"(szczegóły: terminarz who {item.id})")  # fmt: skip
     text = render_request(
         item, unit, organisation, today=ctx.today, fmt=ctx.args.format,
         recipients={p.id: p.name for p in setup.catalogues.parties.values()},
@@ -412,7 +477,7 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
             occurrence=item.occurrence,
             confirmation=confirmed.get(item.id),
             planning_date=item.planning_date,
-            responsible=responsible_cell(item),
+            responsible=unit_cell(item, unit) if unit else responsible_cell(item),
             urgent=item.resolution is None or item.resolution.needs_designation,
         )
         for item in items
@@ -450,20 +515,28 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
 
 
 def planning_lines(ctx: Context, occurrence_id: str) -> tuple[list[str], str | None]:
-    """Lines about the institution's day off on the due date, and the planning date (ISO)."""
+    """What the organisation adds to ``explain``: the institution's day off on the due date
+    with the planning date (ISO, returned too), the handover to another unit and the II.4
+    tasks left out because a unit would ask or supply itself."""
     from terminarz.org.plan import plan_one
 
     setup = ctx.setup
-    if setup.organisation is None:
+    organisation = setup.organisation
+    if organisation is None:
         return [], None
     item = plan_one(setup, occurrence_id, today=ctx.today)
+    lines: list[str] = []
+    handed = handed_over_line(item, organisation)
+    lines += [handed] if handed is not None else []
+    lines += left_out_lines(item)
     if item.planning_date is None:
-        return [], None
+        return ([""] if lines else []) + lines, None
     info = setup.institution.day_info(item.due)
     return [
         f"W dniu terminu instytucja nie pracuje ({info.reason()}). Termin ustawowy się nie "
         "zmienia;",
         f"data planowania: {long_date(item.planning_date)} — poprzedni dzień pracy instytucji.",
+        *lines,
     ], item.planning_date.isoformat()
 
 

@@ -70,7 +70,7 @@ i person/<osoba>.ics. Plik jest zapisywany tylko wtedy, gdy jego treść się zm
 
 def register_feed(sub: Any) -> None:
     p = sub.add_parser(
-        "feed", help="zapisz kalendarze (.ics) do katalogu",
+        "feed", help="zapisuje kalendarze (.ics) do katalogu",
         description="Zapisuje kalendarze iCalendar: wszystkie terminy, każdy poziom, a z plikiem "
         "organizacji także każdy dział i każdą osobę (terminy, za które odpowiada, także "
         "w zastępstwie, i jej zadania wewnętrzne). Zmienione wydarzenia dostają wyższy numer "
@@ -169,7 +169,7 @@ logowanie linkiem z: terminarz login-url), /  (strona z listą kalendarzy), /fee
 /feeds/level/<poziom>.ics, /feeds/unit/<dział>.ics, /feeds/p/<klucz>.ics (osobisty; adres
 podaje: terminarz feed-url).
 Klucz kalendarzy osobistych pochodzi ze zmiennej środowiskowej z [server] secret_env
-(domyślnie TERMINARZ_SECRET). Za odwrotnym proxy z HTTPS ustaw [server] base_url.
+(domyślnie TERMINARZ_SECRET). Za odwrotnym proxy z HTTPS należy ustawić [server] base_url.
 """
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from terminarz.org.plan import Setup
     from terminarz.store.base import Store
 
-NO_CONFIG = "podaj plik organizacji: --config PLIK (albo zmienną TERMINARZ_CONFIG)"
+NO_CONFIG = "należy podać plik organizacji: --config PLIK (albo zmienną TERMINARZ_CONFIG)"
 
 
 def warsaw_now() -> datetime:
@@ -53,7 +54,7 @@ def warsaw_now() -> datetime:
 
 def add_verbose(parser: Any) -> None:
     parser.add_argument("--verbose", "-v", action="store_true",
-                        help="wypisz na stderr, której bazy stanu użyto i dlaczego")  # fmt: skip
+                        help="wypisuje na stderr, której bazy stanu użyto i dlaczego")  # fmt: skip
 
 
 # -- remind -----------------------------------------------------------------------------
@@ -62,7 +63,7 @@ REMIND_EXAMPLES = """\
 Przykłady:
   terminarz remind --config /etc/terminarz/osrodek.toml              przebieg nocny (cron)
   terminarz remind --config osrodek.toml --dry-run --today 2027-01-18  co zostałoby wysłane
-  terminarz remind --config osrodek.toml --today 2027-01-18 --verbose  powtórz pominięty dzień
+  terminarz remind --config osrodek.toml --today 2027-01-18 --verbose  powtórzenie pominiętego dnia
 
 Kody wyjścia: 0 — wszystko wysłane; 1 — część poczty nie wyszła (zostaje do następnego
 przebiegu albo została odrzucona, szczegóły na stderr i w „terminarz log”); 2 — błąd
@@ -74,7 +75,7 @@ zastępują ustawienia z sekcji [smtp].
 
 def register_remind(sub: Any) -> None:
     p = sub.add_parser(
-        "remind", help="przebieg nocny: wyślij przypomnienia e-mail należne na dziś",
+        "remind", help="przebieg nocny: wysyła przypomnienia e-mail należne na dziś",
         description="Wysyła przypomnienia należne na dany dzień (domyślnie dziś w Europe/Warsaw):\n"
         "przed terminem, o zastępstwie, o potrzebie wyznaczenia (II.5), o danych do zamówienia\n"
         "i dostarczenia (II.4) oraz po terminie. Każda wiadomość jest zapisywana w bazie stanu\n"
@@ -88,14 +89,14 @@ def register_remind(sub: Any) -> None:
     add_orgs(p)
     add_today(p)
     p.add_argument("--dry-run", action="store_true",
-                   help="tylko pokaż, co zostałoby wysłane; nic nie wysyłaj ani nie zapisuj"
+                   help="tylko pokazuje, co zostałoby wysłane; niczego nie wysyła ani nie zapisuje"
                    )  # fmt: skip
     p.add_argument("--jobs", type=int, metavar="N",
                    help="przy wielu plikach: ile organizacji obsługiwać naraz, każda przez "
                    "własne połączenie SMTP (domyślnie 4; przy wielu plikach rozdzielane też "
                    "między procesy, po jednym na rdzeń)")  # fmt: skip
     p.add_argument("--verbose", "-v", action="store_true",
-                   help="wypisz jednowierszowe podsumowanie przebiegu")  # fmt: skip
+                   help="wypisuje jednowierszowe podsumowanie przebiegu")  # fmt: skip
     p.set_defaults(handler=cmd_remind)
 
 
@@ -111,7 +112,7 @@ def cmd_remind(ctx: Context) -> int:
         configs = [found]
     today = parse_day(args.today) if args.today else warsaw_today()
     if args.jobs is not None and not 1 <= args.jobs <= 64:
-        raise UsageError(f"--jobs: {args.jobs} — podaj liczbę od 1 do 64")
+        raise UsageError(f"--jobs: {args.jobs} — należy podać liczbę od 1 do 64")
     return remind_many(configs, today=today, dry_run=args.dry_run, verbose=args.verbose,
                        out=ctx.out, environ=os.environ, jobs=args.jobs)  # fmt: skip
 
@@ -316,7 +317,7 @@ def _stamp(text: str) -> str:
 
 def register_done(sub: Any) -> None:
     p = sub.add_parser(
-        "done", help="zapisz, że sprawozdanie wysłano (przypomnienia ustają)",
+        "done", help="zapisuje, że sprawozdanie wysłano (przypomnienia ustają)",
         description="Zapisuje w bazie stanu, że sprawozdanie zostało wysłane: kto i kiedy.\n"
         "Potwierdzone wystąpienie nie dostaje już przypomnień, a w „due” i kalendarzach\n"
         "jest oznaczone jako wysłane (✔).",
@@ -328,13 +329,14 @@ def register_done(sub: Any) -> None:
     p.add_argument("--note", metavar="TEKST", help="uwagi, np. numer sprawozdania w systemie")
     add_config(p)
     add_state(p)
+    add_today(p)
     add_verbose(p)
     p.set_defaults(handler=cmd_done)
 
 
 def register_undone(sub: Any) -> None:
     p = sub.add_parser(
-        "undone", help="cofnij potwierdzenie wysłania sprawozdania",
+        "undone", help="cofa potwierdzenie wysłania sprawozdania",
         description="Usuwa potwierdzenie (np. zapisane przez pomyłkę); przypomnienia wracają\n"
         "od najbliższego przebiegu.",
         epilog="Przykład:\n  terminarz undone mpips-03@ops/2026 --config osrodek.toml",
@@ -343,67 +345,200 @@ def register_undone(sub: Any) -> None:
     p.add_argument("--by", metavar="OSOBA", help="kto cofa (identyfikator osoby)")
     add_config(p)
     add_state(p)
+    add_today(p)
     add_verbose(p)
     p.set_defaults(handler=cmd_undone)
 
 
-def _checked(ctx: Context) -> tuple[Setup, str, str | None]:
-    """The setup, the id to confirm (an occurrence, or an internal task ``<id>#dane:fk``,
-    ``<id>#termin``) and the person; a Polish error for an id that does not exist here."""
-    from terminarz.law.rules import split_occurrence_id
-    from terminarz.org.datarequests import split_task_id
-    from terminarz.org.plan import find_occurrence
+NO_ORGANISATION = (
+    "„terminarz {command}” zapisuje w bazie stanu organizacji, a nie znaleziono pliku "
+    "organizacji: należy podać --config PLIK, ustawić zmienną TERMINARZ_CONFIG albo umieścić "
+    "terminarz.toml w bieżącym katalogu (wtedy potwierdzenie trafia tam, skąd czyta przebieg "
+    "nocny); bez organizacji — tylko ze wskazaną wprost bazą stanu: --state PLIK|URL"
+)
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """What ``done``/``undone`` names: the id, and who is responsible for it (``who``'s
+    resolution; empty without an organisation)."""
+
+    id: str
+    owners: tuple[str, ...] = ()
+
+
+def _setup_for_confirmation(ctx: Context, command: str) -> Setup:
+    """The setup; a Polish error when there is no organisation file and no ``--state``."""
     setup = ctx.setup
-    text = ctx.args.occurrence.strip()
+    if setup.organisation is None and not ctx.args.state:
+        raise UsageError(NO_ORGANISATION.format(command=command))
     by = ctx.args.by
     if by is not None and setup.organisation is not None and setup.organisation.person(by) is None:
-        raise UsageError(f"--by: nieznana osoba „{by}” w pliku organizacji")
+        known = ", ".join(p.id for p in setup.organisation.people) or "—"
+        raise UsageError(f"--by: nieznana osoba „{by}”; osoby w pliku organizacji: {known}")
+    return setup
+
+
+def _target(ctx: Context, setup: Setup) -> Target:
+    """The occurrence or internal task (``<id>#dane:<unit>``, ``#prosba:<unit>``, ``#termin``)
+    named on the command line, checked to exist for this organisation: one of its
+    obligations, a period due at most a year after ``--today``, a task its plan has.
+    A Polish :class:`UsageError` naming the id otherwise."""
+    from terminarz.org.datarequests import TaskKind, split_task_id
+    from terminarz.org.plan import find_occurrence, planned
+
+    text = ctx.args.occurrence.strip()
+    today = ctx.today
     if "#" not in text:
-        return setup, find_occurrence(setup, text).id, by
+        _check_belongs(setup, text, text)
+        occ = find_occurrence(setup, text)
+        _check_horizon(text, occ.due, today)
+        item = planned(setup, occ, today=today)
+        return Target(id=occ.id, owners=item.owners)
     try:
-        base, _, _ = split_task_id(text)
+        base, kind, unit = split_task_id(text)
     except ValueError:
         raise UsageError(f"„{text}” nie jest identyfikatorem zadania (np. "
                          "mpips-03@ops/2026#dane:dokip albo …#termin)") from None
+    if kind is TaskKind.FIND_DATE:
+        return _find_date_target(ctx, setup, text, base)
+    _check_belongs(setup, text, base)
+    occ = find_occurrence(setup, base)
+    _check_horizon(text, occ.due, today)
+    item = planned(setup, occ, today=today)
+    if setup.organisation is None:
+        return Target(id=text)
+    for task in item.tasks:
+        if task.id == text:
+            return Target(id=text, owners=tuple(dict.fromkeys(task.owners + item.owners)))
+    for skipped in item.left_out:
+        if skipped.id == text:
+            raise UsageError(f"„{text}”: takiego zadania nie ma — {skipped.reason}; "
+                             f"szczegóły: terminarz who {base}")  # fmt: skip
+    inputs = [i.id for i in item.duty.inputs] if item.duty is not None else []
+    known = ", ".join(inputs) or "obowiązek nie wymienia żadnych („inputs”)"
+    raise UsageError(f"„{text}”: {occ.id} nie ma danych od „{unit}”; dostawcy danych: {known}")
+
+
+def _find_date_target(ctx: Context, setup: Setup, text: str, base: str) -> Target:
+    """``<id>#termin``: a period of an announced obligation (with or without its date yet)."""
+    from terminarz.cli.duetable import undated_item
+    from terminarz.org.plan import find_occurrence, pending
+
+    _check_belongs(setup, text, base)
+    waiting = undated_item(ctx, base)
+    if waiting is None:
+        occ = find_occurrence(setup, base)  # a Polish error for an unknown id
+        if not occ.obligation.announced:
+            raise UsageError(f"„{text}”: termin obowiązku {occ.obligation.id} wynika z aktu, "
+                             "więc nie ma zadania ustalenia terminu (#termin)")  # fmt: skip
+        _check_horizon(text, occ.due, ctx.today)
+        return Target(id=text)
+    _check_horizon(text, waiting.expected, ctx.today, expected=True)
+    item = pending(setup, waiting, today=ctx.today)
+    return Target(id=text, owners=tuple(sorted(item.people())))
+
+
+def _check_belongs(setup: Setup, text: str, occurrence_id: str) -> None:
+    """Refuse an obligation of the catalogues that is not the organisation's (another level,
+    or left out by its ``obligations``); an id that does not parse or names no obligation is
+    left to :func:`terminarz.org.plan.find_occurrence` to report."""
+    from terminarz.law.rules import split_occurrence_id
+
+    organisation = setup.organisation
     try:
-        find_occurrence(setup, base)
-    except UsageError:
-        # a period of an announced obligation whose date is not known yet has a #termin task
-        obligation_id, period = split_occurrence_id(base)
-        found = setup.catalogues.obligation(obligation_id)
-        if found is None or not found.announced or not found.applies_to(period):
-            raise
-    return setup, text, by
+        obligation_id, _ = split_occurrence_id(occurrence_id)
+    except ValueError:
+        return
+    obligation = setup.catalogues.obligation(obligation_id)
+    if organisation is None or obligation is None or \
+            any(o.id == obligation_id for o in setup.obligations):  # fmt: skip
+        return
+    level = obligation.level
+    raise UsageError(
+        f"„{text}”: organizacja {organisation.id} nie ma obowiązku {obligation_id} (poziom "
+        f"{level}; jej poziomy: {', '.join(organisation.levels)}) — nie ma czego potwierdzać"
+    )
+
+
+def _check_horizon(text: str, due: date, today: date, *, expected: bool = False) -> None:
+    """Refuse a period due more than a year after ``today`` (a typo in the year, usually)."""
+    from terminarz.polish import date_words
+
+    try:
+        limit = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        limit = today.replace(year=today.year + 1, day=28)
+    if due > limit:
+        what = "spodziewany termin" if expected else "termin"
+        raise UsageError(
+            f"„{text}”: {what} ({date_words(due)}) przypada ponad rok po dniu dzisiejszym "
+            f"({date_words(today)}); potwierdzić można wystąpienie z terminem nie późniejszym "
+            f"niż {date_words(limit)} — należy sprawdzić rok w identyfikatorze"
+        )
+
+
+def _warn_by(setup: Setup, target: Target, by: str | None) -> None:
+    """A warning (not an error) when ``--by`` is not among those responsible for ``target``."""
+    organisation = setup.organisation
+    if by is None or organisation is None or not target.owners or by in target.owners:
+        return
+    owners = ", ".join(f"{organisation.person_name(p)} ({p})" for p in target.owners)
+    sys.stderr.write(f"terminarz: ostrzeżenie: {organisation.person_name(by)} ({by}) nie jest "
+                     f"wśród osób odpowiedzialnych za {target.id} (odpowiada: {owners}); "
+                     "potwierdzenie zapisano\n")  # fmt: skip
 
 
 def _open(ctx: Context) -> Store:
     location = store_location(ctx, ctx.setup)
     if ctx.args.verbose:
         sys.stderr.write(f"terminarz: baza stanu: {location.display()} ({location.origin})\n")
+    if ctx.setup.organisation is None:
+        sys.stderr.write("terminarz: uwaga: bez pliku organizacji potwierdzenie widzą tylko "
+                         "polecenia uruchamiane bez --config z tą samą bazą stanu; przebieg "
+                         "nocny organizacji go nie widzi\n")  # fmt: skip
     return open_store(ctx, ctx.setup)
 
 
 def cmd_done(ctx: Context) -> int:
-    setup, occurrence_id, by = _checked(ctx)
+    setup = _setup_for_confirmation(ctx, "done")
+    target = _target(ctx, setup)
+    by = ctx.args.by
     note = " ".join(ctx.args.note.split()) if ctx.args.note else None
     with _open(ctx) as ledger:
-        before = ledger.confirmation(occurrence_id)
-        found = ledger.confirm(occurrence_id, by=by, at=warsaw_now(), note=note)
+        before = ledger.confirmation(target.id)
+        found = ledger.confirm(target.id, by=by, at=warsaw_now(), note=note)
+    if before is None:
+        _warn_by(setup, target, by)
     who = _who(setup, found.confirmed_by)
     if before is not None:
-        ctx.out.write(f"{occurrence_id}: już potwierdzone{who} ({_stamp(found.confirmed_at)}); "
+        ctx.out.write(f"{target.id}: już potwierdzone{who} ({_stamp(found.confirmed_at)}); "
                       "nic nie zmieniono\n")  # fmt: skip
     else:
-        ctx.out.write(f"✔ {occurrence_id}: potwierdzono wysłanie{who} "
+        what = "wykonanie zadania" if "#" in target.id else "wysłanie"
+        ctx.out.write(f"✔ {target.id}: potwierdzono {what}{who} "
                       f"({_stamp(found.confirmed_at)}); przypomnienia ustają\n")  # fmt: skip
     return 0
 
 
 def cmd_undone(ctx: Context) -> int:
-    setup, occurrence_id, by = _checked(ctx)
+    """Withdraw a confirmation. An id that fails the checks of ``done`` (e.g. one confirmed
+    by an older release) can still be withdrawn when the store holds its confirmation."""
+    from terminarz.store import exists
+
+    setup = _setup_for_confirmation(ctx, "undone")
+    text = ctx.args.occurrence.strip()
+    try:
+        occurrence_id = _target(ctx, setup).id
+    except UsageError:
+        if not exists(store_location(ctx, setup)):
+            raise
+        with open_store(ctx, setup) as ledger:
+            if ledger.confirmation(text) is None:
+                raise
+        occurrence_id = text
     with _open(ctx) as ledger:
-        removed = ledger.unconfirm(occurrence_id, by=by, at=warsaw_now())
+        removed = ledger.unconfirm(occurrence_id, by=ctx.args.by, at=warsaw_now())
     if removed is None:
         ctx.out.write(f"{occurrence_id}: nie było potwierdzone; nic nie zmieniono\n")
     else:
@@ -434,7 +569,7 @@ def register_daemon(sub: Any) -> None:
     )  # fmt: skip
     add_config(p)
     p.add_argument("--feeds", metavar="KATALOG", type=Path,
-                   help="po każdym przebiegu odśwież też kalendarze .ics w tym katalogu "
+                   help="po każdym przebiegu odświeża też kalendarze .ics w tym katalogu "
                    "(jak „terminarz feed --out KATALOG”)")  # fmt: skip
     p.set_defaults(handler=cmd_daemon)
 

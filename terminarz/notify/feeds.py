@@ -419,7 +419,8 @@ def build_feed_set(
     kept when dated in [start, end]. A person's feed holds what they are responsible
     for (as a substitute, by designation, or as the fallback asked to designate) and
     the tasks they own;
-    a unit's feed what its members act on and the data it delivers.
+    a unit's feed what its members act on, the data it delivers and its reports handed over
+    to another unit (marked, see :func:`handed_over_items`).
     """
     confirmations = confirmations or {}
     organisation = setup.organisation
@@ -467,6 +468,7 @@ def build_feed_set(
         members = {p.id for p in organisation.people if p.unit == unit.id}
         add(_scope(ScopeKind.UNIT, unit.id, unit.name),
             [i for p, i in occurrences if members.intersection(p.owners)]
+            + handed_over_items(occurrences, unit.id, members)
             + [i for t, i in tasks if members.intersection(t.owners) or _delivers(t, unit.id)])
     for person in organisation.people:
         add(_scope(ScopeKind.PERSON, person.id, person.name),
@@ -477,6 +479,34 @@ def build_feed_set(
         start=start, end=end,
         scopes=tuple(scopes), items=by_scope,
     )  # fmt: skip
+
+
+# -- a unit's reports handed over to another unit: its head keeps seeing them ------------------
+
+
+def handed_over_items(
+    occurrences: Sequence[tuple[PlannedOccurrence, FeedItem]], unit_id: str, members: set[str]
+) -> list[FeedItem]:
+    """The events of ``unit_id``'s reports now handled by another unit (a substitute tier, a
+    designation, or the fallback asked to designate), for the unit's feed: the title says
+    ``przekazane: zastępstwo — Dział …`` instead of the plain status, no alarm (the unit is
+    not the one to act)."""
+    from dataclasses import replace
+
+    found = []
+    for item, event in occurrences:
+        handover = item.handed_over_from(unit_id)
+        if handover is None or members.intersection(item.owners):
+            continue
+        summary = event.summary
+        for status in (" — zastępstwo", " — wymaga wyznaczenia"):
+            summary = summary.removesuffix(status)
+        lines = event.description.split("\n")
+        lines.insert(len(lines) - 1, f"Sprawozdanie działu {handover.words}; w kalendarzu działu "
+                     "pozostaje do wiadomości, bez przypomnienia")  # fmt: skip
+        found.append(replace(event, summary=f"{summary} — {handover.words}",
+                             description="\n".join(lines), alarm_minutes=None))  # fmt: skip
+    return found
 
 
 def plan_end(setup: Setup, end: date) -> date:

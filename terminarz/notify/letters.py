@@ -29,7 +29,9 @@ def letter_context(
     today: date,
     recipients: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Everything the pismo templates use; raises ``KeyError`` for an input the duty lacks.
+    """Everything the pismo templates use; raises ``KeyError`` for an input the duty lacks
+    or one with no request (its unit would ask itself). Signed by whoever is responsible on
+    the day the request goes out.
 
     ``recipients`` maps party ids of the catalogue to their names (``wzps`` → …).
     """
@@ -41,12 +43,15 @@ def letter_context(
     item = next((i for i in duty.inputs if i.id == unit), None)
     if item is None:
         raise KeyError(unit)
-    deliver = next(t for t in planned.tasks if t.unit == unit and t.kind is TaskKind.DELIVER)
-    request = next(t for t in planned.tasks if t.unit == unit and t.kind is TaskKind.REQUEST)
+    deliver = next((t for t in planned.tasks if t.unit == unit and t.kind is TaskKind.DELIVER),
+                   None)  # fmt: skip
+    request = next((t for t in planned.tasks if t.unit == unit and t.kind is TaskKind.REQUEST),
+                   None)  # fmt: skip
+    if deliver is None or request is None:
+        raise KeyError(unit)  # no letter: the unit would ask itself (planned.left_out says why)
     occ = planned.occurrence
     ob = occ.obligation
-    resolution = planned.resolution
-    signers = resolution.owners if resolution is not None else (duty.fallback,)
+    signers = request.owners or (duty.fallback,)  # who is responsible on the request's day
     signatory = organisation.person(signers[0]) if signers else None
     addressee_unit = organisation.unit(item.unit) if item.unit else None
     head_id = addressee_unit.head if addressee_unit is not None else None
@@ -98,7 +103,7 @@ def letter_context(
             "email": signatory.email if signatory else "",
             "unit": _unit_name(organisation, signatory.unit) if signatory else "",
         },
-        "substitute": bool(resolution and resolution.substitute),
+        "substitute": bool(duty.tiers) and signers[0] not in duty.tiers[0],
     }
 
 

@@ -38,7 +38,8 @@ Beside the timeline:
   report's own day. Outside bodies get no automatic mail — the written request
   (``terminarz request``) is how they are asked.
 
-Confirmed occurrences get nothing. Occurrences due before the ledger's
+Confirmed occurrences get nothing; a confirmed task (``done '<id>#dane:<unit>'``) gets no
+more task mails. Occurrences due before the ledger's
 *epoch* (the first day reminders ran from this state database) get no overdue
 escalation: they predate the reminders.
 """
@@ -254,7 +255,7 @@ def decide(
         if item.duty is None or item.resolution is None or item.id in confirmed:
             continue
         found.extend(_for_occurrence(item, organisation, calendar, today, ledger, policy,
-                                     epoch))  # fmt: skip
+                                     epoch, confirmed))  # fmt: skip
     found.sort(key=lambda m: (m.planned.due, m.planned.id, _KIND_ORDER[m.kind], m.step,
                               m.recipient))  # fmt: skip
     return found
@@ -268,6 +269,7 @@ def _for_occurrence(
     ledger: Container[Key],
     policy: Escalation,
     epoch: date,
+    confirmed: Container[str] = (),
 ) -> list[DueMail]:
     resolution = item.resolution
     assert resolution is not None
@@ -331,8 +333,8 @@ def _for_occurrence(
     # Data requests (II.4), until the report's own day.
     if today <= anchor(item):
         for task in item.tasks:
-            if not task.owners:
-                continue  # an outside body: asked by the written request, not by this job
+            if not task.owners or task.id in confirmed:
+                continue  # an outside body (asked by the written request), or done '<task id>'
             kind = MailKind.REQUEST if task.kind is TaskKind.REQUEST else MailKind.DELIVER
             offsets = REQUEST_OFFSETS if task.kind is TaskKind.REQUEST else DELIVER_OFFSETS
             day0 = task.working_date

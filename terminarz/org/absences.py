@@ -272,7 +272,7 @@ def _recurrence_problem(event: Any) -> str | None:
             if len(rule.get(key, [])) > 1:
                 return (
                     f"kilka wystąpień dziennie (RRULE {key}) nie opisuje nieobecności; "
-                    "podaj najwyżej jedną wartość"
+                    "dozwolona jest najwyżej jedna wartość"
                 )
     start = event.get("DTSTART")
     if start is not None:
@@ -281,7 +281,7 @@ def _recurrence_problem(event: Any) -> str | None:
         if isinstance(day, date) and day < EARLIEST_RECURRENCE:
             return (
                 f"powtarzane wydarzenie zaczyna się {day.isoformat()}, przed 1900 r.; "
-                "popraw datę początku (DTSTART)"
+                "należy poprawić datę początku (DTSTART)"
             )
     return None
 

@@ -7,10 +7,21 @@ handling the report asks for it in writing and sets a delivery deadline. For
 every input of a duty and every occurrence there are two dated tasks:
 
 * ``<occurrence-id>#prosba:<unit>`` — send the written request, ``request_days``
-  working days before the due date; owners: the report's responsible people;
+  working days before the due date; owners: the people responsible for the report
+  *on that day* (the duty resolved for that one working day of the institution: the
+  regular owner when at work that day, else the substitute tier, a designated
+  person or the fallback);
 * ``<occurrence-id>#dane:<unit>`` — deliver the data, ``deliver_days`` working
   days before the due date; owner: the unit's head (an outside body has no
   owner here, only its ``email``).
+
+Nobody asks themselves for data (the substitution of II.4): when a person of the
+delivering unit is among those responsible for the report on its due date (its
+people substitute, or it is the report's own unit), neither task exists — the data
+are part of that unit's work; when a person of the delivering unit is responsible on
+the request day only, there is no request (it would go to its own unit) and the
+delivery stays. What is left out is kept as a :class:`NoTask` with the reason, so
+``who`` can say why.
 
 A period of an announced obligation without a date yet has one task instead,
 ``<occurrence-id>#termin`` — find out the date ("ustal termin"), ten working
@@ -24,6 +35,7 @@ previous day the institution works.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -34,6 +46,7 @@ from terminarz.law.announced import UndatedOccurrence, find_date_day
 from terminarz.law.rules import Occurrence
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.organisation import Duty, Input, Organisation
+from terminarz.polish import short_date
 
 if TYPE_CHECKING:
     from terminarz.org.duties import Resolution
@@ -77,6 +90,7 @@ class Task:
     owners: tuple[str, ...]
     email: str | None = None  # the outside body's address
     external: bool = False
+    why: str = ""  # who acts and why, in Polish (the request: who is responsible that day)
 
     @property
     def working_date(self) -> date:
@@ -91,6 +105,17 @@ class Task:
             return (f"Ustalić termin sprawozdania ({self.occurrence_id}) — data nie została "
                     f"jeszcze ogłoszona; {self.data}")  # fmt: skip
         return f"Dostarczyć dane: {self.unit_name} → {self.occurrence_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoTask:
+    """A task of II.4 left out because its unit would ask or supply itself, and why."""
+
+    id: str
+    kind: TaskKind
+    unit: str
+    unit_name: str
+    reason: str  # Polish, for ``who`` and ``explain``
 
 
 def task_id(occurrence_id: str, kind: TaskKind, unit: str) -> str:
@@ -149,6 +174,33 @@ def input_name(item: Input, organisation: Organisation) -> str:
     return item.name
 
 
+def request_resolution(
+    occurrence: Occurrence,
+    duty: Duty,
+    organisation: Organisation,
+    institution: WorkingCalendar,
+    day: date,
+    *,
+    today: date,
+) -> Resolution:
+    """Who sends a written request due on ``day``: ``duty`` resolved for that one working day
+    of the institution (the previous one it works when closed on ``day``) — the regular owner
+    when at work that day, else the next tier, a designation covering the day, or the
+    fallback."""
+    from terminarz.org.duties import resolve
+
+    stand_in = Occurrence(obligation=occurrence.obligation, period=occurrence.period,
+                          nominal=day, due=day)  # fmt: skip
+    return resolve(stand_in, dataclasses.replace(duty, prepare_days=1), organisation,
+                   institution, today=today)  # fmt: skip
+
+
+def units_of(people: tuple[str, ...], organisation: Organisation) -> set[str]:
+    """The units of ``people`` (a person not in the file has none)."""
+    found = (organisation.person(p) for p in people)
+    return {person.unit for person in found if person is not None}
+
+
 def tasks_for(
     occurrence: Occurrence,
     duty: Duty,
@@ -156,28 +208,79 @@ def tasks_for(
     organisation: Organisation,
     statutory: WorkingCalendar,
     institution: WorkingCalendar,
-) -> tuple[Task, ...]:
-    """The request and delivery tasks of every input of ``duty``, in input order."""
-    tasks = []
-    requesters = resolution.owners if resolution is not None else ()
+    *,
+    today: date,
+) -> tuple[tuple[Task, ...], tuple[NoTask, ...]]:
+    """The request and delivery tasks of every input of ``duty``, in input order, and the
+    tasks left out because a unit would ask or supply itself (see the module docstring).
+
+    ``resolution`` is who handles the report (on its due date); the request's owners are
+    resolved for the request's own day.
+    """
+    tasks: list[Task] = []
+    left_out: list[NoTask] = []
+    doing = units_of(resolution.responsible, organisation) if resolution is not None else set()
     for item in duty.inputs:
         name = input_name(item, organisation)
+        if item.unit is not None and item.unit in doing:
+            assert resolution is not None
+            how = f" ({resolution.status})" if resolution.status else ""
+            reason = (f"dane ma {name} — ten dział prowadzi sprawozdanie{how}, więc nie prosi "
+                      "sam siebie o dane ani ich sobie nie dostarcza; dane są częścią jego "
+                      "pracy")  # fmt: skip
+            left_out += [NoTask(id=task_id(occurrence.id, kind, item.id), kind=kind,
+                                unit=item.id, unit_name=name, reason=reason)
+                         for kind in (TaskKind.REQUEST, TaskKind.DELIVER)]  # fmt: skip
+            continue
         head: tuple[str, ...] = ()
         if item.unit is not None:
             unit = organisation.unit(item.unit)
             head = (unit.head,) if unit is not None and unit.head else ()
-        for kind, days, owners in (
-            (TaskKind.REQUEST, item.request_days, requesters),
-            (TaskKind.DELIVER, item.deliver_days, head),
-        ):
+        for kind, days in ((TaskKind.REQUEST, item.request_days),
+                           (TaskKind.DELIVER, item.deliver_days)):  # fmt: skip
             try:
                 due = statutory.add_working_days(occurrence.due, -days)
             except CalendarRangeError:
                 continue  # before 1990: no task
+            planning = planning_date(due, institution)
+            owners, why = head, ""
+            if kind is TaskKind.REQUEST:
+                sender = request_resolution(occurrence, duty, organisation, institution,
+                                            planning or due, today=today)  # fmt: skip
+                owners, why = sender.owners, _sender_words(sender, organisation, planning or due)
+                if item.unit is not None and item.unit in units_of(sender.responsible,
+                                                                   organisation):
+                    left_out.append(NoTask(
+                        id=task_id(occurrence.id, kind, item.id), kind=kind, unit=item.id,
+                        unit_name=name,
+                        reason=f"w dniu wysłania prośby ({short_date(planning or due)}) "
+                        f"sprawozdanie prowadzi {name} — ten sam dział, który dostarcza dane, "
+                        "więc prośby do samego siebie nie ma; zostaje dostarczenie danych",
+                    ))  # fmt: skip
+                    continue
             tasks.append(Task(
                 id=task_id(occurrence.id, kind, item.id), kind=kind,
                 occurrence_id=occurrence.id, unit=item.id, unit_name=name, data=item.data,
-                due=due, planning_date=planning_date(due, institution), owners=owners,
-                email=item.email, external=item.external,
+                due=due, planning_date=planning, owners=owners,
+                email=item.email, external=item.external, why=why,
             ))  # fmt: skip
-    return tuple(tasks)
+    return tuple(tasks), tuple(left_out)
+
+
+def _sender_words(sender: Resolution, organisation: Organisation, day: date) -> str:
+    """Who sends the request and why: ``prośbę wysyła osoba odpowiedzialna w dniu jej wysłania
+    (pt 9 kwi 2027), grupa podstawowa: …``."""
+    who = ", ".join(f"{organisation.person_name(p)} ({p})" for p in sender.owners)
+    when = f"({short_date(day)})"
+    if sender.needs_designation:
+        return (f"w dniu wysłania prośby {when} nikt z grup nie jest w pracy — prośbę wysyła "
+                f"osoba wyznaczająca zastępstwo (pkt II.5): {who}")  # fmt: skip
+    if sender.designation is not None:
+        how = "wyznaczenie"
+    elif sender.substitute:
+        how = f"zastępstwo — grupa zastępcza nr {sender.tier}"
+    else:
+        how = "grupa podstawowa"
+    one = ("osoba odpowiedzialna" if len(sender.owners) == 1
+           else "jedna z osób odpowiedzialnych")  # fmt: skip
+    return f"prośbę wysyła {one} w dniu jej wysłania {when}, {how}: {who}"

@@ -17,6 +17,7 @@ and after the due date the whole window counts, so the result is stable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -63,6 +64,55 @@ class Resolution:
         if self.substitute:
             return "zastępstwo"
         return ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Handover:
+    """A report that has left the unit(s) of its primary tier, and who has it now.
+
+    The head of such a unit keeps seeing the report (``due --unit``, the unit's feed and
+    mails) marked with :attr:`words`, e.g. ``przekazane: zastępstwo — Dział Organizacji,
+    Kadr i Płac``. ``from_units``: the units of the primary tier none of whose people handles
+    the report now; ``to_units``/``to_people``: who does (the fallback when a designation is
+    needed); ``kind``: ``zastępstwo``, ``wyznaczenie`` or ``wymaga wyznaczenia``.
+    """
+
+    from_units: tuple[str, ...]
+    to_units: tuple[str, ...]
+    to_people: tuple[str, ...]
+    kind: str
+    words: str
+
+
+def handover(duty: Duty, resolution: Resolution, organisation: Organisation) -> Handover | None:
+    """The :class:`Handover` of a report resolved to ``resolution``; None while a person of
+    every unit of the primary tier still handles it (a colleague of the same unit
+    substituting is not a handover between units)."""
+    if not resolution.status:
+        return None
+    doing = {_unit_of(organisation, p) for p in resolution.owners}
+    home = _ordered(_unit_of(organisation, p) for p in duty.tiers[0]) if duty.tiers else ()
+    left = tuple(u for u in home if u not in doing)
+    if not left:
+        return None
+    to_units = _ordered(_unit_of(organisation, p) for p in resolution.owners)
+    names = ", ".join(_unit_name(organisation, u) for u in to_units)
+    return Handover(from_units=left, to_units=to_units, to_people=resolution.owners,
+                    kind=resolution.status, words=f"przekazane: {resolution.status} — {names}")
+
+
+def _unit_of(organisation: Organisation, person_id: str) -> str:
+    person = organisation.person(person_id)
+    return person.unit if person is not None else ""
+
+
+def _unit_name(organisation: Organisation, unit_id: str) -> str:
+    unit = organisation.unit(unit_id)
+    return unit.name if unit is not None else unit_id or "—"
+
+
+def _ordered(units: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(u for u in units if u))
 
 
 def preparation_window(due: date, prepare_days: int, calendar: WorkingCalendar) -> tuple[date, ...]:

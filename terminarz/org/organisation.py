@@ -508,7 +508,7 @@ def _parse_people(ck: Checker, data: dict[str, Any]) -> tuple[list[Person], set[
         people.append(Person(id=pid, name=name, email=email, unit=unit, role=role,
                              system_access=bool(access), login=login or None))  # fmt: skip
     if "people" in data and not people and not ck.has_errors:
-        ck.add("brak osób: dodaj co najmniej jeden wpis [[people]]")
+        ck.add("brak osób: potrzebny jest co najmniej jeden wpis [[people]]")
     return people, seen
 
 
@@ -652,14 +652,15 @@ def _parse_inputs(ck: Checker, raw: dict[str, Any], w: Where, unit_ids: set[str]
         request_days = ck.integer(item, "request_days", required=True, where=sub, low=1, high=120)
         deliver_days = ck.integer(item, "deliver_days", required=True, where=sub, low=0, high=120)
         if unit is not None and (ext_id is not None or email is not None):
-            ck.add("podaj albo „unit” (dział), albo „id”, „name” i „email” (podmiot zewnętrzny)",
+            ck.add("należy podać albo „unit” (dział), albo „id”, „name” i „email” (podmiot "
+                   "zewnętrzny)",
                    **sub.at("unit"))  # fmt: skip
         elif unit is not None and unit not in unit_ids:
             ck.add(f"nieznany dział „{unit}” (nie ma go w [[units]])", **sub.at("unit"))
         elif unit is None:
             if ext_id is None or name is None or email is None:
                 ck.add("dane od podmiotu zewnętrznego wymagają pól „id”, „name” i „email”; "
-                       "dla działu podaj „unit”", **sub.at("id"))  # fmt: skip
+                       "dla działu należy podać „unit”", **sub.at("id"))  # fmt: skip
             elif not _ID.match(ext_id):
                 ck.add(_id_message(ext_id), **sub.at("id"))
             if email is not None and (problem := email_problem(email)):
@@ -886,7 +887,7 @@ def cross_check(
         if organisation.duty_for(obligation.id) is None:
             problems.append(Problem(
                 message=f"obowiązek „{obligation.id}” ({obligation.label}) nie ma przypisanych "
-                        "osób: dodaj go do „obligations” jednego z wpisów [[duties]]",
+                        "osób: należy go dodać do „obligations” jednego z wpisów [[duties]]",
                 path=path, line=lines.table("duties", 0) if lines else None,
                 entry=obligation.id, field=None,
             ))  # fmt: skip

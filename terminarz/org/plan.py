@@ -20,8 +20,8 @@ from terminarz.law.announced import UndatedOccurrence, find_date_day, undated
 from terminarz.law.catalogue import CatalogueSet, in_force, load_catalogues
 from terminarz.law.rules import Obligation, Occurrence, expand, occurrence, split_occurrence_id
 from terminarz.law.workdays import WorkingCalendar
-from terminarz.org.datarequests import Task, find_date_task, planning_date, tasks_for
-from terminarz.org.duties import Resolution, resolve
+from terminarz.org.datarequests import NoTask, Task, find_date_task, planning_date, tasks_for
+from terminarz.org.duties import Handover, Resolution, handover, resolve
 from terminarz.org.organisation import (
     Absence,
     Designation,
@@ -65,6 +65,11 @@ class PlannedOccurrence:
 
     ``planning_date`` is set when the institution does not work on the due date:
     the previous day it works. The statutory due date itself never moves.
+    ``left_out``: the II.4 tasks not needed because a unit would ask or supply itself,
+    with the reason. ``handed_over``: set when the report has left the unit(s) of its
+    primary tier (a substitute tier of another unit, a designation, or nobody available):
+    which units it left and who has it now (``handed_over.words``: ``przekazane:
+    zastępstwo — Dział …``); see :meth:`handed_over_from`.
     """
 
     occurrence: Occurrence
@@ -72,6 +77,8 @@ class PlannedOccurrence:
     resolution: Resolution | None
     tasks: tuple[Task, ...] = ()
     planning_date: date | None = None
+    left_out: tuple[NoTask, ...] = ()
+    handed_over: Handover | None = None
 
     @property
     def id(self) -> str:
@@ -92,6 +99,12 @@ class PlannedOccurrence:
         for task in self.tasks:
             found.update(task.owners)
         return found
+
+    def handed_over_from(self, unit: str) -> Handover | None:
+        """The handover when this report has left ``unit`` (one of its primary tier's units)
+        for another one; None otherwise — what a unit head's views mark instead of dropping."""
+        found = self.handed_over
+        return found if found is not None and unit in found.from_units else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -280,13 +293,15 @@ def planned(setup: Setup, occ: Occurrence, *, today: date) -> PlannedOccurrence:
     resolution = (
         resolve(occ, duty, organisation, setup.institution, today=today) if duty else None
     )
-    tasks = (
-        tasks_for(occ, duty, resolution, organisation, setup.statutory, setup.institution)
-        if duty else ()
+    tasks, left_out = (
+        tasks_for(occ, duty, resolution, organisation, setup.statutory, setup.institution,
+                  today=today)
+        if duty else ((), ())
     )  # fmt: skip
     return PlannedOccurrence(
         occurrence=occ, duty=duty, resolution=resolution, tasks=tasks,
-        planning_date=planning_date(occ.due, setup.institution),
+        planning_date=planning_date(occ.due, setup.institution), left_out=left_out,
+        handed_over=handover(duty, resolution, organisation) if duty and resolution else None,
     )  # fmt: skip
 
 
@@ -439,9 +454,12 @@ def for_person(items: Sequence[PlannedOccurrence], person: str) -> list[PlannedO
 def for_unit(
     items: Sequence[PlannedOccurrence], organisation: Organisation, unit: str
 ) -> list[PlannedOccurrence]:
-    """The occurrences a member of ``unit`` acts on, or whose data ``unit`` delivers."""
+    """The occurrences a member of ``unit`` acts on, whose data ``unit`` delivers, or that
+    were handed over from ``unit`` to another one (:meth:`PlannedOccurrence.handed_over_from`:
+    the head keeps seeing them)."""
     members = {p.id for p in organisation.people if p.unit == unit}
     return [
         p for p in items
         if members & p.people() or any(t.unit == unit for t in p.tasks)
+        or p.handed_over_from(unit) is not None
     ]  # fmt: skip
