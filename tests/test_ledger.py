@@ -155,20 +155,20 @@ def test_a_failed_reminder_is_replaced_by_the_newer_one(
         server.sink.take()
     monkeypatch.setenv("TERMINARZ_SMTP_PORT", str(free_port()))
     monkeypatch.setenv("TERMINARZ_SMTP_SECURITY", "none")
-    assert remind(config, "2027-01-25") == 1  # T-5 and the delivery reminder stay pending
+    assert remind(config, "2027-01-25") == 1  # T-5 stays pending
     with smtp_sink() as server:
         monkeypatch.setenv("TERMINARZ_SMTP_PORT", str(server.port))
         assert remind(config, "2027-01-28") == 0  # T-2 is due now: T-5 is not worth sending
         subjects = sorted(r.message["Subject"] for r in server.sink.take())
+    # no data mails: DOKiP, which holds the data, prepares the report itself (II.4)
     assert subjects == [
-        "Dane do dostarczenia do czw 21 sty 2027: MPiPS-03 za 2026 r.",  # alone in its series
         "Przypomnienie: MPiPS-03 za 2026 r. — termin pon 1 lut 2027 (za 2 dni robocze)",
         "Przypomnienie: MPiPS-03 za 2026 r. — termin pon 1 lut 2027 (za 2 dni robocze)",
     ]
     statuses = {(r.step, r.recipient): r.status for r in rows(config) if r.kind != "handover"}
     assert statuses[("T-5", "kier-dokip")] is MailStatus.CANCELLED
     assert statuses[("T-5", "prac-dokip")] is MailStatus.CANCELLED
-    assert statuses[("dokip:T-0", "kier-dokip")] is MailStatus.SENT
+    assert not [key for key in statuses if key[0].startswith("dokip:")]
     assert statuses[("T-2", "prac-dokip")] is MailStatus.SENT
 
 
@@ -272,14 +272,16 @@ def test_server_sink_helper_env_is_complete(tmp_path: Path) -> None:
 
 def test_due_shows_a_confirmed_occurrence(tmp_path: Path, run_cli: RunCli) -> None:
     env = {"XDG_DATA_HOME": str(tmp_path)}  # the default state database, without --config
-    done = run_cli("done", "mpips-03@ops/2025", "--by", "anna", "--note", "CAS", env=env)
+    state = str(tmp_path / "terminarz" / "state.sqlite3")  # named: no organisation file
+    done = run_cli("done", "mpips-03@ops/2025", "--by", "anna", "--note", "CAS", "--state", state,
+                   env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("✔ mpips-03@ops/2025: potwierdzono wysłanie przez: anna")
     due = run_cli("due", "--catalogue", "mpips-1992", "--month", "2026-01", "--level", "ops",
                   "--today", "2026-01-20", env=env)
     (line,) = [row for row in due.stdout.splitlines() if "mpips-03@ops/2025" in row]
     assert "✔ wysłano 20" in line and "(anna)" in line
-    undone = run_cli("undone", "mpips-03@ops/2025", env=env)
+    undone = run_cli("undone", "mpips-03@ops/2025", "--state", state, env=env)
     assert "cofnięto potwierdzenie" in undone.stdout
     due = run_cli("due", "--catalogue", "mpips-1992", "--month", "2026-01", "--level", "ops",
                   "--today", "2026-01-20", env=env)

@@ -52,12 +52,11 @@ def sent_rows(config: Path) -> list[tuple[str, str, str, str]]:
     return sorted((r.day.isoformat(), r.kind, r.step, r.recipient) for r in rows)
 
 
+# No request on 11 January and no delivery on 19/21 January: DOKiP, which holds the data,
+# prepares the report itself (II.4) — a unit does not ask itself for data.
 MONTH = sorted(
-    [("2027-01-11", "request", "dokip:T-0", p) for p in DOKIP]
-    + [("2027-01-18", "reminder", "T-10", p) for p in DOKIP]
+    [("2027-01-18", "reminder", "T-10", p) for p in DOKIP]
     + [("2027-01-18", "handover", "tier-1", "kier-dokip")]  # one message to both
-    + [("2027-01-19", "deliver", "dokip:T-2", "kier-dokip"),
-       ("2027-01-21", "deliver", "dokip:T-0", "kier-dokip")]
     + [("2027-01-25", "reminder", "T-5", p) for p in DOKIP]
     + [("2027-01-28", "reminder", "T-2", p) for p in DOKIP]
     + [("2027-02-01", "reminder", "T-0", p) for p in DOKIP]
@@ -174,7 +173,6 @@ def test_log_shows_what_was_sent_to_whom(
     assert out[0].split() == ["Kiedy", "Stan", "Osoba", "Adres", "Rodzaj", "Krok", "Wystąpienie"]
     body = [line.split() for line in out[2:]]
     assert sorted((row[2], row[3], row[4], row[5]) for row in body) == [
-        ("wysłano", "prac-dokip", "kadry@example.org", "prośba"),
         ("wysłano", "prac-dokip", "kadry@example.org", "przypomnienie"),
         ("wysłano", "prac-dokip", "kadry@example.org", "zastępstwo"),
     ]
