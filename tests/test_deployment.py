@@ -343,3 +343,48 @@ def test_two_servers_answer_alike_and_notice_changes(tmp_path: Path, shared_stat
     assert [a[0] for a in both(personal, {"If-None-Match": after[0][1]})] == [304, 304]
     # B's feeds did not change with A's confirmation
     assert [a[1] for a in both(f"/o/{B}/feeds/all.ics")] == [before[f"/o/{B}/feeds/all.ics"]] * 2
+
+
+# -- the reminder mail's confirmation link ------------------------------------------------------
+
+
+def test_reminder_links_of_a_shared_institution_carry_its_id(tmp_path: Path) -> None:
+    """``remind --orgs`` over institutions marked shared: each mail's confirmation link is
+    ``<base_url>/o/<id>/confirm/…``, signed with that institution's own key."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from test_mail_sink import smtp_sink
+    from test_shared_state import DAY, ORG
+
+    from terminarz.links import LinkRefused, read_token
+
+    folder = tmp_path / "orgs"
+    folder.mkdir()
+    for n in (1, 2):
+        text = ORG.format(n=n, absence="")
+        text += '\n[server]\nshared = true\nbase_url = "https://terminy.example.org"\n'
+        (folder / f"ops-{n:03d}.toml").write_text(text, encoding="utf-8")
+    with smtp_sink() as server:
+        env = {**environment(str(tmp_path / "stan.sqlite3")), **server.env()}
+        terminarz(env, "remind", "--orgs", str(folder), "--today", DAY)
+        received = server.sink.take()
+    links: dict[str, list[str]] = {}
+    for mail in received:
+        parsed = message_from_bytes(mail.data, policy=default)
+        body = parsed.get_body(preferencelist=("plain",))
+        assert body is not None
+        found = re.findall(r"https://terminy\.example\.org(/o/[^/]+/)confirm/(\S+)",
+                           body.get_content())  # fmt: skip
+        for prefix, token in found:
+            links.setdefault(prefix, []).append(token)
+    assert set(links) == {"/o/ops-001/", "/o/ops-002/"}
+    day = date.fromisoformat(DAY)
+    for prefix, tokens in links.items():
+        org_id = prefix.split("/")[2]
+        other = "ops-002" if org_id == "ops-001" else "ops-001"
+        for token in tokens:
+            read_token(site_secret(SECRET.encode(), org_id, shared=True), token, today=day)
+            for wrong in (SECRET.encode(), site_secret(SECRET.encode(), other, shared=True)):
+                with pytest.raises(LinkRefused):
+                    read_token(wrong, token, today=day)
