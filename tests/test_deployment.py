@@ -388,3 +388,56 @@ def test_reminder_links_of_a_shared_institution_carry_its_id(tmp_path: Path) -> 
             for wrong in (SECRET.encode(), site_secret(SECRET.encode(), other, shared=True)):
                 with pytest.raises(LinkRefused):
                     read_token(wrong, token, today=day)
+
+
+# -- the router of many institutions --------------------------------------------------------------
+
+
+def test_site_router_builds_on_first_use_and_closes_what_it_drops() -> None:
+    """At most ``keep`` institutions' applications are kept; one dropped while a request
+    still uses it is closed only when that request ends; an unknown id is 404."""
+    import threading
+    from http import HTTPStatus
+
+    from terminarz.web.server import Request, Response, Route, Router
+    from terminarz.web.sites import Site, SiteRouter
+
+    built: list[str] = []
+    closed: list[str] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def build(org: str) -> Site:
+        def hello(request: Request, match: re.Match[str]) -> Response:
+            if org == "wolna":
+                entered.set()
+                release.wait(10)
+            script = request.environ["SCRIPT_NAME"]
+            return Response(status=HTTPStatus.OK, body=f"{org} {script}".encode())
+
+        built.append(org)
+        app = Router([Route(pattern=re.compile(r"/"), handler=hello)], log_requests=False)
+        return Site(app=app, close=lambda: closed.append(org))
+
+    sites = SiteRouter(build, ["a", "b", "wolna"], keep=1)
+
+    def get(path: str) -> tuple[str, bytes]:
+        answer: list[str] = []
+        body = sites({"PATH_INFO": path, "REQUEST_METHOD": "GET", "SCRIPT_NAME": ""},
+                     lambda status, headers, *exc: answer.append(status))  # fmt: skip
+        return answer[0], b"".join(body)
+
+    assert get("/o/a/") == ("200 OK", b"a /o/a")
+    assert get("/o/a/") == ("200 OK", b"a /o/a") and built == ["a"]  # kept
+    assert get("/o/a")[0].startswith("301")
+    assert get("/o/c/")[0].startswith("404") and get("/o/../")[0].startswith("404")
+    assert get("/o/b/")[1] == b"b /o/b" and closed == ["a"]  # keep=1: a dropped, closed
+    slow = threading.Thread(target=get, args=("/o/wolna/",))
+    slow.start()
+    assert entered.wait(10)
+    assert get("/o/a/")[1] == b"a /o/a"  # built again; drops "wolna", which is still in use
+    assert "wolna" not in closed
+    release.set()
+    slow.join(10)
+    assert closed == ["a", "b", "wolna"]  # closed once its request ended
+    sites.close()
+    assert closed == ["a", "b", "wolna", "a"]
