@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
 
-from bench_remind import DAY, SINK, Message, generate, send_raw  # noqa: E402
+from bench_remind import DAY, SINK, Message, cpu_seconds, generate, send_raw  # noqa: E402
 from pg_server import postgres_binaries, running_postgres  # noqa: E402
 
 from terminarz.store.base import MailStatus, Store  # noqa: E402
@@ -65,6 +65,8 @@ class Night:
     mails: int
     raw_seconds: float
     decided: Counter[tuple[str, str]]  # (organisation, Message-ID) of every mail sent
+    worker_cpu: float  # CPU seconds of the remind processes (user + system)
+    database_cpu: float  # CPU seconds of the PostgreSQL server (0 for SQLite: in the workers)
 
     @property
     def rate(self) -> float:
@@ -97,16 +99,24 @@ class Sink:
 
 
 def night(backend: str, workers: int, folder: Path, configs: list[Path], sink: Sink,
-          env: dict[str, str], opener: Opener) -> Night:  # fmt: skip
-    """``workers`` remind processes started together over ``folder``; then the raw sends."""
+          env: dict[str, str], opener: Opener, database: int | None = None) -> Night:  # fmt: skip
+    """``workers`` remind processes started together over ``folder``; then the raw sends.
+    ``database`` is the PostgreSQL server's process (its CPU is counted with its backends)."""
+    import resource
+
     command = [sys.executable, "-m", "terminarz", "remind", "--orgs", str(folder),
                "--today", DAY, "--jobs", "1"]  # fmt: skip
     before = sink.received()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    database_before = cpu_seconds(database) if database is not None else 0.0
     started = time.perf_counter()
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE) for _ in range(workers)]  # fmt: skip
     errors = [run.communicate(timeout=3600)[1] for run in runs]
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
+    database_cpu = cpu_seconds(database) - database_before if database is not None else 0.0
     for run, err in zip(runs, errors, strict=True):
         if run.returncode != 0:
             fail(f"{backend}, {workers} worker(s): remind exited {run.returncode}: "
@@ -132,7 +142,8 @@ def night(backend: str, workers: int, folder: Path, configs: list[Path], sink: S
     if sink.received() - raw_before != len(messages):
         fail("the raw sends did not all arrive")
     return Night(backend=backend, workers=workers, seconds=seconds, mails=len(messages),
-                 raw_seconds=raw_seconds, decided=decided)  # fmt: skip
+                 raw_seconds=raw_seconds, decided=decided, worker_cpu=worker_cpu,
+                 database_cpu=database_cpu)  # fmt: skip
 
 
 def organisation_id(config: Path) -> str:
@@ -187,8 +198,24 @@ def postgres_nights(folder: Path, configs: list[Path], sink: Sink, counts: list[
                 return PostgresStore(url, org)
 
             nights.append(night("PostgreSQL", workers, folder, configs, sink,
-                                {**env, "TERMINARZ_STATE_URL": url}, opener))  # fmt: skip
+                                {**env, "TERMINARZ_STATE_URL": url}, opener,
+                                postmaster(server)))  # fmt: skip
     return nights
+
+
+def postmaster(url: str) -> int:
+    """The process id of the PostgreSQL server listening on ``url``'s port."""
+    port = url.rsplit(":", 1)[1].split("/", 1)[0]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                words = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if words[0].endswith(b"/postgres") and f" -p {port} ".encode() in b" ".join(words):
+                return int(entry.name)
+    fail(f"no PostgreSQL server process for port {port}")
+    return 0
 
 
 def main() -> int:
@@ -196,6 +223,7 @@ def main() -> int:
     parser.add_argument("--orgs", type=int, default=2500)
     args = parser.parse_args()
     counts = [1, 2]
+    load = os.getloadavg()  # the machine is shared: how busy it was is part of the figures
     sink = Sink()
     env = {k: v for k, v in os.environ.items() if k != "TERMINARZ_STATE_URL"}
     env["TERMINARZ_SECRET"] = os.environ.get("TERMINARZ_SECRET", "bench-secret-0123456789abcdef")
@@ -215,16 +243,19 @@ def main() -> int:
         if max(done.decided.values()) != 1:
             fail(f"{done.backend} with {done.workers}: a Message-ID twice in the ledger")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+          f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+          f"load average at the start {load[0]:.1f}, at the end {os.getloadavg()[0]:.1f}")
     print(f"institutions: {args.orgs}; mails per night: {sqlite[0].mails} "
           f"({sqlite[0].mails / args.orgs:.1f} per institution), each exactly once")
     print(f"{'night':<24}{'seconds':>9}{'mails/s':>10}{'raw mails/s':>13}{'t/raw':>8}"
-          f"{'t/SQLite':>10}")  # fmt: skip
+          f"{'t/SQLite':>10}{'CPU ms/mail: workers':>22}{'database':>10}")  # fmt: skip
     for done in (*sqlite, *postgres):
         base = next(s for s in sqlite if s.workers == done.workers)
         label = f"{done.backend}, {done.workers} worker{'s' if done.workers > 1 else ''}"
         print(f"{label:<24}{done.seconds:>9.1f}{done.rate:>10.0f}{done.raw_rate:>13.0f}"
-              f"{done.seconds / done.raw_seconds:>7.2f}x{done.seconds / base.seconds:>9.2f}x")
+              f"{done.seconds / done.raw_seconds:>7.2f}x{done.seconds / base.seconds:>9.2f}x"
+              f"{done.worker_cpu / done.mails * 1000:>22.2f}"
+              f"{done.database_cpu / done.mails * 1000:>10.2f}")
     two, one = postgres[1], postgres[0]
     print(f"PostgreSQL, 2 workers vs 1: {one.seconds / two.seconds:.2f}x the mails per second")
     return 0
