@@ -66,7 +66,7 @@ Przykłady:
   terminarz feed --config calendars/examples/osrodek-pomocy.toml --out /var/www/terminy
   terminarz feed --config terminarz.toml --out kalendarze --from 2026-01-01 --to 2026-12-31
 
-  terminarz feed --orgs /etc/terminarz/instytucje --out /var/www/terminy   każda do <id>/
+  terminarz feed --orgs /etc/terminarz/instytucje --out /var/www/terminy   instytucje: <id>/…
 
 Pliki: all.ics, level/<poziom>.ics, a z plikiem organizacji także unit/<dział>.ics
 i person/<osoba>.ics. Plik jest zapisywany tylko wtedy, gdy jego treść się zmieniła.
