@@ -101,3 +101,18 @@ def link_url(base_url: str, secret: bytes, claim: LinkClaim) -> str:
 def expiry(today: date, link_days: int) -> date:
     """The last day a link made on ``today`` is valid."""
     return today + timedelta(days=link_days)
+
+
+SITE_PREFIX = "/o/"
+
+
+def site_path(organisation_id: str, *, shared: bool) -> str:
+    """What follows ``base_url`` in every address of an organisation: nothing for an
+    institution served alone (its addresses stay as they were), ``/o/<id>`` for one of many
+    in one deployment (``[server] shared = true``, served by ``serve --orgs``)."""
+    return f"{SITE_PREFIX}{organisation_id}" if shared else ""
+
+
+def site_url(base_url: str, organisation_id: str, *, shared: bool) -> str:
+    """``base_url`` followed by :func:`site_path` ("" — no address known — stays "")."""
+    return base_url.rstrip("/") + site_path(organisation_id, shared=shared) if base_url else ""

@@ -56,6 +56,10 @@ class ServerSettings:
     trusted_proxies: tuple[str, ...] = ()
     absence_retention: int = 365
     accessibility_contact: str | None = None
+    # One of many institutions served by one deployment (``serve --orgs``): its addresses
+    # are ``<base_url>/o/<organisation id>/…`` and its keys are derived from the secret and
+    # the id (see terminarz.links.site_path and terminarz.tokens.site_secret).
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,7 +135,7 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     server_raw = ck.table(data, "server")
     ck.unknown_keys(server_raw, ("host", "port", "base_url", "secret_env", "link_days",
                                  "trusted_user_header", "trusted_proxies", "absence_retention",
-                                 "accessibility_contact"), table="server")  # fmt: skip
+                                 "accessibility_contact", "shared"), table="server")  # fmt: skip
     w = Where("server")
     port = _opt(ck.integer(server_raw, "port", where=w, low=1, high=65535), 8080)
     host = _opt(ck.string(server_raw, "host", where=w, single_line=True), "127.0.0.1")
@@ -154,6 +158,7 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
         ),
         accessibility_contact=ck.string(server_raw, "accessibility_contact", where=w,
                                         single_line=True, max_length=300),
+        shared=_opt(ck.boolean(server_raw, "shared", where=w), False),
     )
     if server.trusted_user_header and not server.trusted_proxies:
         ck.add("„trusted_user_header” wymaga listy „trusted_proxies” (adresy serwerów "

@@ -23,6 +23,7 @@ from terminarz.polish import plural
 
 MIN_SECRET_BYTES = 16
 _DOMAIN = b"terminarz-feed:"
+_SITE = b"terminarz-organisation:"
 
 
 def read_secret(env_name: str, environ: Mapping[str, str]) -> bytes:
@@ -46,6 +47,20 @@ def read_secret(env_name: str, environ: Mapping[str, str]) -> bytes:
             f"klucz musi mieć co najmniej {MIN_SECRET_BYTES} bajtów"
         )
     return secret
+
+
+def site_secret(secret: bytes, organisation_id: str, *, shared: bool) -> bytes:
+    """The key an organisation's tokens and links are made with.
+
+    For an institution served alone, the server secret itself (its existing
+    addresses stay valid). For one of many in one deployment (``[server] shared``), a
+    key derived from the secret and the organisation id: one secret may serve every
+    institution, and still no feed token, confirmation link, sign-in link or session
+    cookie of one is valid in another — even where both have a person ``kier``.
+    """
+    if not shared:
+        return secret
+    return hmac.new(secret, _SITE + organisation_id.encode("utf-8"), hashlib.sha256).digest()
 
 
 def feed_token(secret: bytes, person_id: str) -> str:

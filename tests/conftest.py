@@ -114,60 +114,22 @@ def open_state(path: Path, organisation: str = EXAMPLE_ORGANISATION) -> SQLiteSt
 # -- a real PostgreSQL server, started from the machine's binaries ------------------------------
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server in a temporary folder on a free loopback port, for this session:
-    its base URL (``postgresql://terminarz@127.0.0.1:PORT``). As root the server runs as the
-    ``postgres`` user, in a folder that user owns. Without the binaries the tests are skipped
-    with a reason — except in CI (``CI=true``), where that is a failure."""
-    import socket
-    import tempfile
-    import time
+    its base URL (``postgresql://terminarz@127.0.0.1:PORT``); see :mod:`pg_server`. Without
+    the binaries the tests are skipped with a reason — except in CI (``CI=true``), where
+    that is a failure."""
+    from pg_server import postgres_binaries, running_postgres
 
-    binaries = _postgres_bin()
+    binaries = postgres_binaries()
     if binaries is None:
         message = "PostgreSQL nie jest zainstalowany (pakiet Debiana postgresql)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    folder = Path(tempfile.mkdtemp(prefix="terminarz-pg-", dir="/tmp"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = folder / "data"
-
-    def run(*args: str) -> None:
-        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
-
-    run(str(binaries / "initdb"), "-D", str(data), "-U", "terminarz", "--auth=trust",
-        "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
-    run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c max_connections=200", "start")  # fmt: skip
-    url = f"postgresql://terminarz@127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with running_postgres(binaries, "fsync=off", "max_connections=200") as url:
         yield url
-    finally:
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

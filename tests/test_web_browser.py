@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +79,13 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("web")
-    config = copy_example(folder / "org")
+    with serving(folder, copy_example(folder / "org")) as running:
+        yield running
+
+
+@contextmanager
+def serving(folder: Path, config: Path) -> Iterator[Served]:
+    """``terminarz serve --config config`` on a free loopback port, its log in ``folder``."""
     env = {**os.environ, "TERMINARZ_SECRET": SECRET, "NO_COLOR": "1"}
     env.pop("TERMINARZ_STATE_URL", None)
     log = folder / "serve.log"
@@ -290,3 +298,62 @@ def test_what_the_server_refuses(browser: Any, served: Served) -> None:
 def feed_text_path(served: Served, person: str) -> str:
     url = served.terminarz("feed-url", person).splitlines()[0]
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+PENDING = "mrips-03-p@ops/2026-H1"  # announced each year; usually 20–23 July (cas-pomoc-spoleczna)
+
+
+@pytest.fixture(scope="module")
+def served_today(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The example organisation of today's law (calendars/examples/osrodek-pomocy.toml)."""
+    from terminarz.paths import calendars_dir
+
+    folder = tmp_path_factory.mktemp("web-dzis")
+    examples = calendars_dir() / "examples"
+    org = folder / "org"
+    org.mkdir()
+    for name in ("urlopy.ics", "terminy-osrodka.toml"):
+        shutil.copy(examples / name, org / name)
+    config = org / "osrodek.toml"
+    text = (examples / "osrodek-pomocy.toml").read_text(encoding="utf-8")
+    config.write_text(f'{text}\n[state]\npath = "state.sqlite3"\n', encoding="utf-8")
+    with serving(folder, config) as running:
+        yield running
+
+
+def test_dates_still_to_be_announced_and_entering_one(browser: Any,
+                                                      served_today: Served) -> None:  # fmt: skip
+    """Moje terminy lists the reports whose date is not announced yet, with the usual window
+    and the day to find it out by; entering the date on "Termin do ustalenia" moves the
+    report into the dated list (and `due`)."""
+    served = served_today
+    page = sign_in(browser, served, "kier-dsps")
+    assert page.get_by_role("heading", name="Terminy do ustalenia").is_visible()
+    anchor = "".join(c if c.isalnum() else "-" for c in PENDING)
+    card = page.locator(f"#u-{anchor}")
+    text = card.inner_text()
+    assert "MRiPS-03 (P)" in text and "I półrocze 2026 r." in text
+    assert "nie został jeszcze ogłoszony — zwykle 20.07–23.07.2026 r." in text
+    assert "poniedziałek, 6 lipca 2026 r." in text  # 10 working days before 20 July
+    assert page.locator(f"#r-{anchor}").count() == 0  # not among the dated ones
+    check(page, served, "moje-terminy-do-ustalenia")
+
+    card.get_by_role("link", name="Wpisanie ogłoszonego terminu").click()
+    assert page.get_by_label("Sprawozdanie", exact=True).input_value() == PENDING
+    check(page, served, "termin-do-ustalenia")
+    page.get_by_label("Ogłoszony termin").fill("2026-07-22")
+    page.get_by_label("Źródło (np. pismo wojewody z dnia …)").fill(
+        "pismo wojewody z dnia 15 czerwca 2026 r.")
+    page.get_by_role("button", name="Zapisz termin").click()
+    assert "pismo wojewody z dnia 15 czerwca 2026 r." in page.inner_text("main")
+
+    page.get_by_role("link", name="Moje terminy").click()
+    assert page.locator(f"#u-{anchor}").count() == 0
+    dated = page.locator(f"#r-{anchor}")
+    assert "środa, 22 lipca 2026 r." in dated.inner_text()
+    assert dated.get_by_role("button", name=re.compile("^Potwierdź wysłanie")).count() == 1
+    check(page, served, "moje-terminy-po-wpisaniu")
+    due = served.terminarz("due", "--today", TODAY, "--month", "2026-07")
+    table, _, rest = due.partition("Terminy do ustalenia")
+    assert PENDING in table and PENDING not in rest.partition("Zadania wewnętrzne")[0]
+    assert "śr 22 lip 2026" in next(line for line in table.splitlines() if PENDING in line)

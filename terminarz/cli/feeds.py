@@ -16,8 +16,10 @@ from terminarz.cli.common import (
     Context,
     add_catalogue,
     add_config,
+    add_orgs,
     add_today,
     open_store,
+    organisation_files,
     parse_day,
     require_person,
     store_location,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from terminarz.org.plan import Setup
     from terminarz.settings import Settings
     from terminarz.store.base import Store
+    from terminarz.web.sites import Site
 
 
 def settings_of(setup: Setup) -> Settings:
@@ -63,8 +66,11 @@ Przykłady:
   terminarz feed --config calendars/examples/osrodek-pomocy.toml --out /var/www/terminy
   terminarz feed --config terminarz.toml --out kalendarze --from 2026-01-01 --to 2026-12-31
 
+  terminarz feed --orgs /etc/terminarz/instytucje --out /var/www/terminy   instytucje: <id>/…
+
 Pliki: all.ics, level/<poziom>.ics, a z plikiem organizacji także unit/<dział>.ics
 i person/<osoba>.ics. Plik jest zapisywany tylko wtedy, gdy jego treść się zmieniła.
+Z --orgs kalendarze każdej instytucji trafiają do podkatalogu nazwanego jej identyfikatorem.
 """
 
 
@@ -87,6 +93,7 @@ def register_feed(sub: Any) -> None:
                    help="koniec horyzontu (domyślnie 24 miesiące naprzód, "
                    "[feeds] months_ahead)")  # fmt: skip
     add_config(p)
+    add_orgs(p)
     add_catalogue(p)
     add_state(p)
     add_today(p)
@@ -107,6 +114,8 @@ def horizon_args(ctx: Context) -> tuple[date | None, date | None]:
 
 
 def cmd_feed(ctx: Context) -> int:
+    if ctx.args.orgs is not None:
+        return feed_many(ctx, organisation_files(ctx.args.orgs))
     start, end = horizon_args(ctx)
     setup = ctx.setup
     with open_store(ctx, setup) as store:
@@ -114,6 +123,36 @@ def cmd_feed(ctx: Context) -> int:
                             store=store, start=start, end=end)  # fmt: skip
     ctx.out.write("".join(f"{line}\n" for line in lines))
     return 0
+
+
+def feed_many(ctx: Context, configs: list[Path]) -> int:
+    """``feed --orgs``: every institution's feeds into ``--out/<organisation id>/``. A file
+    with a mistake is reported and the others are still written (exit 2 at the end)."""
+    from terminarz.errors import TerminarzError
+
+    start, end = horizon_args(ctx)
+    code = 0
+    seen: dict[str, Path] = {}
+    for config in configs:
+        sub = for_config(ctx, config)
+        try:
+            setup = sub.setup
+            organisation = setup.organisation
+            assert organisation is not None  # load_setup with a file always has one
+            if organisation.id in seen:
+                raise UsageError(f"{config}: identyfikator {organisation.id} ma już "
+                                 f"{seen[organisation.id]}")  # fmt: skip
+            seen[organisation.id] = config
+            with open_store(sub, setup) as store:
+                lines = write_feeds(setup, ctx.args.out / organisation.id, today=sub.today,
+                                    now=clock_now(sub), store=store, start=start,
+                                    end=end)  # fmt: skip
+        except TerminarzError as exc:
+            sys.stderr.write(f"terminarz: {config}: {exc}\n")
+            code = 2
+            continue
+        ctx.out.write(f"{organisation.id}:\n" + "".join(f"{line}\n" for line in lines))
+    return code
 
 
 def write_feeds(
@@ -163,6 +202,7 @@ SERVE_EXAMPLES = """\
 Przykłady:
   terminarz serve --config terminarz.toml
   terminarz serve --config terminarz.toml --host 0.0.0.0 --port 8080
+  terminarz serve --orgs /etc/terminarz/instytucje        wiele instytucji: /o/<id>/…
 
 Adresy: /app/  (strony dla pracowników: moje terminy, miesiąc, nieobecności, wyznaczenie;
 logowanie linkiem z: terminarz login-url), /  (strona z listą kalendarzy), /feeds/all.ics,
@@ -170,6 +210,8 @@ logowanie linkiem z: terminarz login-url), /  (strona z listą kalendarzy), /fee
 podaje: terminarz feed-url).
 Klucz kalendarzy osobistych pochodzi ze zmiennej środowiskowej z [server] secret_env
 (domyślnie TERMINARZ_SECRET). Za odwrotnym proxy z HTTPS należy ustawić [server] base_url.
+Z --orgs (każdy plik z [server] shared = true) każda instytucja ma te same adresy pod
+/o/<identyfikator>/ (np. /o/mops-piekary/feeds/p/<klucz>.ics, /o/mops-piekary/app/).
 """
 
 
@@ -186,6 +228,7 @@ def register_serve(sub: Any) -> None:
                    "127.0.0.1)")  # fmt: skip
     p.add_argument("--port", metavar="PORT", type=int, help="port (domyślnie [server] port, 8080)")
     add_config(p)
+    add_orgs(p)
     add_catalogue(p)
     add_state(p)
     add_today(p)
@@ -194,56 +237,101 @@ def register_serve(sub: Any) -> None:
 
 def cmd_serve(ctx: Context) -> int:
     import logging
-    import signal
 
-    from terminarz.tokens import read_secret
-    from terminarz.web.server import (
-        FeedService,
-        base_url_problem,
-        build_app,
-        loopback_base_url,
-        mount,
-        serve_forever,
-    )
+    from terminarz.cli.web import clock_for
 
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
+    clock = clock_for(ctx)
+    if ctx.args.orgs is not None:
+        return serve_many(ctx, organisation_files(ctx.args.orgs), clock=clock)
     setup = ctx.setup  # load once now: a broken file stops here, before listening
     settings = settings_of(setup)
+    if setup.organisation is not None and settings.server.shared and ctx.config is not None:
+        return serve_many(ctx, [ctx.config], clock=clock)  # its addresses are /o/<id>/…
+    host, port = listen_address(ctx, settings)
+    from terminarz.web.server import base_url_problem, loopback_base_url
+
+    problem = base_url_problem(settings.server.base_url, host)
+    if problem is not None:
+        raise UsageError(problem)
+    site = build_site(ctx, setup, clock=clock)
+
+    def ready(bound_host: str, bound_port: int) -> None:
+        public = settings.server.base_url or loopback_base_url(bound_host, bound_port)
+        announce(bound_host, bound_port, f"adres publiczny: {public}/")
+
+    try:
+        run_server(site.app, host=host, port=port, on_ready=ready)
+    finally:
+        site.close()
+    return 0
+
+
+def listen_address(ctx: Context, settings: Settings) -> tuple[str, int]:
+    """``--host``/``--port``, else ``[server] host``/``port`` of the (first) organisation file."""
     host = ctx.args.host or settings.server.host
     port = ctx.args.port if ctx.args.port is not None else settings.server.port
     if not 0 <= port <= 65535:
         raise UsageError(f"--port: {port} nie jest numerem portu (0–65535)")
-    problem = base_url_problem(settings.server.base_url, host)
-    if problem is not None:
-        raise UsageError(problem)
+    return host, port
+
+
+def announce(host: str, port: int, detail: str) -> None:
+    shown = f"[{host}]" if ":" in host else host
+    sys.stderr.write(f"terminarz: serwer kalendarzy działa: http://{shown}:{port}/ "
+                     f"({detail}; Ctrl+C kończy)\n")  # fmt: skip
+    sys.stderr.flush()
+
+
+def run_server(app: Any, *, host: str, port: int,
+               on_ready: Callable[[str, int], None]) -> None:  # fmt: skip
+    """Serve ``app`` until SIGTERM or Ctrl+C."""
+    import signal
+
+    from terminarz.web.server import serve_forever
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    serve_forever(app, host=host, port=port, on_ready=on_ready)
+
+
+def build_site(ctx: Context, setup: Setup, *, clock: Callable[[], datetime],
+               log_requests: bool = True) -> Site:  # fmt: skip
+    """One institution's application (feeds, confirmation links, pages) — or, without an
+    organisation file, the catalogues' feeds — with its own store and keys."""
+    from terminarz.cli.common import organisation_location
+    from terminarz.cli.web import LOGIN_PATH, web_routes
+    from terminarz.notify.remote import RemoteCatalogues
+    from terminarz.tokens import read_secret, site_secret
+    from terminarz.web.server import FeedService, Route, build_app, mount
+    from terminarz.web.sites import Site
+
+    settings = settings_of(setup)
+    organisation = setup.organisation
     secret: bytes | None = None
-    if setup.organisation is not None:
+    if organisation is not None:
         env_name = settings.server.secret_env
         if os.environ.get(env_name):
-            secret = read_secret(env_name, os.environ)
+            secret = site_secret(read_secret(env_name, os.environ), organisation.id,
+                                 shared=settings.server.shared)  # fmt: skip
         else:
             sys.stderr.write(
                 f"terminarz: uwaga: zmienna {env_name} nie jest ustawiona — kalendarze osobiste "
-                "i linki potwierdzeń są wyłączone\n"
+                f"i linki potwierdzeń {organisation.id} są wyłączone\n"
             )
     location = store_location(ctx, setup)
-
-    from terminarz.cli.web import LOGIN_PATH, clock_for, web_routes
-
-    clock = clock_for(ctx)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
     given = getattr(ctx.args, "catalogue", None)
-    # The service builds its own calendars: they memoise years and it has its own lock.
-    from terminarz.cli.common import organisation_location
-    from terminarz.notify.remote import RemoteCatalogues
-
     explicit = getattr(ctx.args, "state", None)
     remote = RemoteCatalogues(locate=lambda org: organisation_location(explicit, org),
                               clock=clock)  # the kept copies; remind fetches them
+    # The service builds its own calendars: they memoise years and it has its own lock.
     service = FeedService(config=ctx.config, store=open_store(ctx, setup, threads=True),
                           clock=clock, secret=secret, catalogue_paths=given,
                           remote=remote)  # fmt: skip
-    extra = []
+    extra: list[Route] = []
     bind_pages: Callable[[str, int], None] | None = None
     if secret is not None:
         from terminarz.web.confirm import confirm_app
@@ -254,30 +342,112 @@ def cmd_serve(ctx: Context) -> int:
             routes, bind_pages = web_routes(ctx, setup, location=location, secret=secret,
                                             clock=clock)  # fmt: skip
             extra += routes
-    app = build_app(service, extra_routes=extra, redact=(LOGIN_PATH,))
+    app = build_app(service, extra_routes=extra, redact=(LOGIN_PATH,), log_requests=log_requests)
     if bind_pages is not None:
         app.on_bound(bind_pages)
 
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-
-    def ready(bound_host: str, bound_port: int) -> None:
-        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-        public = settings.server.base_url or loopback_base_url(bound_host, bound_port)
-        sys.stderr.write(
-            f"terminarz: serwer kalendarzy działa: http://{shown}:{bound_port}/ "
-            f"(adres publiczny: {public}/; Ctrl+C kończy)\n"
-        )
-        sys.stderr.flush()
-
-    try:
-        serve_forever(app, host=host, port=port, on_ready=ready)
-    finally:
+    def close() -> None:
         service.close()
         remote.close()
+
+    return Site(app=app, close=close)
+
+
+def for_config(ctx: Context, config: Path) -> Context:
+    """``ctx`` as if ``--config config`` had been given (one institution of ``--orgs``)."""
+    import argparse
+
+    return Context(args=argparse.Namespace(**{**vars(ctx.args), "config": config}), out=ctx.out)
+
+
+def read_heads(configs: list[Path]) -> dict[str, tuple[Path, str, dict[str, Any]]]:
+    """Each file's organisation id → (file, name, its ``[server]`` table), read without
+    loading the institution (that happens on its first request). A Polish error for a file
+    that cannot be read, has no id, repeats another's id or is not marked as shared."""
+    import tomllib
+
+    heads: dict[str, tuple[Path, str, dict[str, Any]]] = {}
+    for path in configs:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError(f"{path}: nie można odczytać pliku organizacji: {exc}") from None
+        org = data.get("organisation")
+        org_id = org.get("id") if isinstance(org, dict) else None
+        if not isinstance(org_id, str) or not org_id:
+            raise UsageError(f"{path}: brak [organisation] id — w wdrożeniu wielu instytucji "
+                             "adresy każdej zawierają jej identyfikator")  # fmt: skip
+        server = data.get("server") if isinstance(data.get("server"), dict) else {}
+        assert isinstance(server, dict)
+        if server.get("shared") is not True:
+            raise UsageError(
+                f"{path}: instytucja {org_id} ma być jedną z wielu w tym wdrożeniu (--orgs), "
+                "a w sekcji [server] nie ustawiono shared = true — bez tego jej linki "
+                "(w poczcie, feed-url, login-url) nie zawierałyby /o/<id>/"
+            )
+        if org_id in heads:
+            raise UsageError(f"{path}: identyfikator {org_id} ma już {heads[org_id][0]} — każda "
+                             "instytucja wdrożenia musi mieć własny")  # fmt: skip
+        name = org.get("name") if isinstance(org, dict) else None
+        heads[org_id] = (path, name if isinstance(name, str) else org_id, server)
+    return heads
+
+
+def serve_many(ctx: Context, configs: list[Path], *, clock: Callable[[], datetime]) -> int:
+    """Serve every institution of ``configs`` at ``/o/<id>/…`` from this process."""
+    import hashlib
+    import re
+
+    from terminarz.cli.web import LOGIN_PATH
+    from terminarz.web.server import (
+        HTML_TYPE,
+        Route,
+        Router,
+        base_url_problem,
+        cached_response,
+    )
+    from terminarz.web.sites import SiteRouter, index_page
+
+    heads = read_heads(configs)
+    first = for_config(ctx, configs[0])
+    host, port = listen_address(ctx, settings_of(first.setup))  # the first file is checked now
+    for path, _, server in heads.values():
+        base_url = server.get("base_url")
+        problem = base_url_problem(base_url if isinstance(base_url, str) else "", host)
+        if problem is not None:
+            raise UsageError(f"{path}: {problem}")
+
+    def build(org_id: str) -> Site:
+        sub = for_config(ctx, heads[org_id][0])
+        return build_site(sub, sub.setup, clock=clock, log_requests=False)
+
+    sites = SiteRouter(build, heads)
+    front = index_page({org_id: head[1] for org_id, head in heads.items()})
+    etag = '"' + hashlib.sha256(front).hexdigest()[:32] + '"'
+    started = clock()
+
+    def index(request: Any, match: Any) -> Any:
+        return cached_response(request, front, etag=etag, modified=started,
+                               content_type=HTML_TYPE, private=False)  # fmt: skip
+
+    app = Router([Route(pattern=re.compile(r"/"), handler=index),
+                  Route(pattern=re.compile(r"/o/.*"), app=sites,
+                        methods=frozenset({"GET", "HEAD", "POST"}))],
+                 redact=_redactions(LOGIN_PATH))  # fmt: skip
+    app.on_bound(sites.bound)
+    n = len(heads)
+    try:
+        run_server(app, host=host, port=port, on_ready=lambda h, p: announce(
+            h, p, f"{n} {plural(n, 'instytucja', 'instytucje', 'instytucji')} pod /o/<id>/"))
+    finally:
+        sites.close()
     return 0
+
+
+def _redactions(*extra: Any) -> tuple[Any, ...]:
+    from terminarz.web.server import CONFIRM_PATH, TOKEN_LIKE, TOKEN_PATH
+
+    return (TOKEN_PATH, CONFIRM_PATH, *extra, TOKEN_LIKE)
 
 
 # -- feed-url -------------------------------------------------------------------------------
@@ -299,7 +469,8 @@ def register_feed_url(sub: Any) -> None:
 
 
 def cmd_feed_url(ctx: Context) -> int:
-    from terminarz.tokens import feed_token, read_secret
+    from terminarz.links import site_url
+    from terminarz.tokens import feed_token, read_secret, site_secret
     from terminarz.web.server import webcal
 
     _, organisation, person_id = require_person(ctx, "feed-url")
@@ -309,8 +480,10 @@ def cmd_feed_url(ctx: Context) -> int:
     problem = base_url_problem(server.base_url, server.host)
     if problem is not None:
         raise UsageError(problem)
-    base = server.base_url or loopback_base_url(server.host, server.port)
-    secret = read_secret(server.secret_env, os.environ)
+    base = site_url(server.base_url or loopback_base_url(server.host, server.port),
+                    organisation.id, shared=server.shared)  # fmt: skip
+    secret = site_secret(read_secret(server.secret_env, os.environ), organisation.id,
+                         shared=server.shared)  # fmt: skip
     url = f"{base}/feeds/p/{feed_token(secret, person_id)}.ics"
     ctx.out.write(f"{url}\n{webcal(url)}\n")
     if url.startswith("http://"):

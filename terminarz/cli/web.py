@@ -52,7 +52,11 @@ def web_routes(ctx: Context, setup: Setup, *, location: Location, secret: bytes,
 
     assert ctx.config is not None and setup.organisation is not None
     given = getattr(ctx.args, "catalogue", None)
-    address = PublicAddress(configured=setup.organisation.settings.server.base_url or "")
+    from terminarz.links import site_path
+
+    server = setup.organisation.settings.server
+    address = PublicAddress(configured=server.base_url or "",
+                            path=site_path(setup.organisation.id, shared=server.shared))
     app = create_app(WebConfig(config=ctx.config, location=location, secret=secret,
                                clock=clock, catalogue_paths=given, environ=dict(os.environ),
                                address=address))  # fmt: skip
@@ -83,16 +87,19 @@ def register(sub: Any) -> None:
 
 
 def cmd_login_url(ctx: Context) -> int:
-    from terminarz.tokens import read_secret
+    from terminarz.links import site_url
+    from terminarz.tokens import read_secret, site_secret
     from terminarz.web.signin import issue_login_link
 
     setup, organisation, person_id = require_person(ctx, "login-url")
     server = organisation.settings.server
-    secret = read_secret(server.secret_env, os.environ)
+    secret = site_secret(read_secret(server.secret_env, os.environ), organisation.id,
+                         shared=server.shared)  # fmt: skip
     with open_store(ctx, setup) as store:
         from terminarz.web.server import loopback_base_url
 
-        base = server.base_url or loopback_base_url(server.host, server.port)
+        base = site_url(server.base_url or loopback_base_url(server.host, server.port),
+                        organisation.id, shared=server.shared)  # fmt: skip
         url = issue_login_link(store, secret=secret, base_url=base, person_id=person_id,
                                now=clock_for(ctx)())  # fmt: skip
     ctx.out.write(f"{url}\n")

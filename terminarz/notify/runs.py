@@ -276,6 +276,7 @@ def _remind_one(
     notes: list[str],
     lock_wait: float | None = None,
 ) -> tuple[NightResult, Mailer | None]:
+    from terminarz.links import site_url
     from terminarz.notify.mail import Links, MailComposer
     from terminarz.notify.mailer import (
         Mailer,
@@ -286,20 +287,23 @@ def _remind_one(
     )
     from terminarz.notify.nightly import run_night
     from terminarz.store import locate, open_store
-    from terminarz.tokens import read_secret
+    from terminarz.tokens import read_secret, site_secret
 
     organisation = setup.organisation
     assert organisation is not None
     settings = organisation.settings
     smtp: SmtpSettings = effective_smtp(settings.smtp, environ)
+    shared = settings.server.shared  # one of many institutions: /o/<id>/… and its own keys
     try:
-        secret: bytes | None = read_secret(settings.server.secret_env, environ)
+        secret: bytes | None = site_secret(read_secret(settings.server.secret_env, environ),
+                                           organisation.id, shared=shared)  # fmt: skip
     except TerminarzError as exc:
         secret = None
         notes.append(f"ostrzeżenie: {exc} — wiadomości wyjdą bez linku potwierdzenia")
     composer = MailComposer(
         renderer, setup, sender=smtp.sender,
-        links=Links(base_url=settings.server.base_url, secret=secret,
+        links=Links(base_url=site_url(settings.server.base_url, organisation.id, shared=shared),
+                    secret=secret,
                     days=settings.server.link_days),
         overdue_every=settings.reminders.overdue_every,
     )  # fmt: skip

@@ -16,9 +16,11 @@ class PublicAddress:
 
     configured: str = ""
     bound: str = ""
+    path: str = ""  # ``/o/<id>`` for one of many institutions (terminarz.links.site_path)
 
     def url(self) -> str:
-        return self.configured or self.bound
+        found = self.configured or self.bound
+        return found + self.path if found else ""
 
     def bind(self, host: str, port: int) -> None:
         from terminarz.web.server import loopback_base_url
@@ -34,4 +36,5 @@ def public_url(address: PublicAddress | None, server: ServerSettings) -> str:
 
     if address is not None and address.url():
         return address.url()
-    return server.base_url or loopback_base_url(server.host, server.port)
+    found = server.base_url or loopback_base_url(server.host, server.port)
+    return found + address.path if address is not None and found else found

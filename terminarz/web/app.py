@@ -103,7 +103,7 @@ def create_app(web: WebConfig) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=(server.base_url or "").startswith("https://"),
-        SESSION_COOKIE_PATH=APP_PREFIX,
+        SESSION_COOKIE_PATH=(web.address.path if web.address is not None else "") + APP_PREFIX,
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=False,  # the Origin/Referer check is left to SameSite + the token
         MAX_CONTENT_LENGTH=64 * 1024,

@@ -37,6 +37,7 @@ from terminarz.org.plan import (
     for_unit,
     plan,
     plan_one,
+    plan_pending,
 )
 from terminarz.polish import date_words, long_date
 from terminarz.store.base import AbsenceCategory
@@ -206,6 +207,9 @@ def person_page(person: str) -> Any:
     start = g.today - timedelta(days=rows.BACK_DAYS)
     items = planned(start, g.today + timedelta(days=rows.AHEAD_DAYS + 45))
     mine = rows.my_deadlines(items, person, g.today, g.store.confirmations())
+    waiting = plan_pending(setup(), start, g.today + timedelta(days=rows.AHEAD_DAYS),
+                           today=g.today)  # fmt: skip
+    mine.undated.extend(rows.undated_rows(waiting, person, g.today))
     return page("home.html.j2", deadlines=mine, subject=org.person(person),
                 own=person == g.person, here=request.script_root + request.path)
 
@@ -525,13 +529,15 @@ def announced() -> Any:
     """An announced date for an occurrence the person is responsible for (with its source)."""
     org = organisation()
     errors: list[str] = []
+    waiting = {p.id: p for p in plan_pending(setup(), g.today - timedelta(days=rows.BACK_DAYS),
+                                             g.today + timedelta(days=365), today=g.today)}
     if request.method == "POST":
         wanted = request.form.get("occurrence", "").strip()
         due = parse_day(request.form.get("due"))
         source = " ".join(request.form.get("source", "").split())[:300]
         if "#" in wanted:
             abort(404)
-        item, _ = _find(wanted)
+        item = waiting[wanted] if wanted in waiting else _find(wanted)[0]
         if not rows.may_act(org, g.person, item):
             abort(403)
         if due is None:
@@ -546,14 +552,20 @@ def announced() -> Any:
     items = planned(g.today - timedelta(days=31), g.today + timedelta(days=365))
     mine = [i for i in items if g.person in i.owners]
     entered = g.store.announced_dates()
+    # first the reports still without a date (Moje terminy links here with ?id=…)
     listed = [{
+        "id": p.id, "title": f"{p.undated.obligation.label} — {p.undated.period.words()}",
+        "due": f"do ustalenia, {p.undated.window_words()}", "entered": "",
+    } for p in waiting.values() if g.person in p.people()]  # fmt: skip
+    listed += [{
         "id": i.id, "title": f"{i.occurrence.obligation.label} — {i.occurrence.period.words()}",
         "due": long_date(i.due),
         "entered": (f"{long_date(entered[i.id].due)} ({entered[i.id].source})"
                     if i.id in entered else ""),
     } for i in mine]  # fmt: skip
-    return page("announced.html.j2", items=listed, errors=errors, form=request.form), (
-        400 if errors else 200)
+    chosen = request.form.get("occurrence") or request.args.get("id", "")
+    return page("announced.html.j2", items=listed, errors=errors, form=request.form,
+                chosen=chosen), (400 if errors else 200)  # fmt: skip
 
 
 # -- Historia -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from terminarz.org.datarequests import Task, TaskKind
 from terminarz.org.organisation import Organisation
-from terminarz.org.plan import PlannedOccurrence, Setup
+from terminarz.org.plan import PendingOccurrence, PlannedOccurrence, Setup
 from terminarz.polish import (
     MONTHS_NOMINATIVE,
     WEEKDAYS_SHORT,
@@ -68,16 +68,17 @@ def may_see_person(organisation: Organisation, me: str, other: str) -> bool:
     return found is not None and found.unit in headed_units(organisation, me)
 
 
-def may_act(organisation: Organisation, me: str, item: PlannedOccurrence,
+def may_act(organisation: Organisation, me: str, item: PlannedOccurrence | PendingOccurrence,
             task: Task | None = None) -> bool:  # fmt: skip
-    """Whether ``me`` may confirm (or undo) the report ``item`` or its ``task``."""
+    """Whether ``me`` may confirm (or undo) the report ``item`` or its ``task`` — or enter the
+    announced date of a report still without one."""
     owners = task.owners if task is not None else item.owners
     if me in owners or me in directors(organisation):
         return True
     return any(may_see_person(organisation, me, o) for o in owners)
 
 
-def role_words(item: PlannedOccurrence, person: str) -> str:
+def role_words(item: PlannedOccurrence | PendingOccurrence, person: str) -> str:
     """How ``person`` is responsible for the report: primary, substitute, designated, fallback."""
     res = item.resolution
     if res is None:
@@ -201,10 +202,49 @@ def task_row(item: PlannedOccurrence, task: Task, today: date,
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class UndatedRow:
+    """A report whose date is announced per period and not known yet (never guessed)."""
+
+    id: str
+    title: str
+    period: str
+    window: str  # when the known years' dates fell: "zwykle 20.07–23.07.2026 r."
+    basis: str
+    role: str
+    find_by: str = ""  # the day of the "#termin" task: find the date out by then
+    days: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return "u-" + "".join(c if c.isalnum() else "-" for c in self.id)
+
+
+def undated_rows(items: Iterable[PendingOccurrence], person: str,
+                 today: date) -> list[UndatedRow]:  # fmt: skip
+    """``person``'s reports still without a date (responsible for them or for finding the
+    date out), in the order of the day their date is expected."""
+    rows = []
+    for item in items:
+        if person not in item.people():
+            continue
+        waiting, task = item.undated, item.task
+        ob = waiting.obligation
+        rows.append(UndatedRow(
+            id=item.id, title=f"{ob.label} — {ob.title}", period=waiting.period.words(),
+            window=waiting.window_words(), basis=str(ob.basis),
+            role=role_words(item, person) or "ustalenie terminu",
+            find_by=long_date(task.working_date) if task is not None else "",
+            days=days_phrase((task.working_date - today).days) if task is not None else "",
+        ))  # fmt: skip
+    return rows
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MyDeadlines:
     overdue: list[Row] = field(default_factory=list)
     upcoming: list[Row] = field(default_factory=list)
     confirmed: list[Row] = field(default_factory=list)
+    undated: list[UndatedRow] = field(default_factory=list)
 
 
 def my_deadlines(items: Iterable[PlannedOccurrence], person: str, today: date,

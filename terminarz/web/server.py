@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from terminarz.errors import TerminarzError, visible
+from terminarz.links import site_path
 from terminarz.notify.feeds import (
     FeedRenderer,
     FeedSet,
@@ -144,10 +145,12 @@ class Router:
         *,
         redact: Sequence[re.Pattern[str]] = (TOKEN_PATH, CONFIRM_PATH, TOKEN_LIKE),
         log: logging.Logger = LOG,
+        log_requests: bool = True,
     ) -> None:
         self.routes = tuple(routes)
         self._redact = tuple(redact)
         self._log = log
+        self._log_requests = log_requests  # off under a router that logs them (serve --orgs)
         self._on_bound: list[Callable[[str, int], None]] = []
 
     def loggable(self, text: str) -> str:
@@ -220,7 +223,8 @@ class Router:
         if status is not HTTPStatus.NOT_MODIFIED:
             headers.append(("Content-Length", str(len(response.body))))
         start_response(f"{status.value} {status.phrase}", headers)
-        self._log.info("%s %s %d", method, self.loggable_path(path), status.value)
+        if self._log_requests:
+            self._log.info("%s %s %d", method, self.loggable_path(path), status.value)
         if method == "HEAD" or status is HTTPStatus.NOT_MODIFIED:
             return [b""]
         return [response.body]
@@ -233,6 +237,9 @@ class Router:
         method: str,
         path: str,
     ) -> Iterable[bytes]:
+        if not self._log_requests:
+            return app(environ, start_response)
+
         def logging_start(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
             self._log.info("%s %s %s", method, self.loggable_path(path), status.split(" ", 1)[0])
             return start_response(status, headers, *exc)
@@ -531,6 +538,8 @@ class FeedService:
                 autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
             )
         base = snap.settings.server.base_url or self.bound_base_url
+        if snap.setup.organisation is not None:  # one of many institutions: /o/<id>
+            base += site_path(snap.setup.organisation.id, shared=snap.settings.server.shared)
         feeds = []
         if snap.settings.feeds.public:
             for scope in snap.feed_set.scopes:
@@ -638,11 +647,13 @@ def build_app(
     *,
     extra_routes: Sequence[Route] = (),
     redact: Sequence[re.Pattern[str]] = (),
+    log_requests: bool = True,
 ) -> Router:
     """The server's WSGI application: the feed routes, then ``extra_routes``; ``redact`` adds
     patterns of secrets to hide in logged paths (e.g. the sign-in links of the pages)."""
     router = Router([*feed_routes(service), *extra_routes],
-                    redact=(TOKEN_PATH, CONFIRM_PATH, *redact, TOKEN_LIKE))  # fmt: skip
+                    redact=(TOKEN_PATH, CONFIRM_PATH, *redact, TOKEN_LIKE),
+                    log_requests=log_requests)  # fmt: skip
     router.on_bound(service.bind)
     return router
 
