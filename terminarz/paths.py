@@ -7,10 +7,16 @@ install, ``~/.local`` for ``pip install --user``, the ``--prefix`` given. Looked
 in this order:
 
 1. a source checkout or an editable install — next to the package;
-2. the files the installed distribution recorded (``importlib.metadata``): exactly
+2. the data directory of the install scheme whose library directory holds the package
+   (pip puts a distribution's code and data with one scheme): a regular, ``--user`` or
+   virtual-environment install, found without reading the distribution's records;
+3. the files the installed distribution recorded (``importlib.metadata``): exactly
    where pip put them, whatever the scheme;
-3. the data directory of every ``sysconfig`` install scheme (``posix_prefix``,
+4. the data directory of every ``sysconfig`` install scheme (``posix_prefix``,
    ``posix_user``, …) and ``sys.prefix`` / ``sys.base_prefix``.
+
+Each place is looked at only when the ones before it hold no data, so a regular
+install's start-up does not pay for ``importlib.metadata``.
 
 When none holds the catalogues, :func:`data_root` raises a Polish
 :class:`~terminarz.errors.TerminarzError` naming the places searched — never an
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from terminarz.errors import TerminarzError
@@ -56,11 +63,10 @@ def _recorded() -> list[Path]:
     return found
 
 
-def _scheme_folders() -> list[Path]:
-    """``<data>/share/terminarz`` of every install scheme this interpreter knows."""
+def _scheme_names() -> list[str]:
+    """The install schemes this interpreter knows, the preferred ones first."""
     import sysconfig
 
-    folders: list[Path] = []
     names = list(sysconfig.get_scheme_names())
     preferred = []
     for key in ("prefix", "user", "home"):
@@ -68,7 +74,34 @@ def _scheme_folders() -> list[Path]:
             preferred.append(sysconfig.get_preferred_scheme(key))  # type: ignore[arg-type,unused-ignore]
         except (KeyError, ValueError, AttributeError):
             continue
-    for name in [*preferred, *names]:
+    return list(dict.fromkeys([*preferred, *names]))
+
+
+def _own_scheme_folders() -> list[Path]:
+    """``<data>/share/terminarz`` of the schemes whose ``purelib`` or ``platlib`` is the
+    folder this package is installed in."""
+    import sysconfig
+
+    folders: list[Path] = []
+    for name in _scheme_names():
+        try:
+            libraries = {sysconfig.get_path(key, name) for key in ("purelib", "platlib")}
+            data = sysconfig.get_path("data", name)
+        except KeyError:
+            continue
+        if data and any(lib and Path(lib).resolve() == _PACKAGE.parent for lib in libraries):
+            folder = Path(data) / _SHARE
+            if folder not in folders:
+                folders.append(folder)
+    return folders
+
+
+def _scheme_folders() -> list[Path]:
+    """``<data>/share/terminarz`` of every install scheme this interpreter knows."""
+    import sysconfig
+
+    folders: list[Path] = []
+    for name in _scheme_names():
         try:
             data = sysconfig.get_path("data", name)
         except KeyError:
@@ -84,17 +117,23 @@ def _scheme_folders() -> list[Path]:
     return folders
 
 
-def candidates() -> list[Path]:
-    """Every folder searched for ``calendars/`` and ``templates/``, in order."""
-    return [_PACKAGE.parent, *_recorded(), *_scheme_folders()]
+def candidates() -> Iterator[Path]:
+    """Every folder searched for ``calendars/`` and ``templates/``, in order; each group
+    is computed only when the folders before it have been looked at."""
+    yield _PACKAGE.parent
+    for group in (_own_scheme_folders, _recorded, _scheme_folders):
+        yield from group()
 
 
 @functools.cache
 def data_root() -> Path:
     """The folder holding ``calendars/`` (and ``templates/``); a :class:`TerminarzError`
     naming every place searched when none does (a broken installation)."""
-    searched = candidates()
-    for folder in searched:
+    searched: list[Path] = []
+    for folder in candidates():
+        if folder in searched:
+            continue
+        searched.append(folder)
         if _holds_data(folder):
             return folder
     shown = ", ".join(str(f) for f in searched)
