@@ -26,6 +26,7 @@ empty catalogue list that would make every command answer "0 plików".
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,3 +160,20 @@ def holiday_table_path() -> Path:
 def bundled_catalogues() -> list[Path]:
     """Every catalogue file bundled with terminarz, sorted by name."""
     return sorted(p for p in calendars_dir().glob("*.toml"))
+
+
+def user_data_path() -> Path:
+    """The user's data folder of terminarz: what ``platformdirs.user_data_path("terminarz",
+    appauthor=False)`` answers. On Linux with an absolute ``$XDG_DATA_HOME`` or ``$HOME`` the
+    library's rule is applied here (``$XDG_DATA_HOME/terminarz``, else
+    ``~/.local/share/terminarz``) — importing platformdirs costs more than a short command's
+    whole work; every other case (another system, no usable home) asks the library."""
+    if sys.platform == "linux" and "ANDROID_DATA" not in os.environ:
+        base = os.environ.get("XDG_DATA_HOME", "")
+        if os.path.isabs(base):
+            return Path(base) / "terminarz"
+        if os.path.isabs(os.environ.get("HOME", "")):
+            return Path(os.path.expanduser("~/.local/share")) / "terminarz"
+    from platformdirs import user_data_path as library_rule
+
+    return library_rule("terminarz", appauthor=False)

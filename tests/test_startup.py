@@ -39,3 +39,29 @@ def test_an_unknown_command_is_a_usage_error_naming_the_commands(
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "'nic'" in err and "'due'" in err and "'remind'" in err
+
+
+@pytest.mark.parametrize(("xdg", "home"), [
+    (None, "/home/kasia"), ("/srv/dane", "/home/kasia"), ("", "/home/kasia/"),
+    ("wzgledny/katalog", "/home/kasia"), (None, "wzgledny"), ("/srv/dane", None), (None, None),
+], ids=["home", "xdg", "empty-xdg", "relative-xdg", "relative-home", "xdg-no-home",
+        "neither"])  # fmt: skip
+def test_the_user_data_folder_is_the_one_platformdirs_gives(
+    xdg: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from platformdirs import user_data_path as library_rule
+
+    from terminarz.paths import user_data_path
+
+    for name, value in (("XDG_DATA_HOME", xdg), ("HOME", home)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    try:
+        expected = library_rule("terminarz", appauthor=False)
+    except RuntimeError as exc:  # no usable home: the library's own error, from either
+        with pytest.raises(RuntimeError, match=str(exc)[:20]):
+            user_data_path()
+        return
+    assert user_data_path() == expected

@@ -239,7 +239,8 @@ def may_be_in_force(path: Path, start: date, end: date) -> bool:
 
 
 def _compiled_act(path: Path) -> Act | None:
-    """The act of a valid catalogue file as the compiled cache keeps it, if it does."""
+    """The act of a valid bundled catalogue file as the compiled cache keeps it (compiling the
+    file when it is not yet); None for any other file."""
     if compiled.cache_folder(path) is None:
         return None
     try:
@@ -247,7 +248,11 @@ def _compiled_act(path: Path) -> Act | None:
         raw = read_limited(path, MAX_FILE_BYTES)
     except (OSError, ValueError, TerminarzError):
         return None
-    act: Act | None = compiled.read(path, raw, stat, compiled.code_version(), compiled.SUMMARY)
+    version = compiled.code_version()
+    act: Act | None = compiled.read(path, raw, stat, version, compiled.SUMMARY)
+    if act is None:  # not compiled yet (the default set never loads a repealed act): now
+        check_catalogues([path])
+        act = compiled.read(path, raw, stat, version, compiled.SUMMARY)
     return act
 
 
