@@ -64,32 +64,34 @@ def _recorded() -> list[Path]:
     return found
 
 
-def _scheme_names() -> list[str]:
-    """The install schemes this interpreter knows, the preferred ones first."""
+def _preferred_schemes() -> list[str]:
+    """The install schemes pip chooses by default here: for a prefix (a virtual environment,
+    a system), for ``--user``, for ``--home``."""
     import sysconfig
 
-    names = list(sysconfig.get_scheme_names())
     preferred = []
     for key in ("prefix", "user", "home"):
         try:
             preferred.append(sysconfig.get_preferred_scheme(key))  # type: ignore[arg-type,unused-ignore]
         except (KeyError, ValueError, AttributeError):
             continue
-    return list(dict.fromkeys([*preferred, *names]))
+    return list(dict.fromkeys(preferred))
 
 
 def _own_scheme_folders() -> list[Path]:
-    """``<data>/share/terminarz`` of the schemes whose ``purelib`` or ``platlib`` is the
-    folder this package is installed in."""
+    """``<data>/share/terminarz`` of the preferred schemes whose ``purelib`` or ``platlib``
+    is the folder this package is installed in (one ``get_paths`` per scheme: each call
+    copies the interpreter's whole configuration)."""
     import sysconfig
 
     folders: list[Path] = []
-    for name in _scheme_names():
+    for name in _preferred_schemes():
         try:
-            libraries = {sysconfig.get_path(key, name) for key in ("purelib", "platlib")}
-            data = sysconfig.get_path("data", name)
+            found = sysconfig.get_paths(name)
         except KeyError:
             continue
+        libraries = {found.get("purelib"), found.get("platlib")}
+        data = found.get("data")
         if data and any(lib and Path(lib).resolve() == _PACKAGE.parent for lib in libraries):
             folder = Path(data) / _SHARE
             if folder not in folders:
@@ -102,7 +104,7 @@ def _scheme_folders() -> list[Path]:
     import sysconfig
 
     folders: list[Path] = []
-    for name in _scheme_names():
+    for name in dict.fromkeys([*_preferred_schemes(), *sysconfig.get_scheme_names()]):
         try:
             data = sysconfig.get_path("data", name)
         except KeyError:

@@ -126,6 +126,9 @@ def undated(
         reach = window.last if window is not None else 1
         period = Period.containing(obligation.period_kind, first.first_day)
         last = Period.containing(obligation.period_kind, end)
+        if start.toordinal() > reach:  # a period ending over `reach` days before start is out
+            period = max(period, Period.containing(obligation.period_kind,
+                                                   start - timedelta(days=reach)))  # fmt: skip
         while period <= last:
             if period.last_day + timedelta(days=reach) >= start and obligation.applies_to(period):
                 key = occurrence_id(obligation.id, period)

@@ -22,6 +22,7 @@ whoever can write the cache folder can write the catalogues beside it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -48,9 +49,11 @@ def cache_folder(path: Path) -> Path | None:
     return bundled / FOLDER if path.parent == bundled else None
 
 
+@functools.cache
 def code_version() -> str:
     """terminarz's, Python's and pickle's versions and the stamps of the modules that read
-    catalogues (size and modification time of each)."""
+    catalogues (size and modification time of each); taken once per process, like the
+    modules themselves."""
     import pickle
 
     import terminarz
