@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from terminarz.errors import Problem, TerminarzError, raise_if_errors
 from terminarz.law import compiled
@@ -72,8 +72,7 @@ _OVERRIDE = ("occurrence", "due", "basis")
 _PROVENANCE = ("paragraph", "text", "note")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Provision:
+class Provision(NamedTuple):
     """A provision of the act that sets no deadline but explains the others (e.g. § 6)."""
 
     paragraph: str
@@ -81,8 +80,7 @@ class Provision:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Schedule:
+class Schedule(NamedTuple):
     """A schedule file's header: who published the dates, how strong they are."""
 
     id: str
@@ -94,8 +92,7 @@ class Schedule:
     notes: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     """One file. For a schedule file ``act`` describes the schedule and ``schedule`` is set."""
 
     path: Path
@@ -149,7 +146,7 @@ class CatalogueSet:
             return self
         merged = dict(self.announced)
         for key, found in added.items():
-            merged[key] = replace(found, replaced=self.announced.get(key))
+            merged[key] = found._replace(replaced=self.announced.get(key))
         copy = CatalogueSet(catalogues=self.catalogues)
         object.__setattr__(copy, "announced", merged)
         return copy
@@ -190,9 +187,9 @@ def merge_announced(catalogues: Iterable[Catalogue]) -> dict[str, AnnouncedDate]
             if earlier is None:
                 merged[found.occurrence_id] = (rank, found)
             elif rank > earlier[0]:
-                merged[found.occurrence_id] = (rank, replace(found, replaced=earlier[1]))
+                merged[found.occurrence_id] = (rank, found._replace(replaced=earlier[1]))
             elif rank < earlier[0] and earlier[1].replaced is None:
-                merged[found.occurrence_id] = (earlier[0], replace(earlier[1], replaced=found))
+                merged[found.occurrence_id] = (earlier[0], earlier[1]._replace(replaced=found))
     return {key: found for key, (_, found) in merged.items()}
 
 
