@@ -39,7 +39,7 @@ _SHARE = Path("share") / "terminarz"
 
 
 def _holds_data(folder: Path) -> bool:
-    return (folder / "calendars").is_dir() and any((folder / "calendars").glob("*.toml"))
+    return (folder / "calendars").is_dir() and bool(_named(folder / "calendars", ".toml"))
 
 
 def _recorded() -> list[Path]:
@@ -161,7 +161,18 @@ def holiday_table_path() -> Path:
 
 def bundled_catalogues() -> list[Path]:
     """Every catalogue file bundled with terminarz, sorted by name."""
-    return sorted(p for p in calendars_dir().glob("*.toml"))
+    return sorted(_named(calendars_dir(), ".toml"))
+
+
+def _named(folder: Path, suffix: str) -> list[Path]:
+    """The entries of ``folder`` whose name ends with ``suffix``: what ``glob("*.toml")``
+    finds (nothing from a folder that cannot be read), without compiling a pattern at every
+    start."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [folder / name for name in names if name.endswith(suffix)]
 
 
 def user_data_path() -> Path:

@@ -62,7 +62,8 @@ def code_version() -> str:
     stamps = []
     for name in SOURCES:
         target = package / name
-        files = sorted(target.glob("*.py")) if target.is_dir() else [target]
+        files = ([target / n for n in sorted(os.listdir(target)) if n.endswith(".py")]
+                 if target.is_dir() else [target])  # fmt: skip
         for file in files:
             try:
                 stat = file.stat()

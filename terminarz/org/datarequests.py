@@ -24,10 +24,9 @@ previous day the institution works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.announced import UndatedOccurrence, find_date_day
@@ -62,8 +61,7 @@ _POLISH = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Task:
+class Task(NamedTuple):
     """One internal, dated task derived from an occurrence and an input of its duty."""
 
     id: str

@@ -17,8 +17,8 @@ and after the due date the whole window counts, so the result is stable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.rules import Occurrence
@@ -27,8 +27,7 @@ from terminarz.org.organisation import Absence, Designation, Duty, Organisation
 from terminarz.polish import plural, short_date
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resolution:
+class Resolution(NamedTuple):
     """Who handles an occurrence.
 
     ``tier`` is the index of the tier that took over (0 = primary), None for a
