@@ -157,3 +157,20 @@ def test_files_outside_the_bundled_folder_are_not_compiled(tmp_path: Path, bundl
     check_catalogues([own])
     assert not (own.parent / compiled.FOLDER).exists()
     assert compiled.cache_folder(own) is None
+
+
+def test_the_compiled_holiday_table_is_the_parsed_one(bundled: Path) -> None:
+    from terminarz.law.holidays_pl import TableHolidays
+
+    table = bundled / "holidays-pl.json"
+    shutil.copy2(BUNDLED[0].parent / "holidays-pl.json", table)
+    fresh = TableHolidays.load(table)  # parses and compiles
+    (entry,) = (bundled / compiled.FOLDER).glob("holidays-pl.*")
+    kept = TableHolidays.load(table)
+    assert compiled.read(table, table.read_bytes(), table.stat(), compiled.code_version())
+    assert kept.version == fresh.version
+    assert all(kept.year(y) == fresh.year(y) for y in range(1990, 2101))
+    assert kept.year(2025)[date(2025, 12, 24)] == fresh.year(2025)[date(2025, 12, 24)]
+    entry.write_bytes(b"garbage")
+    again = TableHolidays.load(table)
+    assert all(again.year(y) == fresh.year(y) for y in range(1990, 2101))

@@ -1,4 +1,4 @@
-"""Bundled catalogue files parsed once per version: the compiled cache.
+"""Bundled catalogue files (and the holiday table) parsed once per version: the compiled cache.
 
 Parsing and checking the bundled TOML files is most of what a short command such as
 ``terminarz due`` does. The result of reading one file (its :class:`Catalogue`, the
@@ -13,7 +13,8 @@ served stale objects). The entry's own bytes carry a checksum. A missing, stale,
 or unreadable entry is ignored and the file is parsed again (and the entry rewritten when
 the folder is writable: a read-only installation simply parses every time). The checks
 that need several files (a repeated obligation id, an announced date for another file's
-obligation) are run on every load, cached or not.
+obligation) are run on every load, cached or not. The generated holiday table beside the
+catalogues (``holidays-pl.json``) is kept the same way, as its parsed years.
 
 CRC-32 (``zlib``) rather than ``hashlib``: importing ``hashlib`` costs about 3 ms, more
 than reading the entry; the check guards against a changed file, not a hostile one —
