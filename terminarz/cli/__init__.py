@@ -56,15 +56,16 @@ def build_parser(command: str | None = None) -> PolishParser:
     (what a run pays for: argparse makes each option with a look-up of the terminal's
     size). An unknown ``command`` gives the whole parser, whose error lists them all."""
     parser = PolishParser(prog="terminarz", description=DESCRIPTION, epilog=EXAMPLES)
-    sub = parser.add_subparsers(
+    sub: Any = parser.add_subparsers(
         title="polecenia", dest="command", metavar="POLECENIE", parser_class=PolishParser
     )
-    chosen = sub if command is None else _OneCommand(sub, command)
-    core.register(chosen)
-    duties.register(chosen)
-    feeds.register(chosen)
-    remind.register(chosen)
-    if isinstance(chosen, _OneCommand) and not chosen.built:
+    if command is not None:
+        sub = _OneCommand(sub, command)
+    core.register(sub)
+    duties.register(sub)
+    feeds.register(sub)
+    remind.register(sub)
+    if isinstance(sub, _OneCommand) and not sub.built:
         return build_parser()
     return parser
 
