@@ -24,7 +24,6 @@ whoever can write the cache folder can write the catalogues beside it.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 import zlib
@@ -33,6 +32,7 @@ from typing import Any
 
 FORMAT = 1  # of an entry: bump when its layout changes
 MAGIC = b"terminarz-compiled-catalogue\n"
+SEP = "\x1f"  # between the fields of the header
 FOLDER = "__pycache__"
 SOURCES = ("errors.py", "polish.py", "tomlcheck.py", "law")  # what reading a catalogue runs
 
@@ -74,9 +74,11 @@ def code_version() -> str:
     return "|".join([terminarz.__version__, sys.version, str(pickle.HIGHEST_PROTOCOL), *stamps])
 
 
-def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> dict[str, Any]:
-    return {"format": FORMAT, "path": str(path), "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns, "crc32": zlib.crc32(raw), "code": version}  # fmt: skip
+def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes:
+    """What an entry must start with to be used: compared byte for byte, never parsed."""
+    fields = (str(FORMAT), str(path), str(stat.st_size), str(stat.st_mtime_ns),
+              str(zlib.crc32(raw)), version)  # fmt: skip
+    return SEP.join(fields).encode("utf-8", "surrogateescape") + b"\n"
 
 
 def _entry_path(folder: Path, path: Path) -> Path:
@@ -95,12 +97,11 @@ def read(path: Path, raw: bytes, stat: os.stat_result, version: str,
         return None
     try:
         data = _entry_path(folder, path).read_bytes()
-        if not data.startswith(MAGIC):
+        head = MAGIC + _header(path, raw, stat, version)
+        if not data.startswith(head):
             return None
-        head, _, rest = data[len(MAGIC) :].partition(b"\n")
-        header = json.loads(head)
-        checksum, _, payload = rest.partition(b"\n")
-        if header != _header(path, raw, stat, version) or int(checksum) != zlib.crc32(payload):
+        checksum, _, payload = data[len(head) :].partition(b"\n")
+        if int(checksum) != zlib.crc32(payload):
             return None
         import pickle
 
@@ -122,8 +123,8 @@ def write(path: Path, raw: bytes, stat: os.stat_result, version: str, value: Any
     protocol = pickle.HIGHEST_PROTOCOL
     payload = pickle.dumps((pickle.dumps(summary, protocol), pickle.dumps(value, protocol)),
                            protocol)  # fmt: skip
-    head = json.dumps(_header(path, raw, stat, version), sort_keys=True).encode("utf-8")
-    data = MAGIC + head + b"\n" + str(zlib.crc32(payload)).encode("ascii") + b"\n" + payload
+    head = MAGIC + _header(path, raw, stat, version)
+    data = head + str(zlib.crc32(payload)).encode("ascii") + b"\n" + payload
     try:
         folder.mkdir(exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")

@@ -12,7 +12,6 @@ asked directly. A test checks the table against the library year by year.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -70,6 +69,8 @@ class TableHolidays:
         if kept is not None:
             years, version = kept
             return cls(years, version=version)
+        import json  # only when the compiled table cannot be used
+
         raw = json.loads(data.decode("utf-8"))
         years = {
             int(y): {date.fromisoformat(d): n for d, n in days.items()}
@@ -126,6 +127,7 @@ def default_source(table: Path | None) -> HolidaySource:
 
 def generate_table(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
     """The JSON text of the table for ``first``..``last`` from the installed library."""
+    import json
     from importlib.metadata import version
 
     lib = LibraryHolidays()
