@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import repeat
@@ -687,12 +687,11 @@ class TrailDay:
     count: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Trail:
+class Trail(NamedTuple):
     occurrence: Occurrence
     rule: str
     month: tuple[int, int]
-    days: tuple[TrailDay, ...] = field(default_factory=tuple)
+    days: tuple[TrailDay, ...] = ()
     shifted: bool = False
     shift: IfNonWorking | None = None
     shift_basis: str = ""
