@@ -48,8 +48,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "calendars" / "examples" / "osrodek-pomocy.toml"
-FLOOR = ("import argparse, datetime, dataclasses, json, locale, pathlib, pickle, shutil, "
-         "typing, zoneinfo; argparse.ArgumentParser().parse_args([])")
+FLOOR = ("import argparse, datetime, dataclasses, locale, pathlib, pickle, shutil, typing, "
+         "zoneinfo; argparse.ArgumentParser().parse_args([])")
 JSON_ARGS = ["due", "--catalogue", "mpips-1992", "--from", "1992-01-01", "--to", "2100-12-31",
              "--format", "json"]  # fmt: skip
 
