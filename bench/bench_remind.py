@@ -6,8 +6,8 @@ from another unit; every tenth with its primary group on leave, so the
 substitutes get handover notices), then runs ``terminarz remind`` for one day
 (Monday 18 January 2027: the T-10 reminder of MPiPS-03 for 2026 and the day
 its data must be requested) over all of them — ``terminarz remind --config f1
---config f2 … --today 2027-01-18``, called in this process (with the worker
-processes it starts for many files) — against an aiosmtpd server on a
+--config f2 … --today 2027-01-18``, started as a new process as cron starts it (its
+imports and the worker processes it starts are timed) — against an aiosmtpd server on a
 loopback port, running in its own process like a real mail server.
 
 Against the same server, it sends the very same messages (read back from the
@@ -40,8 +40,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import smtplib
 import subprocess
@@ -188,6 +186,8 @@ to = 2027-02-05
 reason = "zwolnienie lekarskie"
 """
 
+TARGET = 1.5  # remind at most this many times the raw sends over as many connections
+
 
 Message = tuple[str, tuple[str, ...], bytes]  # envelope sender, recipients, bytes
 
@@ -258,7 +258,6 @@ def main() -> int:
 
     from datetime import date
 
-    from terminarz.cli import main as terminarz
     from terminarz.org.plan import CatalogueCache, default_statutory, load_setup
     from terminarz.store.base import MailStatus
     from terminarz.store.sqlite import SQLiteStore, connect
@@ -305,15 +304,15 @@ def main() -> int:
                 argv += ["--config", str(config)]
             before = received()
             ours, server = cpu_seconds(besides=sink.pid), cpu_seconds(sink.pid)
-            started = time.perf_counter()
-            with contextlib.redirect_stderr(io.StringIO()) as err:
-                code = terminarz(argv)
+            started = time.perf_counter()  # a new process, as cron starts it: imports paid
+            done = subprocess.run([sys.executable, "-m", "terminarz", *argv],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
             remind_time = time.perf_counter() - started
             cpu["remind"] += cpu_seconds(besides=sink.pid) - ours
             cpu["remind server"] += cpu_seconds(sink.pid) - server
-            if code != 0:
-                print(err.getvalue(), file=sys.stderr)
-                raise SystemExit(f"remind exited with {code}")
+            if done.returncode != 0:
+                print(done.stderr.decode(errors="replace"), file=sys.stderr)
+                raise SystemExit(f"remind exited with {done.returncode}")
             messages: list[Message] = []
             for config in part:
                 with SQLiteStore(state(config), f"ops-{int(config.stem[4:]):05d}") as ledger:
@@ -341,9 +340,10 @@ def main() -> int:
     print(f"raw sends, one connection:  {one:.2f} s ({one / n * 1000:.2f} ms/mail)")
     print(f"raw sends, {args.jobs} connections:  {parallel:.2f} s "
           f"({parallel / n * 1000:.2f} ms/mail)")  # fmt: skip
-    print(f"ratio remind / raw (1 conn): {remind_time / one:.2f}x (target <= 1.5x); rounds: "
+    print(f"ratio remind / raw (1 conn): {remind_time / one:.2f}x (for comparison); rounds: "
           + " ".join(f"{r[0] / r[1]:.2f}" for r in rounds))
-    print(f"ratio remind / raw ({args.jobs} conn): {remind_time / parallel:.2f}x; rounds: "
+    ratio = remind_time / parallel  # like for like: as many connections as remind's workers
+    print(f"ratio remind / raw ({args.jobs} conn): {ratio:.2f}x (target <= {TARGET:g}x); rounds: "
           + " ".join(f"{r[0] / r[2]:.2f}" for r in rounds))
     print(f"CPU per mail, remind:        terminarz {cpu['remind'] / n * 1000:.2f} ms, "
           f"server {cpu['remind server'] / n * 1000:.2f} ms")
@@ -351,7 +351,8 @@ def main() -> int:
           f"server {cpu['raw server'] / n * 1000:.2f} ms")
     print(f"loading the organisation files alone (one thread): {load_time:.2f} s "
           f"({load_time / args.orgs * 1000:.2f} ms/organisation)")
-    return 0
+    print("target met" if ratio <= TARGET else "TARGET MISSED")
+    return 0 if ratio <= TARGET else 1
 
 
 if __name__ == "__main__":

@@ -7,10 +7,16 @@ install, ``~/.local`` for ``pip install --user``, the ``--prefix`` given. Looked
 in this order:
 
 1. a source checkout or an editable install — next to the package;
-2. the files the installed distribution recorded (``importlib.metadata``): exactly
+2. the data directory of the install scheme whose library directory holds the package
+   (pip puts a distribution's code and data with one scheme): a regular, ``--user`` or
+   virtual-environment install, found without reading the distribution's records;
+3. the files the installed distribution recorded (``importlib.metadata``): exactly
    where pip put them, whatever the scheme;
-3. the data directory of every ``sysconfig`` install scheme (``posix_prefix``,
+4. the data directory of every ``sysconfig`` install scheme (``posix_prefix``,
    ``posix_user``, …) and ``sys.prefix`` / ``sys.base_prefix``.
+
+Each place is looked at only when the ones before it hold no data, so a regular
+install's start-up does not pay for ``importlib.metadata``.
 
 When none holds the catalogues, :func:`data_root` raises a Polish
 :class:`~terminarz.errors.TerminarzError` naming the places searched — never an
@@ -20,7 +26,9 @@ empty catalogue list that would make every command answer "0 plików".
 from __future__ import annotations
 
 import functools
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from terminarz.errors import TerminarzError
@@ -31,7 +39,7 @@ _SHARE = Path("share") / "terminarz"
 
 
 def _holds_data(folder: Path) -> bool:
-    return (folder / "calendars").is_dir() and any((folder / "calendars").glob("*.toml"))
+    return (folder / "calendars").is_dir() and bool(_named(folder / "calendars", ".toml"))
 
 
 def _recorded() -> list[Path]:
@@ -56,19 +64,47 @@ def _recorded() -> list[Path]:
     return found
 
 
-def _scheme_folders() -> list[Path]:
-    """``<data>/share/terminarz`` of every install scheme this interpreter knows."""
+def _preferred_schemes() -> list[str]:
+    """The install schemes pip chooses by default here: for a prefix (a virtual environment,
+    a system), for ``--user``, for ``--home``."""
     import sysconfig
 
-    folders: list[Path] = []
-    names = list(sysconfig.get_scheme_names())
     preferred = []
     for key in ("prefix", "user", "home"):
         try:
             preferred.append(sysconfig.get_preferred_scheme(key))  # type: ignore[arg-type,unused-ignore]
         except (KeyError, ValueError, AttributeError):
             continue
-    for name in [*preferred, *names]:
+    return list(dict.fromkeys(preferred))
+
+
+def _own_scheme_folders() -> list[Path]:
+    """``<data>/share/terminarz`` of the preferred schemes whose ``purelib`` or ``platlib``
+    is the folder this package is installed in (one ``get_paths`` per scheme: each call
+    copies the interpreter's whole configuration)."""
+    import sysconfig
+
+    folders: list[Path] = []
+    for name in _preferred_schemes():
+        try:
+            found = sysconfig.get_paths(name)
+        except KeyError:
+            continue
+        libraries = {found.get("purelib"), found.get("platlib")}
+        data = found.get("data")
+        if data and any(lib and Path(lib).resolve() == _PACKAGE.parent for lib in libraries):
+            folder = Path(data) / _SHARE
+            if folder not in folders:
+                folders.append(folder)
+    return folders
+
+
+def _scheme_folders() -> list[Path]:
+    """``<data>/share/terminarz`` of every install scheme this interpreter knows."""
+    import sysconfig
+
+    folders: list[Path] = []
+    for name in dict.fromkeys([*_preferred_schemes(), *sysconfig.get_scheme_names()]):
         try:
             data = sysconfig.get_path("data", name)
         except KeyError:
@@ -84,17 +120,23 @@ def _scheme_folders() -> list[Path]:
     return folders
 
 
-def candidates() -> list[Path]:
-    """Every folder searched for ``calendars/`` and ``templates/``, in order."""
-    return [_PACKAGE.parent, *_recorded(), *_scheme_folders()]
+def candidates() -> Iterator[Path]:
+    """Every folder searched for ``calendars/`` and ``templates/``, in order; each group
+    is computed only when the folders before it have been looked at."""
+    yield _PACKAGE.parent
+    for group in (_own_scheme_folders, _recorded, _scheme_folders):
+        yield from group()
 
 
 @functools.cache
 def data_root() -> Path:
     """The folder holding ``calendars/`` (and ``templates/``); a :class:`TerminarzError`
     naming every place searched when none does (a broken installation)."""
-    searched = candidates()
-    for folder in searched:
+    searched: list[Path] = []
+    for folder in candidates():
+        if folder in searched:
+            continue
+        searched.append(folder)
         if _holds_data(folder):
             return folder
     shown = ", ".join(str(f) for f in searched)
@@ -119,4 +161,32 @@ def holiday_table_path() -> Path:
 
 def bundled_catalogues() -> list[Path]:
     """Every catalogue file bundled with terminarz, sorted by name."""
-    return sorted(p for p in calendars_dir().glob("*.toml"))
+    return sorted(_named(calendars_dir(), ".toml"))
+
+
+def _named(folder: Path, suffix: str) -> list[Path]:
+    """The entries of ``folder`` whose name ends with ``suffix``: what ``glob("*.toml")``
+    finds (nothing from a folder that cannot be read), without compiling a pattern at every
+    start."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [folder / name for name in names if name.endswith(suffix)]
+
+
+def user_data_path() -> Path:
+    """The user's data folder of terminarz: what ``platformdirs.user_data_path("terminarz",
+    appauthor=False)`` answers. On Linux with an absolute ``$XDG_DATA_HOME`` or ``$HOME`` the
+    library's rule is applied here (``$XDG_DATA_HOME/terminarz``, else
+    ``~/.local/share/terminarz``) — importing platformdirs costs more than a short command's
+    whole work; every other case (another system, no usable home) asks the library."""
+    if sys.platform == "linux" and "ANDROID_DATA" not in os.environ:
+        base = os.environ.get("XDG_DATA_HOME", "")
+        if os.path.isabs(base):
+            return Path(base) / "terminarz"
+        if os.path.isabs(os.environ.get("HOME", "")):
+            return Path(os.path.expanduser("~/.local/share")) / "terminarz"
+    from platformdirs import user_data_path as library_rule
+
+    return library_rule("terminarz", appauthor=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -163,7 +162,14 @@ def _printable_path(path: Path) -> Path:
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Parse ``path``; raise :class:`TerminarzError` naming the file and line on failure."""
-    raw = read_limited(path, MAX_FILE_BYTES)
+    return parse_toml(path, read_limited(path, MAX_FILE_BYTES))
+
+
+def parse_toml(path: Path, raw: bytes) -> tuple[dict[str, Any], str]:
+    """Parse ``raw``, the bytes read from ``path``, as :func:`read_toml` does (``tomllib`` is
+    imported here: a command served by the compiled catalogues never parses TOML)."""
+    import tomllib
+
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

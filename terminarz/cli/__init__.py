@@ -18,7 +18,8 @@ import errno
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from terminarz.cli import core, duties, feeds, remind
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
@@ -50,16 +51,55 @@ Przykłady:
 """
 
 
-def build_parser() -> PolishParser:
+def build_parser(command: str | None = None) -> PolishParser:
+    """The whole parser, or with ``command`` one that builds only that sub-command's parser
+    (what a run pays for: argparse makes each option with a look-up of the terminal's
+    size). An unknown ``command`` gives the whole parser, whose error lists them all."""
     parser = PolishParser(prog="terminarz", description=DESCRIPTION, epilog=EXAMPLES)
-    sub = parser.add_subparsers(
+    sub: Any = parser.add_subparsers(
         title="polecenia", dest="command", metavar="POLECENIE", parser_class=PolishParser
     )
+    if command is not None:
+        sub = _OneCommand(sub, command)
     core.register(sub)
     duties.register(sub)
     feeds.register(sub)
     remind.register(sub)
+    if isinstance(sub, _OneCommand) and not sub.built:
+        return build_parser()
     return parser
+
+
+class _OneCommand:
+    """The sub-parsers action as the ``register`` functions see it when one command runs:
+    that command's parser is built, every other one is a :class:`_Unbuilt`."""
+
+    def __init__(self, sub: Any, command: str) -> None:
+        self.sub = sub
+        self.command = command
+        self.built = False
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        if self.command != name and self.command not in kwargs.get("aliases", ()):
+            return _Unbuilt()
+        self.built = True
+        return self.sub.add_parser(name, **kwargs)
+
+
+class _Unbuilt:
+    """A sub-command's parser that is not being run: what is added to it is dropped."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unbuilt]:
+        return self._drop
+
+    def _drop(self, *args: Any, **kwargs: Any) -> _Unbuilt:
+        return self
+
+
+def _command(arguments: Sequence[str]) -> str | None:
+    """The sub-command's name: the first argument, when it is not an option (``--help``
+    and a missing command need the whole parser)."""
+    return arguments[0] if arguments and not arguments[0].startswith("-") else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         _say(f"terminarz: błąd: {problem}\n")
         return EXIT_USAGE
-    parser = build_parser()
+    parser = build_parser(_command(arguments))
     try:
         args = parser.parse_args(arguments)
         if getattr(args, "handler", None) is None:

@@ -15,10 +15,9 @@ working day to plan for.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.periods import Period
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
 FIND_DATE_LEAD = 10  # working days before the window opens: the "ustal termin" task
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Window:
+class Window(NamedTuple):
     """Days after a period's end in which the known dates fell (inclusive)."""
 
     first: int
@@ -45,8 +43,7 @@ class Window:
         return end + timedelta(days=self.first), end + timedelta(days=self.last)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UndatedOccurrence:
+class UndatedOccurrence(NamedTuple):
     """A period of an announced obligation whose date is not known yet (``due`` is None)."""
 
     obligation: Obligation
@@ -126,6 +123,9 @@ def undated(
         reach = window.last if window is not None else 1
         period = Period.containing(obligation.period_kind, first.first_day)
         last = Period.containing(obligation.period_kind, end)
+        if start.toordinal() > reach:  # a period ending over `reach` days before start is out
+            period = max(period, Period.containing(obligation.period_kind,
+                                                   start - timedelta(days=reach)))  # fmt: skip
         while period <= last:
             if period.last_day + timedelta(days=reach) >= start and obligation.applies_to(period):
                 key = occurrence_id(obligation.id, period)

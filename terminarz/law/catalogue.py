@@ -18,13 +18,15 @@ unknown keys are errors.
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from terminarz.errors import Problem, TerminarzError, raise_if_errors
+from terminarz.law import compiled
 from terminarz.law.periods import Period, PeriodKind
 from terminarz.law.rules import (
     Act,
@@ -41,7 +43,15 @@ from terminarz.law.rules import (
     occurrence_id,
     split_occurrence_id,
 )
-from terminarz.tomlcheck import Checker, LineIndex, Where, describe, read_toml
+from terminarz.tomlcheck import (
+    MAX_FILE_BYTES,
+    Checker,
+    LineIndex,
+    Where,
+    describe,
+    parse_toml,
+    read_limited,
+)
 
 _TOP = ("act", "defaults", "parties", "obligations", "overrides", "provenance", "announced")
 _SCHEDULE_TOP = ("schedule", "announced")
@@ -62,8 +72,7 @@ _OVERRIDE = ("occurrence", "due", "basis")
 _PROVENANCE = ("paragraph", "text", "note")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Provision:
+class Provision(NamedTuple):
     """A provision of the act that sets no deadline but explains the others (e.g. § 6)."""
 
     paragraph: str
@@ -71,8 +80,7 @@ class Provision:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Schedule:
+class Schedule(NamedTuple):
     """A schedule file's header: who published the dates, how strong they are."""
 
     id: str
@@ -84,8 +92,7 @@ class Schedule:
     notes: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     """One file. For a schedule file ``act`` describes the schedule and ``schedule`` is set."""
 
     path: Path
@@ -139,7 +146,7 @@ class CatalogueSet:
             return self
         merged = dict(self.announced)
         for key, found in added.items():
-            merged[key] = replace(found, replaced=self.announced.get(key))
+            merged[key] = found._replace(replaced=self.announced.get(key))
         copy = CatalogueSet(catalogues=self.catalogues)
         object.__setattr__(copy, "announced", merged)
         return copy
@@ -180,9 +187,9 @@ def merge_announced(catalogues: Iterable[Catalogue]) -> dict[str, AnnouncedDate]
             if earlier is None:
                 merged[found.occurrence_id] = (rank, found)
             elif rank > earlier[0]:
-                merged[found.occurrence_id] = (rank, replace(found, replaced=earlier[1]))
+                merged[found.occurrence_id] = (rank, found._replace(replaced=earlier[1]))
             elif rank < earlier[0] and earlier[1].replaced is None:
-                merged[found.occurrence_id] = (earlier[0], replace(earlier[1], replaced=found))
+                merged[found.occurrence_id] = (earlier[0], earlier[1]._replace(replaced=found))
     return {key: found for key, (_, found) in merged.items()}
 
 
@@ -191,6 +198,9 @@ def may_be_in_force(path: Path, start: date, end: date) -> bool:
     read from its ``[act]`` table alone (cheap: the default ``due`` skips parsing a repealed
     act). Any doubt — no ``[act]``, a schedule, a value it cannot read — answers True, and
     the full load decides (and reports mistakes)."""
+    act = _compiled_act(path)
+    if act is not None:
+        return act.in_force_during(start, end)
     import tomllib
 
     try:
@@ -223,6 +233,24 @@ def may_be_in_force(path: Path, start: date, end: date) -> bool:
         except ValueError:
             return True
     return True
+
+
+def _compiled_act(path: Path) -> Act | None:
+    """The act of a valid bundled catalogue file as the compiled cache keeps it (compiling the
+    file when it is not yet); None for any other file."""
+    if compiled.cache_folder(path) is None:
+        return None
+    try:
+        stat = os.stat(path)
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except (OSError, ValueError, TerminarzError):
+        return None
+    version = compiled.code_version()
+    act: Act | None = compiled.read(path, raw, stat, version, compiled.SUMMARY)
+    if act is None:  # not compiled yet (the default set never loads a repealed act): now
+        check_catalogues([path])
+        act = compiled.read(path, raw, stat, version, compiled.SUMMARY)
+    return act
 
 
 def in_force(catalogues: CatalogueSet, start: date, end: date) -> CatalogueSet:
@@ -287,15 +315,14 @@ def check_catalogues(
     problems: list[Problem] = []
     seen: dict[str, Path] = {}
     entries: list[_Entry] = []
+    version: list[str] = []  # of the code, for the compiled cache: computed once, when needed
     for path in paths:
         try:
-            data, text = read_toml(path)
+            catalogue, found, lines = _read(path, entries, version)
         except TerminarzError as exc:
             problems.append(exc.problem)
             continue
-        checker = Checker(path, text)
-        catalogue = _parse(data, checker, entries)
-        problems.extend(checker.problems)
+        problems.extend(found)
         if catalogue is None:
             continue
         for index, obligation in enumerate(catalogue.obligations):
@@ -305,7 +332,7 @@ def check_catalogues(
                         message="identyfikator obowiązku powtarza się "
                         f"(jest już w {seen[obligation.id]})",
                         path=path, entry=obligation.id, field="id",
-                        line=checker.lines.key("obligations", index, "id"),
+                        line=lines.key("obligations", index, "id"),
                     )
                 )  # fmt: skip
             seen.setdefault(obligation.id, path)
@@ -318,6 +345,64 @@ def check_catalogues(
                 known.setdefault(obligation.id, obligation)
     problems += _check_entries(entries, known)
     return catalogues, problems
+
+
+def _read(path: Path, entries: list[_Entry], version: list[str]
+          ) -> tuple[Catalogue | None, list[Problem], LineIndex]:  # fmt: skip
+    """One file: its catalogue (None when it cannot be used), the problems found in it alone
+    and its line index; its ``[[announced]]`` entries are added to ``entries``. Taken from
+    the compiled cache when the entry there matches the file and the code exactly."""
+    try:
+        stat = os.stat(path)
+    except (OSError, ValueError):
+        stat = None
+    raw = read_limited(path, MAX_FILE_BYTES)
+    if stat is not None and compiled.cache_folder(path) is not None:
+        if not version:
+            version.append(compiled.code_version())
+        kept = compiled.read(path, raw, stat, version[0])
+        if kept is not None:
+            catalogue, found, kept_entries = kept
+            lines = _LazyLines(raw)
+            entries.extend(_Entry(path=path, lines=lines, key=key, index=index,
+                                  obligation_id=obligation_id, period=period, date=found_date,
+                                  schedule=schedule)
+                           for key, index, obligation_id, period, found_date, schedule
+                           in kept_entries)  # fmt: skip
+            return catalogue, found, lines
+    data, text = parse_toml(path, raw)
+    checker = Checker(path, text)
+    first = len(entries)
+    catalogue = _parse(data, checker, entries)
+    if stat is not None and version:
+        own = [(e._key, e.index, e.obligation_id, e.period, e.date, e.schedule)
+               for e in entries[first:]]  # fmt: skip
+        act = (catalogue.act if catalogue is not None and catalogue.schedule is None
+               and not checker.problems else None)  # what may_be_in_force may answer from
+        compiled.write(path, raw, stat, version[0], (catalogue, checker.problems, own), act)
+    return catalogue, checker.problems, checker.lines
+
+
+class _LazyLines(LineIndex):
+    """The line index of a file read from the compiled cache, built only when a problem
+    needs a line number."""
+
+    def __init__(self, raw: bytes) -> None:  # the index itself is built by _build
+        self._raw = raw
+        self._built = False
+
+    def _build(self) -> None:
+        if not self._built:
+            LineIndex.__init__(self, self._raw.decode("utf-8"))
+            self._built = True
+
+    def table(self, name: str, index: int | None = None) -> int | None:
+        self._build()
+        return super().table(name, index)
+
+    def key(self, table: str | None, index: int | None, key: str) -> int | None:
+        self._build()
+        return super().key(table, index, key)
 
 
 def _check_entries(entries: list[_Entry], known: dict[str, Obligation]) -> list[Problem]:

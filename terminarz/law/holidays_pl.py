@@ -12,7 +12,6 @@ asked directly. A test checks the table against the library year by year.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -59,11 +58,27 @@ class TableHolidays:
 
     @classmethod
     def load(cls, path: Path) -> TableHolidays:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        """The table at ``path``; the bundled one through the compiled cache (see
+        :mod:`terminarz.law.compiled`), like the catalogues beside it."""
+        from terminarz.law import compiled
+
+        data = path.read_bytes()
+        stat = os.stat(path)
+        keep = compiled.cache_folder(path) is not None
+        kept = compiled.read(path, data, stat, compiled.code_version()) if keep else None
+        if kept is not None:
+            years, version = kept
+            return cls(years, version=version)
+        import json  # only when the compiled table cannot be used
+
+        raw = json.loads(data.decode("utf-8"))
         years = {
             int(y): {date.fromisoformat(d): n for d, n in days.items()}
             for y, days in raw["years"].items()
         }
+        if keep:
+            compiled.write(path, data, stat, compiled.code_version(),
+                           (years, raw["holidays_version"]))  # fmt: skip
         return cls(years, version=raw["holidays_version"])
 
 
@@ -112,6 +127,7 @@ def default_source(table: Path | None) -> HolidaySource:
 
 def generate_table(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> str:
     """The JSON text of the table for ``first``..``last`` from the installed library."""
+    import json
     from importlib.metadata import version
 
     lib = LibraryHolidays()

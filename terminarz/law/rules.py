@@ -23,12 +23,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import repeat
 from operator import attrgetter
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.periods import Period, PeriodKind
@@ -95,8 +95,7 @@ _GRADE_MARKS = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Source:
+class Source(NamedTuple):
     """Where a rule was read and how strong that is."""
 
     grade: Grade
@@ -125,8 +124,7 @@ class IfNonWorking(StrEnum):
     KEEP = "keep"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Act:
+class Act(NamedTuple):
     """The legal act a catalogue encodes."""
 
     id: str
@@ -189,8 +187,7 @@ class Act:
         return ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Citation:
+class Citation(NamedTuple):
     """A provision of an act: ``§ 3 ust. 1 pkt 1`` or ``art. 16a ust. 4``, with the quote.
 
     ``text`` describes a basis that is not a provision (e.g. a survey of the
@@ -224,8 +221,7 @@ class Citation:
         return f"{short} {self.act}" if short else self.act
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Deadline:
+class Deadline(NamedTuple):
     kind: DeadlineKind
     n: int | None = None  # nth_working_day
     day: int | None = None  # fixed
@@ -250,8 +246,7 @@ class Deadline:
         return f"{self.day}. dzień {month}, {shift}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Party:
+class Party(NamedTuple):
     """A level that submits reports or a body that receives them (rup, wup, wus, …)."""
 
     id: str
@@ -308,8 +303,7 @@ class Obligation:
         return not (self.valid_to is not None and period.last_day > self.valid_to.last_day)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Override:
+class Override(NamedTuple):
     """A date announced for one occurrence (e.g. by the ministry for one year); it wins."""
 
     occurrence_id: str
@@ -318,8 +312,7 @@ class Override:
     source: str = ""  # where it was written: "catalogue.toml(12)", shown by `who`
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AnnouncedDate:
+class AnnouncedDate(NamedTuple):
     """The date announced for one occurrence of an ``announced`` obligation.
 
     ``origin`` names the file that recorded it (a catalogue, a voivode's
@@ -694,12 +687,11 @@ class TrailDay:
     count: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Trail:
+class Trail(NamedTuple):
     occurrence: Occurrence
     rule: str
     month: tuple[int, int]
-    days: tuple[TrailDay, ...] = field(default_factory=tuple)
+    days: tuple[TrailDay, ...] = ()
     shifted: bool = False
     shift: IfNonWorking | None = None
     shift_basis: str = ""

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import accumulate, compress
+from typing import NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR, HolidaySource
@@ -48,8 +48,7 @@ class DayKind(StrEnum):
     DAY_OFF = "day-off"  # the institution's own day off
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DayInfo:
+class DayInfo(NamedTuple):
     """Why a day is, or is not, a working day."""
 
     day: date

@@ -15,7 +15,6 @@ loader, named by the address; the store holds the authoritative bytes and valida
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -82,6 +81,8 @@ def fetch(url: str, cached: CachedCatalogue | None, *, timeout: float = TIMEOUT,
 
 def copy_path(url: str) -> Path:
     """Where the kept copy of ``url`` is written for the catalogue loader."""
+    import hashlib  # here, not at the top: every --config command imports this module
+
     from platformdirs import user_cache_path
 
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:20]

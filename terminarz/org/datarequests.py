@@ -35,11 +35,10 @@ previous day the institution works.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.announced import UndatedOccurrence, find_date_day
@@ -75,8 +74,7 @@ _POLISH = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Task:
+class Task(NamedTuple):
     """One internal, dated task derived from an occurrence and an input of its duty."""
 
     id: str
@@ -191,7 +189,7 @@ def request_resolution(
 
     stand_in = Occurrence(obligation=occurrence.obligation, period=occurrence.period,
                           nominal=day, due=day)  # fmt: skip
-    return resolve(stand_in, dataclasses.replace(duty, prepare_days=1), organisation,
+    return resolve(stand_in, duty._replace(prepare_days=1), organisation,
                    institution, today=today)  # fmt: skip
 
 

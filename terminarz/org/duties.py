@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.rules import Occurrence
@@ -28,8 +29,7 @@ from terminarz.org.organisation import Absence, Designation, Duty, Organisation
 from terminarz.polish import plural, short_date
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Resolution:
+class Resolution(NamedTuple):
     """Who handles an occurrence.
 
     ``tier`` is the index of the tier that took over (0 = primary), None for a

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from terminarz.errors import Problem, Severity, ValidationError
 from terminarz.settings import SETTINGS_SECTIONS, Settings, parse_settings
@@ -77,8 +77,7 @@ class OnError(StrEnum):
     SKIP = "skip"  # warn and go on with the other sources
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Person:
+class Person(NamedTuple):
     id: str
     name: str
     email: str
@@ -88,15 +87,13 @@ class Person:
     login: str | None = None  # the user name single sign-on sends ([server] trusted_user_header)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Unit:
+class Unit(NamedTuple):
     id: str
     name: str
     head: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Input:
+class Input(NamedTuple):
     """Data another unit (``unit`` set) or an outside body (``email`` set) must deliver (II.4).
 
     ``id`` is the unit id for an internal unit, or the body's own id; task ids
@@ -117,8 +114,7 @@ class Input:
         return self.unit is None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Duty:
+class Duty(NamedTuple):
     """Who handles a group of obligations: ordered tiers of people and a fallback (II.5).
 
     ``obligations`` are obligation ids or glob patterns (``mpips-03*@ops``).
@@ -149,8 +145,7 @@ class Duty:
         return tuple(seen)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Absence:
+class Absence(NamedTuple):
     """A person away from ``start`` to ``end`` (both inclusive)."""
 
     person: str
@@ -163,8 +158,7 @@ class Absence:
         return self.start <= day <= self.end
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AbsenceSource:
+class AbsenceSource(NamedTuple):
     """An iCalendar file or http(s) URL (e.g. an HR leave calendar) read for absences."""
 
     source: str
@@ -184,8 +178,7 @@ class AbsenceSource:
         return str(self.base / self.source)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Designation:
+class Designation(NamedTuple):
     """The director's designation (II.5): ``person`` handles ``target`` from ``start`` to ``end``.
 
     ``target`` is an obligation id (every occurrence whose preparation falls in

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from terminarz.errors import CalendarRangeError, Problem, Severity, UsageError
 from terminarz.law.announced import UndatedOccurrence, find_date_day, undated
@@ -59,8 +60,7 @@ class Setup:
         )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlannedOccurrence:
+class PlannedOccurrence(NamedTuple):
     """An occurrence with its duty, who handles it, its internal tasks and planning date.
 
     ``planning_date`` is set when the institution does not work on the due date:
@@ -107,8 +107,7 @@ class PlannedOccurrence:
         return found if found is not None and unit in found.from_units else None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PendingOccurrence:
+class PendingOccurrence(NamedTuple):
     """A period of an announced obligation still without a date, with who finds it out.
 
     ``task`` is the ``#termin`` task (None without an organisation, or outside the

@@ -107,10 +107,10 @@ def locate(
 
 
 def default_state_path() -> Path:
-    """``<user data dir>/terminarz/state.sqlite3`` (platformdirs)."""
-    from platformdirs import user_data_path
+    """``<user data dir>/terminarz/state.sqlite3`` (platformdirs' rule)."""
+    from terminarz.paths import user_data_path
 
-    return user_data_path("terminarz", appauthor=False) / "state.sqlite3"
+    return user_data_path() / "state.sqlite3"
 
 
 def open_store(location: Location, organisation: str, *, threads: bool = False) -> Store:

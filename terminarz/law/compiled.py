@@ -1,0 +1,139 @@
+"""Bundled catalogue files (and the holiday table) parsed once per version: the compiled cache.
+
+Parsing and checking the bundled TOML files is most of what a short command such as
+``terminarz due`` does. The result of reading one file (its :class:`Catalogue`, the
+problems found in it alone and its ``[[announced]]`` entries) is kept, like Python's own
+bytecode, in ``calendars/__pycache__/`` beside the holiday table, one entry per file.
+
+An entry is used only when everything it was made from is unchanged: the file's path,
+size, modification time and content (CRC-32 of its bytes, which are read anyway), the
+version of terminarz, of Python and of the pickle format, and the size and modification
+time of every module that reads catalogues (so an edited parser, in a checkout, is not
+served stale objects). The entry's own bytes carry a checksum. A missing, stale, corrupt
+or unreadable entry is ignored and the file is parsed again (and the entry rewritten when
+the folder is writable: a read-only installation simply parses every time). The checks
+that need several files (a repeated obligation id, an announced date for another file's
+obligation) are run on every load, cached or not. The generated holiday table beside the
+catalogues (``holidays-pl.json``) is kept the same way, as its parsed years.
+
+CRC-32 (``zlib``) rather than ``hashlib``: importing ``hashlib`` costs about 3 ms, more
+than reading the entry; the check guards against a changed file, not a hostile one —
+whoever can write the cache folder can write the catalogues beside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1  # of an entry: bump when its layout changes
+MAGIC = b"terminarz-compiled-catalogue\n"
+SEP = "\x1f"  # between the fields of the header
+FOLDER = "__pycache__"
+SOURCES = ("errors.py", "polish.py", "tomlcheck.py", "law")  # what reading a catalogue runs
+
+
+def cache_folder(path: Path) -> Path | None:
+    """Where the entry of the catalogue at ``path`` is kept, or None: only the bundled
+    catalogues are compiled (a user's own files are not written beside)."""
+    from terminarz.errors import TerminarzError
+    from terminarz.paths import calendars_dir
+
+    try:
+        bundled = calendars_dir()
+    except TerminarzError:  # no data at all: nothing to compile
+        return None
+    return bundled / FOLDER if path.parent == bundled else None
+
+
+@functools.cache
+def code_version() -> str:
+    """terminarz's, Python's and pickle's versions and the stamps of the modules that read
+    catalogues (size and modification time of each); taken once per process, like the
+    modules themselves."""
+    import pickle
+
+    import terminarz
+
+    package = Path(terminarz.__file__).parent
+    stamps = []
+    for name in SOURCES:
+        target = package / name
+        files = ([target / n for n in sorted(os.listdir(target)) if n.endswith(".py")]
+                 if target.is_dir() else [target])  # fmt: skip
+        for file in files:
+            try:
+                stat = file.stat()
+            except OSError:
+                continue
+            stamps.append(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join([terminarz.__version__, sys.version, str(pickle.HIGHEST_PROTOCOL), *stamps])
+
+
+def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes:
+    """What an entry must start with to be used: compared byte for byte, never parsed."""
+    fields = (str(FORMAT), str(path), str(stat.st_size), str(stat.st_mtime_ns),
+              str(zlib.crc32(raw)), version)  # fmt: skip
+    return SEP.join(fields).encode("utf-8", "surrogateescape") + b"\n"
+
+
+def _entry_path(folder: Path, path: Path) -> Path:
+    return folder / f"{path.stem}.{sys.implementation.cache_tag}.pickle"
+
+
+SUMMARY, VALUE = 0, 1  # the parts of an entry: a small summary (read alone) and the value
+
+
+def read(path: Path, raw: bytes, stat: os.stat_result, version: str,
+         part: int = VALUE) -> Any | None:  # fmt: skip
+    """The value (or summary) kept for the file at ``path`` whose bytes are ``raw``, or None
+    when there is none that matches them exactly (never an error)."""
+    folder = cache_folder(path)
+    if folder is None:
+        return None
+    try:
+        data = _entry_path(folder, path).read_bytes()
+        head = MAGIC + _header(path, raw, stat, version)
+        if not data.startswith(head):
+            return None
+        checksum, _, payload = data[len(head) :].partition(b"\n")
+        if int(checksum) != zlib.crc32(payload):
+            return None
+        import pickle
+
+        return pickle.loads(pickle.loads(payload)[part])
+    except Exception:  # a corrupt entry of any kind is ignored, never trusted
+        return None
+
+
+def write(path: Path, raw: bytes, stat: os.stat_result, version: str, value: Any,
+          summary: Any = None) -> None:  # fmt: skip
+    """Keep ``value`` and its ``summary`` for the file; silently nothing when the folder
+    cannot be written."""
+    folder = cache_folder(path)
+    if folder is None:
+        return
+    import pickle
+    import tempfile
+
+    protocol = pickle.HIGHEST_PROTOCOL
+    payload = pickle.dumps((pickle.dumps(summary, protocol), pickle.dumps(value, protocol)),
+                           protocol)  # fmt: skip
+    head = MAGIC + _header(path, raw, stat, version)
+    data = head + str(zlib.crc32(payload)).encode("ascii") + b"\n" + payload
+    try:
+        folder.mkdir(exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temporary, _entry_path(folder, path))
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        return

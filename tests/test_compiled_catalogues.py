@@ -1,0 +1,176 @@
+"""The compiled cache of the bundled catalogues gives exactly what parsing the files gives,
+and is never used for a file, or by code, that changed since it was written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from terminarz import paths
+from terminarz.law import catalogue as catalogue_module
+from terminarz.law import compiled
+from terminarz.law.catalogue import check_catalogues, load_catalogues, may_be_in_force
+
+BUNDLED = sorted(p for p in (Path(__file__).resolve().parent.parent / "calendars").glob("*.toml"))
+RANGES = [
+    (date(1992, 1, 1), date(1992, 1, 31)),
+    (date(2010, 1, 1), date(2010, 12, 31)),
+    (date(2026, 1, 1), date(2026, 1, 31)),
+    (date(1992, 1, 1), date(2100, 12, 31)),
+]
+
+
+@pytest.fixture
+def bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the bundled catalogues standing in for the installation's folder."""
+    folder = tmp_path / "calendars"
+    folder.mkdir()
+    for path in BUNDLED:
+        shutil.copy2(path, folder / path.name)
+    monkeypatch.setattr(paths, "calendars_dir", lambda: folder)
+    return folder
+
+
+def _fresh(files: list[Path], monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    with monkeypatch.context() as m:
+        m.setattr(compiled, "cache_folder", lambda path: None)
+        return check_catalogues(files)
+
+
+def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: Path, raw: bytes) -> None:
+        raise AssertionError(f"{path} was parsed, not read from the compiled cache")
+
+    monkeypatch.setattr(catalogue_module, "parse_toml", refuse)
+
+
+@pytest.mark.parametrize("name", [p.name for p in BUNDLED], ids=[p.stem for p in BUNDLED])
+def test_the_compiled_catalogue_is_the_parsed_one(
+    name: str, bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [bundled / name]
+    written = check_catalogues(files)
+    assert (bundled / compiled.FOLDER).is_dir()
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        cached = check_catalogues(files)
+    fresh = _fresh(files, monkeypatch)
+    assert cached == fresh == written
+    assert cached[0][0].path == bundled / name
+
+
+def test_all_bundled_catalogues_together_from_the_cache(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted(bundled.glob("*.toml"))
+    load_catalogues(files)
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        cached_catalogues, cached_problems = check_catalogues(files)
+        for path in files:
+            for start, end in RANGES:
+                assert may_be_in_force(path, start, end) == _may_be_fresh(path, start, end,
+                                                                          monkeypatch)  # fmt: skip
+    fresh_catalogues, fresh_problems = _fresh(files, monkeypatch)
+    assert cached_catalogues == fresh_catalogues
+    assert cached_problems == fresh_problems
+    # the line numbers of problems found across files come from the file itself
+    assert [p.line for p in cached_problems] == [p.line for p in fresh_problems]  # type: ignore[attr-defined]
+
+
+def _may_be_fresh(path: Path, start: date, end: date, monkeypatch: pytest.MonkeyPatch) -> bool:
+    with monkeypatch.context() as m:
+        m.setattr(compiled, "cache_folder", lambda path: None)
+        return may_be_in_force(path, start, end)
+
+
+def test_an_edit_that_keeps_size_and_time_is_seen(bundled: Path) -> None:
+    path = bundled / "sr-2015.toml"
+    (before,), _ = check_catalogues([path])
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    title = before.obligations[0].title
+    changed = title[:-1] + ("X" if title[-1] != "X" else "Y")
+    assert len(changed.encode()) == len(title.encode())
+    path.write_text(text.replace(title, changed, 1), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    (after,), _ = check_catalogues([path])
+    assert after.obligations[0].title == changed
+
+
+def test_an_edit_with_a_new_time_is_parsed_again(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bundled / "sr-2015.toml"
+    check_catalogues([path])
+    path.write_text(path.read_text(encoding="utf-8") + "\n# dopisek\n", encoding="utf-8")
+    _no_parsing(monkeypatch)
+    with pytest.raises(AssertionError, match="was parsed"):
+        check_catalogues([path])
+
+
+@pytest.mark.parametrize("damage", [
+    b"", b"garbage", b"terminarz-compiled-catalogue\n{}\n0\n",
+], ids=["empty", "garbage", "wrong-header"])  # fmt: skip
+def test_a_corrupt_entry_is_ignored_and_rebuilt(
+    damage: bytes, bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bundled / "fa-2017.toml"
+    expected = check_catalogues([path])
+    (entry,) = (bundled / compiled.FOLDER).glob("fa-2017.*")
+    entry.write_bytes(damage)
+    assert check_catalogues([path]) == expected
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        assert check_catalogues([path]) == expected  # rewritten
+
+
+def test_a_damaged_payload_is_not_unpickled(bundled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = bundled / "fa-2017.toml"
+    expected = check_catalogues([path])
+    (entry,) = (bundled / compiled.FOLDER).glob("fa-2017.*")
+    data = bytearray(entry.read_bytes())
+    data[-10] ^= 0xFF
+    entry.write_bytes(bytes(data))
+    assert compiled.read(path, path.read_bytes(), path.stat(), compiled.code_version()) is None
+    assert check_catalogues([path]) == expected
+
+
+def test_changed_code_is_not_served_old_objects(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bundled / "fa-2017.toml"
+    check_catalogues([path])
+    monkeypatch.setattr(compiled, "code_version", lambda: "another version of the parser")
+    assert compiled.read(path, path.read_bytes(), path.stat(), compiled.code_version()) is None
+
+
+def test_files_outside_the_bundled_folder_are_not_compiled(tmp_path: Path, bundled: Path) -> None:
+    own = tmp_path / "own" / "sr-2015.toml"
+    own.parent.mkdir()
+    shutil.copy2(bundled / "sr-2015.toml", own)
+    check_catalogues([own])
+    assert not (own.parent / compiled.FOLDER).exists()
+    assert compiled.cache_folder(own) is None
+
+
+def test_the_compiled_holiday_table_is_the_parsed_one(bundled: Path) -> None:
+    from terminarz.law.holidays_pl import TableHolidays
+
+    table = bundled / "holidays-pl.json"
+    shutil.copy2(BUNDLED[0].parent / "holidays-pl.json", table)
+    fresh = TableHolidays.load(table)  # parses and compiles
+    (entry,) = (bundled / compiled.FOLDER).glob("holidays-pl.*")
+    kept = TableHolidays.load(table)
+    assert compiled.read(table, table.read_bytes(), table.stat(), compiled.code_version())
+    assert kept.version == fresh.version
+    assert all(kept.year(y) == fresh.year(y) for y in range(1990, 2101))
+    assert kept.year(2025)[date(2025, 12, 24)] == fresh.year(2025)[date(2025, 12, 24)]
+    entry.write_bytes(b"garbage")
+    again = TableHolidays.load(table)
+    assert all(again.year(y) == fresh.year(y) for y in range(1990, 2101))
