@@ -170,7 +170,7 @@ def test_log_shows_what_was_sent_to_whom(
     capsys.readouterr()
     assert main(["log", "--config", str(config), "--person", "prac-dokip"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["Kiedy", "Stan", "Osoba", "Adres", "Rodzaj", "Krok", "Wystąpienie"]
+    assert out[0].split() == ["Kiedy", "Stan", "Osoba", "Adres", "Rodzaj", "Wystąpienie", "Krok"]
     body = [line.split() for line in out[2:]]
     assert sorted((row[2], row[3], row[4], row[5]) for row in body) == [
         ("wysłano", "prac-dokip", "kadry@example.org", "przypomnienie"),

@@ -183,6 +183,15 @@ def _summary(result: NightResult) -> str:
     return f"terminarz remind {result.day.isoformat()} ({result.organisation}): " + ", ".join(parts)
 
 
+def _step(step: str) -> str:
+    """A stored step key in Polish for the tables; a task's unit stays in front of it
+    (``dfk:T-2`` → "dfk: 2 dni robocze przed terminem zadania")."""
+    from terminarz.notify.reminders import step_words
+
+    unit, colon, _ = step.rpartition(":")
+    return f"{unit}: {step_words(step)}" if colon else step_words(step)
+
+
 def _print_dry_run(result: NightResult, out: Any) -> None:
     from terminarz.polish import short_date
 
@@ -191,7 +200,7 @@ def _print_dry_run(result: NightResult, out: Any) -> None:
         out.write("Brak wiadomości do wysłania.\n")
         return
     rows = [
-        [d.mail.kind.polish, d.mail.step, d.mail.recipient, d.composed.address,
+        [d.mail.kind.polish, _step(d.mail.step), d.mail.recipient, d.composed.address,
          d.mail.occurrence_id, d.composed.subject]
         for d in result.decided
     ]  # fmt: skip
@@ -275,11 +284,11 @@ def cmd_log(ctx: Context) -> int:
         rows = [
             [_stamp(d.sent_at or r.claimed_at), d.status.polish,
              d.person or ("(do wiadomości)" if d.role == "cc" else r.recipient), d.address,
-             kinds.get(r.kind, r.kind), r.step, r.occurrence_id]
+             kinds.get(r.kind, r.kind), r.occurrence_id, _step(r.step)]
             for r in records for d in r.deliveries
             if args.person is None or d.person == args.person
         ]  # fmt: skip
-        header = ["Kiedy", "Stan", "Osoba", "Adres", "Rodzaj", "Krok", "Wystąpienie"]
+        header = ["Kiedy", "Stan", "Osoba", "Adres", "Rodzaj", "Wystąpienie", "Krok"]
         for line in table(rows, header):
             out.write(line + "\n")
         for r in records:
@@ -289,7 +298,8 @@ def cmd_log(ctx: Context) -> int:
                     if d.status.value == "unknown":
                         note = (" — ponowiono raz, więcej prób nie będzie" if d.unknown_resent
                                 else " — zostanie wysłana ponownie raz, z tym samym Message-ID")
-                    out.write(f"  {r.occurrence_id} {r.kind} {r.step} → {d.address}: "
+                    out.write(f"  {r.occurrence_id} {kinds.get(r.kind, r.kind)} "
+                              f"({_step(r.step)}) → {d.address}: "
                               f"{d.error}{note}\n")  # fmt: skip
     for e in events:
         what = "potwierdzono" if e.action == "done" else "cofnięto potwierdzenie"
