@@ -20,7 +20,7 @@ import re
 import sys
 from collections.abc import Sequence
 
-from terminarz.cli import core, duties, feeds, remind
+from terminarz.cli import core, duties, feeds, remind, status
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
 from terminarz.errors import TerminarzError
 
@@ -59,6 +59,7 @@ def build_parser() -> PolishParser:
     duties.register(sub)
     feeds.register(sub)
     remind.register(sub)
+    status.register(sub)
     return parser
 
 

@@ -38,7 +38,7 @@ escalation: they predate the reminders.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -182,18 +182,21 @@ def decide(
     confirmed: Container[str],
     overdue_every: int,
     epoch: date,
+    rounds: Mapping[str, int] | None = None,
 ) -> list[DueMail]:
     """Every mail due on ``today`` that is not in ``ledger`` yet, in a stable order.
 
     ``calendar`` is the institution's working calendar; ``confirmed`` the ids of
     occurrences marked as submitted. Occurrences without a duty get no mail.
+    ``rounds`` counts the returns for correction of an occurrence (by its recipient, with
+    a new date): its timeline starts again, its steps labelled ``T-5/z1`` and so on.
     """
     found: list[DueMail] = []
     for item in items:
         if item.duty is None or item.resolution is None or item.id in confirmed:
             continue
         found.extend(_for_occurrence(item, organisation, calendar, today, ledger, overdue_every,
-                                     epoch))  # fmt: skip
+                                     epoch, (rounds or {}).get(item.id, 0)))  # fmt: skip
     found.sort(key=lambda m: (m.planned.due, m.planned.id, _KIND_ORDER[m.kind], m.step,
                               m.recipient))  # fmt: skip
     return found
@@ -207,6 +210,7 @@ def _for_occurrence(
     ledger: Container[Key],
     overdue_every: int,
     epoch: date,
+    round_: int = 0,
 ) -> list[DueMail]:
     resolution = item.resolution
     assert resolution is not None
@@ -233,8 +237,9 @@ def _for_occurrence(
         else:
             kind = MailKind.DESIGNATION if resolution.needs_designation else MailKind.REMINDER
             recipients = owners
+        label = f"{step.label}/z{round_}" if round_ else step.label
         for person in recipients:
-            add(kind, step.label, person, step.day, TIMELINE)
+            add(kind, label, person, step.day, TIMELINE)
 
     # A substitute tier (or a designated person) took over: tell them once.
     if not started:

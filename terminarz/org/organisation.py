@@ -40,7 +40,7 @@ _TOP = (
 )  # fmt: skip
 _ORGANISATION = (
     "id", "name", "levels", "catalogues", "obligations", "timezone", "procedure",
-    "valid_from", "supersedes", "access_basis", "request_basis", "city",
+    "valid_from", "supersedes", "access_basis", "request_basis", "city", "reporters",
 )  # fmt: skip
 _UNIT = ("id", "name", "head")
 _PERSON = ("id", "name", "email", "unit", "role", "system_access", "login")
@@ -56,6 +56,7 @@ _CALENDAR = ("days_off", "extra_working_days")
 _DAY_OFF = ("date", "reason")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+_REPORTER = re.compile(r"^[a-z0-9*?\[][a-z0-9_.\-*?\[\]!]*$")
 DEFAULT_ACCESS_BASIS = "pkt I.1 procedury (dostęp do systemu sprawozdawczego)"
 DEFAULT_REQUEST_BASIS = "pkt II.4 wewnętrznej procedury obsługi sprawozdań"
 
@@ -225,6 +226,7 @@ class Organisation:
     access_basis: str = DEFAULT_ACCESS_BASIS
     request_basis: str = DEFAULT_REQUEST_BASIS
     city: str = ""
+    reporters: tuple[str, ...] = ()  # ids or glob patterns of the organisations reporting here
     settings: Settings = field(default_factory=Settings)
     path: Path | None = None
 
@@ -341,6 +343,11 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     access_basis = ck.string(org_raw, "access_basis", where=w) or DEFAULT_ACCESS_BASIS
     request_basis = ck.string(org_raw, "request_basis", where=w) or DEFAULT_REQUEST_BASIS
     city = ck.string(org_raw, "city", where=w, single_line=True) or ""
+    reporters = ck.string_list(org_raw, "reporters", where=w) or []
+    for pattern in reporters:
+        if not _REPORTER.match(pattern):
+            ck.add(f"„{pattern}” nie jest identyfikatorem organizacji ani wzorcem (małe litery, "
+                   "cyfry, „.”, „-”, „_” oraz „*”, „?”, np. \"gops-*\")", **w.at("reporters"))
 
     people, person_ids = _parse_people(ck, data)
     units = _parse_units(ck, data)
@@ -372,8 +379,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
         absences=tuple(absences), absence_sources=tuple(sources),
         designations=tuple(designations), days_off=days_off, extra_working_days=tuple(extra),
         valid_from=valid_from, supersedes=supersedes, procedure=procedure,
-        access_basis=access_basis, request_basis=request_basis, city=city, settings=settings,
-        path=ck.path,
+        access_basis=access_basis, request_basis=request_basis, city=city,
+        reporters=tuple(reporters), settings=settings, path=ck.path,
     )  # fmt: skip
 
 

@@ -35,6 +35,8 @@ from terminarz.store.base import (
     Delivery,
     Key,
     MailRecord,
+    Receipt,
+    ReceiptAction,
     RecordedAbsence,
     RecordedDate,
     RecordedDesignation,
@@ -44,6 +46,8 @@ from terminarz.store.base import (
     batched,
     confirmation_from_row,
     delivery_from_row,
+    receipt_from_row,
+    receipt_note,
     record_from_row,
 )
 
@@ -132,6 +136,14 @@ SCHEMA: tuple[str, ...] = (
     CREATE TABLE derived (
         organisation TEXT NOT NULL, key TEXT NOT NULL, value BYTEA NOT NULL,
         stored_at TEXT NOT NULL, PRIMARY KEY (organisation, key));
+    """,
+    # 3 (SQLite's 7): what an upper level recorded about the reports it receives.
+    """
+    CREATE TABLE receipt (
+        id BIGSERIAL PRIMARY KEY, organisation TEXT NOT NULL, occurrence_id TEXT NOT NULL,
+        action TEXT NOT NULL, day TEXT NOT NULL, upper TEXT NOT NULL,
+        recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, note TEXT);
+    CREATE INDEX receipt_org ON receipt (organisation, occurrence_id);
     """,
 )
 
@@ -540,6 +552,41 @@ class PostgresStore(Store):
         tx.execute("INSERT INTO audit (organisation, at, actor, action, subject, detail) "
                    "VALUES (?, ?, ?, ?, ?, ?)",
                    (self.organisation, _stamp(at), actor, action, subject, detail))  # fmt: skip
+
+    def record_receipt(self, occurrence_id: str, *, action: ReceiptAction, day: date,
+                       upper: str, by: str, at: datetime,
+                       note: str | None = None) -> Receipt:  # fmt: skip
+        stamp, org = _stamp(at), self.organisation
+        text = receipt_note(action, upper, day, note)
+        with self._tx() as tx:
+            row = tx.execute(
+                "INSERT INTO receipt (organisation, occurrence_id, action, day, upper, "
+                "recorded_by, recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (org, occurrence_id, action.value, day.isoformat(), upper, by, stamp, note),
+            )
+            if action is ReceiptAction.RETURNED:
+                withdrawn = tx.execute(
+                    "DELETE FROM confirmation WHERE organisation = ? AND occurrence_id = ? "
+                    "RETURNING occurrence_id", (org, occurrence_id),
+                )  # fmt: skip
+                if withdrawn:
+                    tx.execute(
+                        "INSERT INTO confirmation_log (organisation, occurrence_id, action, "
+                        "person, at, note) VALUES (?, ?, 'undone', ?, ?, ?)",
+                        (org, occurrence_id, by, stamp, text),
+                    )
+            self._audit(tx, action=f"receipt-{action.value}", subject=occurrence_id, actor=by,
+                        at=at, detail=text)  # fmt: skip
+            self._changed(tx)
+        return Receipt(id=int(row[0][0]), occurrence_id=occurrence_id, action=action, day=day,
+                       upper=upper, recorded_by=by, recorded_at=stamp, note=note)  # fmt: skip
+
+    def receipts(self) -> list[Receipt]:
+        rows = self._query(
+            "SELECT id, occurrence_id, action, day, upper, recorded_by, recorded_at, note "
+            "FROM receipt WHERE organisation = ? ORDER BY id", (self.organisation,),
+        )  # fmt: skip
+        return [receipt_from_row(r) for r in rows]
 
     def add_absence(self, *, person: str, start: date, end: date, category: AbsenceCategory,
                     by: str, at: datetime) -> RecordedAbsence:  # fmt: skip

@@ -29,6 +29,8 @@ from terminarz.store.base import (
     Delivery,
     Key,
     MailRecord,
+    Receipt,
+    ReceiptAction,
     RecordedAbsence,
     RecordedDate,
     RecordedDesignation,
@@ -38,6 +40,8 @@ from terminarz.store.base import (
     batched,
     confirmation_from_row,
     delivery_from_row,
+    receipt_from_row,
+    receipt_note,
     record_from_row,
 )
 
@@ -344,6 +348,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         stored_at TEXT NOT NULL,
         PRIMARY KEY (organisation, key)
     );
+    """,
+    # 7: what an upper level recorded about the reports it receives (przyjęto, do poprawy).
+    """
+    CREATE TABLE receipt (
+        id INTEGER PRIMARY KEY,
+        organisation TEXT NOT NULL,
+        occurrence_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        day TEXT NOT NULL,
+        upper TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        note TEXT
+    );
+    CREATE INDEX receipt_org ON receipt (organisation, occurrence_id);
     """,
 )
 
@@ -828,6 +847,40 @@ class SQLiteStore(Store):
             "VALUES (?, ?, ?, ?, ?, ?)",
             (self.organisation, _stamp(at), actor, action, subject, detail),
         )
+
+    def record_receipt(self, occurrence_id: str, *, action: ReceiptAction, day: date,
+                       upper: str, by: str, at: datetime,
+                       note: str | None = None) -> Receipt:  # fmt: skip
+        stamp, org = _stamp(at), self.organisation
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO receipt (organisation, occurrence_id, action, day, upper, "
+                "recorded_by, recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (org, occurrence_id, action.value, day.isoformat(), upper, by, stamp, note),
+            )
+            if action is ReceiptAction.RETURNED:
+                withdrawn = conn.execute(
+                    "DELETE FROM confirmation WHERE organisation = ? AND occurrence_id = ?",
+                    (org, occurrence_id),
+                )
+                if withdrawn.rowcount:
+                    conn.execute(
+                        "INSERT INTO confirmation_log (organisation, occurrence_id, action, "
+                        "person, at, note) VALUES (?, ?, 'undone', ?, ?, ?)",
+                        (org, occurrence_id, by, stamp, receipt_note(action, upper, day, note)),
+                    )  # fmt: skip
+            self._audit(conn, action=f"receipt-{action.value}", subject=occurrence_id,
+                        actor=by, at=at, detail=receipt_note(action, upper, day, note))
+        assert cur.lastrowid is not None
+        return Receipt(id=cur.lastrowid, occurrence_id=occurrence_id, action=action, day=day,
+                       upper=upper, recorded_by=by, recorded_at=stamp, note=note)  # fmt: skip
+
+    def receipts(self) -> list[Receipt]:
+        rows = self._conn.execute(
+            "SELECT id, occurrence_id, action, day, upper, recorded_by, recorded_at, note "
+            "FROM receipt WHERE organisation = ? ORDER BY id", (self.organisation,),
+        ).fetchall()  # fmt: skip
+        return [receipt_from_row(r) for r in rows]
 
     def add_absence(self, *, person: str, start: date, end: date, category: AbsenceCategory,
                     by: str, at: datetime) -> RecordedAbsence:  # fmt: skip
