@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from email import message_from_bytes
@@ -109,9 +110,9 @@ def write_deployment(folder: Path, count: int = 150, *, reporters: str = '["gops
     example = (ROOT / "calendars/examples/urzad-wojewodzki.toml").read_text(encoding="utf-8")
     example = example.replace(
         'catalogues = ["sr-2015", "fa-2017", "wrispz-2019", "cas-pomoc-spoleczna", '
-        '"zbiory-centralne"]',
-        f'catalogues = ["sr-2015", "fa-2017"]\nreporters = {reporters}',
-    )
+        '"zbiory-centralne"]', 'catalogues = ["sr-2015", "fa-2017"]',
+    ).replace('reporters = ["mopr-*", "gops-*"]', f"reporters = {reporters}")
+    assert f"reporters = {reporters}" in example
     example += ('\n[state]\npath = "stan.sqlite3"\n\n[smtp]\nhost = "127.0.0.1"\nport = 25\n'
                 'sender = "Wydział Polityki Społecznej <wps@uw.example.org>"\n')  # fmt: skip
     upper = folder / "uw.toml"
@@ -331,7 +332,7 @@ def test_summons_goes_once_a_day_to_every_late_institution(
 def test_reporters_are_checked_with_file_line_and_field(
     tmp_path: Path, run_cli: Callable[..., object]
 ) -> None:
-    upper = write_deployment(tmp_path, 2, reporters='["gops-*", "mops-*"]')
+    upper = write_deployment(tmp_path, 2, reporters='["gops-*", "mops-*", "gops-003"]')
     result = run_cli("status", "--config", str(upper), "--orgs", str(tmp_path / "gminy"),
                      "--today", TODAY)  # type: ignore[attr-defined]
     assert result.returncode == 2
@@ -339,10 +340,12 @@ def test_reporters_are_checked_with_file_line_and_field(
                 if t.startswith("reporters"))  # fmt: skip
     assert f"uw.toml({line})" in result.stderr  # type: ignore[attr-defined]
     assert "pole „reporters”" in result.stderr  # type: ignore[attr-defined]
-    assert "„mops-*” nie pasuje do żadnej organizacji wdrożenia" in result.stderr  # type: ignore[attr-defined]
+    # an id that names nobody is a mistake; a pattern matching none of them is not
+    assert "„gops-003” nie pasuje do żadnej organizacji wdrożenia" in result.stderr  # type: ignore[attr-defined]
+    assert "mops-*" not in result.stderr  # type: ignore[attr-defined]
     assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
 
-    upper.write_text(upper.read_text().replace('"mops-*"', '"Gops Ą"'), encoding="utf-8")
+    upper.write_text(upper.read_text().replace('"gops-003"', '"Gops Ą"'), encoding="utf-8")
     bad = run_cli("check", "--config", str(upper), "--today", TODAY)  # type: ignore[attr-defined]
     assert bad.returncode == 2
     assert "„Gops Ą” nie jest identyfikatorem organizacji ani wzorcem" in bad.stderr  # type: ignore[attr-defined]
@@ -350,9 +353,10 @@ def test_reporters_are_checked_with_file_line_and_field(
     upper.write_text(upper.read_text().replace('"Gops Ą"', '"gops-0*"'), encoding="utf-8")
     no_orgs = run_cli("status", "--config", str(upper), "--today", TODAY)  # type: ignore[attr-defined]
     assert no_orgs.returncode == 2 and "--orgs" in no_orgs.stderr  # type: ignore[attr-defined]
-    early = run_cli("status", "--config", str(ROOT / "calendars/examples/urzad-wojewodzki.toml"),
-                    "--orgs", str(tmp_path / "gminy"), "--today", TODAY)  # type: ignore[attr-defined]
-    assert early.returncode == 2 and "reporters" in early.stderr  # type: ignore[attr-defined]
+    upper.write_text(re.sub(r"(?m)^reporters = .*$", "", upper.read_text()), encoding="utf-8")
+    early = run_cli("status", "--config", str(upper), "--orgs", str(tmp_path / "gminy"),
+                    "--today", TODAY)  # type: ignore[attr-defined]
+    assert early.returncode == 2 and "pole „reporters”" in early.stderr  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("args", "message"), [

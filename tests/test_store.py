@@ -24,9 +24,11 @@ from terminarz.store.base import (
     CachedCatalogue,
     Claim,
     DeliveryStatus,
+    ReceiptAction,
     Recipient,
     Store,
     StoreError,
+    return_rounds,
 )
 from terminarz.store.sqlite import MIGRATIONS, SQLiteStore
 
@@ -195,6 +197,30 @@ def test_a_confirmation_cancels_open_deliveries(make_store: MakeStore) -> None:
         store.confirm("sr@ops/2026-Q4", by="kier", at=AT, note="CAS 12")
         assert store.pending() == []
         assert {d.status for d in store.history()[0].deliveries} == {DeliveryStatus.CANCELLED}
+
+
+def test_a_return_withdraws_the_confirmation_and_a_receipt_does_not(
+    make_store: MakeStore,
+) -> None:
+    occ = "sr@ops/2026-Q4"
+    with make_store("gops-1") as store, make_store("gops-2") as other:
+        store.confirm(occ, by="kier", at=AT)
+        received = store.record_receipt(occ, action=ReceiptAction.RECEIVED, day=date(2027, 1, 18),
+                                        upper="uw", by="uw/insp", at=AT)  # fmt: skip
+        assert store.confirmation(occ) is not None
+        returned = store.record_receipt(occ, action=ReceiptAction.RETURNED, day=date(2027, 1, 27),
+                                        upper="uw", by="uw/insp", at=AT, note="wiersz 12")
+        assert store.confirmation(occ) is None
+        assert [(e.action, e.person) for e in store.confirmation_log(occ)] == [
+            ("done", "kier"), ("undone", "uw/insp")]
+        assert store.confirmation_log(occ)[1].note == (
+            "zwrócono do poprawy przez uw; nowy termin 27.01.2027 r. — wiersz 12")
+        assert store.receipts() == [received, returned]
+        assert returned.day == date(2027, 1, 27) and returned.note == "wiersz 12"
+        assert return_rounds(store.receipts()) == {occ: 1}
+        assert [e.action for e in store.audit_log(subject=occ)] == ["receipt-received",
+                                                                    "receipt-returned"]
+        assert other.receipts() == []  # kept per organisation
 
 
 # -- what people record ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from terminarz.cli.common import (
     Context,
     add_catalogue,
     add_config,
+    add_orgs,
     add_today,
     open_store,
     parse_day,
@@ -188,6 +189,7 @@ def register_serve(sub: Any) -> None:
     add_config(p)
     add_catalogue(p)
     add_state(p)
+    add_orgs(p)  # the deployment: the Sprawozdawcy page of an upper level reads it
     add_today(p)
     p.set_defaults(handler=cmd_serve)
 

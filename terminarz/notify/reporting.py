@@ -23,6 +23,7 @@ people of every late report at once, claimed in the sender's mail ledger under t
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from terminarz.notify.mail import MailRenderer
     from terminarz.notify.mailer import Mailer
 
+_GLOB = re.compile(r"[*?\[]")
 SUMMONS = "summons"  # the ledger's kind of a summons (a key: never changes)
 WINDOW_BACK = timedelta(days=45)  # without --period: occurrences due this far back …
 WINDOW_AHEAD = timedelta(days=31)  # … and this far ahead of today
@@ -172,18 +174,19 @@ def select_reporters(upper: Organisation, deployment: Iterable[Organisation]) ->
             message="organizacja nie wymienia jednostek, które składają jej sprawozdania: "
             "dodaj w [organisation] pole reporters, np. reporters = [\"gops-*\"]",
             path=upper.path, line=line, entry=upper.id, field="reporters")])  # fmt: skip
-    problems = []
-    for pattern in upper.reporters:
-        if not any(fnmatch.fnmatchcase(o.id, pattern) for o in candidates):
-            known = ", ".join(o.id for o in candidates[:5]) or "—"
-            problems.append(Problem(
-                message=f"„{pattern}” nie pasuje do żadnej organizacji wdrożenia (są m.in.: "
-                f"{known}); należy sprawdzić identyfikatory w plikach organizacji (--orgs)",
-                path=upper.path, line=line, entry=upper.id, field="reporters"))  # fmt: skip
-    if problems:
-        raise ValidationError(problems)
-    return [o for o in candidates
-            if any(fnmatch.fnmatchcase(o.id, p) for p in upper.reporters)]  # fmt: skip
+    chosen = [o for o in candidates
+              if any(fnmatch.fnmatchcase(o.id, p) for p in upper.reporters)]  # fmt: skip
+    known = ", ".join(o.id for o in candidates[:5]) or "—"
+    # An id that names no organisation is a mistake; a pattern may match none of a partial
+    # deployment, as long as some organisation is matched at all.
+    unknown = [p for p in upper.reporters if not _GLOB.search(p)
+               and not any(o.id == p for o in candidates)] if chosen else list(upper.reporters)
+    if unknown:
+        raise ValidationError([Problem(
+            message=f"„{p}” nie pasuje do żadnej organizacji wdrożenia (są m.in.: {known}); "
+            "należy sprawdzić identyfikatory w plikach organizacji (--orgs)",
+            path=upper.path, line=line, entry=upper.id, field="reporters") for p in unknown])
+    return chosen
 
 
 def _reporters_line(upper: Organisation) -> int | None:

@@ -67,6 +67,9 @@ ACTION_WORDS = {
     "sign-in": "zalogowano się",
     "confirmed": "potwierdzono wysłanie",
     "unconfirmed": "cofnięto potwierdzenie",
+    "receipt-received": "przyjęto sprawozdanie",
+    "receipt-returned": "zwrócono sprawozdanie do poprawy",
+    "summons": "wysłano wezwanie",
 }
 
 
