@@ -376,3 +376,30 @@ def test_mistakes_are_polish_errors(tmp_path: Path, run_cli: Callable[..., objec
     assert result.returncode == 2, result.stdout  # type: ignore[attr-defined]
     assert message in result.stderr  # type: ignore[attr-defined]
     assert "Traceback" not in result.stderr  # type: ignore[attr-defined]
+
+
+def test_the_voivode_s_feeds_carry_the_counts(tmp_path: Path,
+                                              run_cli: Callable[..., object]) -> None:  # fmt: skip
+    from icalendar import Calendar
+
+    upper, _, gminy = three_gminas(tmp_path)
+    out = tmp_path / "kalendarze"
+    result = run_cli("status", "--config", str(upper), "--orgs", gminy, "--today", TODAY,
+                     "--feeds", str(out))  # type: ignore[attr-defined]
+    assert result.returncode == 0, result.stderr  # type: ignore[attr-defined]
+    calendar = Calendar.from_ical((out / "person" / "insp-osr.ics").read_bytes())
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    own = next(e for e in events.values()
+               if "Identyfikator: sr@uw/2026-Q4 (" in str(e["DESCRIPTION"]))  # fmt: skip
+    assert "Sprawozdania jednostek: wpłynęło 1 z 3; po terminie 2" in str(own["DESCRIPTION"])
+    inputs = next(e for e in events.values()
+                  if str(e["SUMMARY"]).startswith("Sprawozdania jednostek: Rzeczowo-finansowe ŚR "
+                                                  "za IV kwartał 2026 r."))  # fmt: skip
+    assert str(inputs["SUMMARY"]).endswith("za IV kwartał 2026 r. — wpłynęło 1 z 3; po terminie 2")
+    assert inputs.decoded("DTSTART") == date(2027, 1, 15)
+    assert "Termin własny (sr@uw/2026-Q4): 5 lutego 2027 r." in str(inputs["DESCRIPTION"])
+    # every person of the voivode's office has them; the unit and level feeds do not
+    director = (out / "person" / "dyrektor-wps.ics").read_text(encoding="utf-8")
+    assert "Sprawozdania jednostek: Rzeczowo-finansowe" in director.replace("\r\n ", "")
+    assert "Sprawozdania jednostek: Rzeczowo" not in (out / "all.ics").read_text(
+        encoding="utf-8").replace("\r\n ", "")

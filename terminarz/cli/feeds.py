@@ -27,6 +27,7 @@ from terminarz.errors import UsageError
 from terminarz.polish import plural
 
 if TYPE_CHECKING:
+    from terminarz.notify.feeds import FeedSet
     from terminarz.org.plan import Setup
     from terminarz.settings import Settings
     from terminarz.store.base import Store
@@ -126,12 +127,16 @@ def write_feeds(
     store: Store,
     start: date | None = None,
     end: date | None = None,
+    decorate: Callable[[FeedSet], FeedSet] | None = None,
 ) -> list[str]:
-    """Generate every feed of ``setup`` into ``out_dir``; the lines that report it."""
+    """Generate every feed of ``setup`` into ``out_dir``; the lines that report it.
+    ``decorate`` adds to the feeds before they are written (an upper level's counts)."""
     from terminarz.notify.feeds import feed_set_for, generate, write_feed_files
 
     feed_set = feed_set_for(setup, today=today, start=start, end=end,
                             confirmations=store.confirmations())  # fmt: skip
+    if decorate is not None:
+        feed_set = decorate(feed_set)
     rendered = generate(feed_set, store.publication(), now=now)
     written = write_feed_files(rendered, out_dir)
     lines = []

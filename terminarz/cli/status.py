@@ -83,6 +83,10 @@ def register(sub: Any) -> None:
     p.add_argument("--new-date", metavar="RRRR-MM-DD", help="nowy termin poprawionego "
                    "sprawozdania (przy --return)")  # fmt: skip
     p.add_argument("--note", metavar="TEKST", help="uwaga do przyjęcia albo zwrotu")
+    p.add_argument("--feeds", metavar="KATALOG", type=Path,
+                   help="zapisz też kalendarze .ics jednostki wyższego szczebla (jak „terminarz "
+                   "feed --out”) z liczbami sprawozdań w wydarzeniach, np. „wpłynęło 12 z 150; "
+                   "po terminie 3”")  # fmt: skip
     p.add_argument("--by", metavar="OSOBA",
                    help="kto w jednostce wyższego szczebla to zapisuje (identyfikator osoby)")
     add_today(p)
@@ -120,6 +124,8 @@ def cmd_status(ctx: Context) -> int:
     found = overview(setup, reporters, today=today, obligation=args.obligation, period=period)
     if args.summon:
         return _summon(ctx, upper, setup, found, reporters, by)
+    if args.feeds is not None:
+        _write_feeds(ctx, setup, reporters)
     names = {r.organisation.id: r.organisation for r in reporters}
     if args.format == "json":
         from terminarz.notify.reporting import inputs_json, row_json
@@ -240,6 +246,33 @@ def _summon(ctx: Context, upper: Organisation, setup: Setup, found: Overview,
     ctx.out.write(f"Wezwania: wysłano {len(result.sent)}, już wysłane dziś "
                   f"{len(result.already)}, niewysłane {len(result.failed)}\n")  # fmt: skip
     return 1 if result.failed else 0
+
+
+def _write_feeds(ctx: Context, setup: Setup, reporters: list[Reporter]) -> None:
+    """The upper level's feeds (every scope, as ``feed --out`` writes them) with its
+    reporters' counts from 45 days back to the end of the feeds' horizon; the report of it
+    goes to stderr."""
+    from terminarz.cli.common import open_store
+    from terminarz.cli.feeds import clock_now, write_feeds
+    from terminarz.notify.feeds import FeedSet, horizon, with_reporting_counts
+    from terminarz.notify.reporting import WINDOW_BACK, feed_counts, overview
+
+    upper = setup.organisation
+    assert upper is not None
+    # ahead as far as the feeds reach; back only as far as the table looks (older periods
+    # may predate the deployment: their counts would only be noise)
+    end = horizon(ctx.today, upper.settings.feeds)[1]
+    found = overview(setup, reporters, today=ctx.today, obligation=ctx.args.obligation,
+                     start=ctx.today - WINDOW_BACK, end=end)  # fmt: skip
+    counts, extra = feed_counts(found)
+
+    def decorate(feed_set: FeedSet) -> FeedSet:
+        return with_reporting_counts(feed_set, counts, extra)
+
+    with open_store(ctx, setup) as store:
+        lines = write_feeds(setup, ctx.args.feeds, today=ctx.today, now=clock_now(ctx),
+                            store=store, decorate=decorate)  # fmt: skip
+    sys.stderr.write("".join(f"terminarz: {line.strip()}\n" for line in lines[-1:]))
 
 
 def _now() -> datetime:

@@ -51,6 +51,7 @@ from terminarz.store.base import (
 if TYPE_CHECKING:
     from terminarz.notify.mail import MailRenderer
     from terminarz.notify.mailer import Mailer
+    from terminarz.store.publication import FeedItem
 
 _GLOB = re.compile(r"[*?\[]")
 SUMMONS = "summons"  # the ledger's kind of a summons (a key: never changes)
@@ -264,17 +265,20 @@ def overview(
     today: date,
     obligation: str | None = None,
     period: Period | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> Overview:
     """The status of every reporter's report the upper level receives.
 
     ``obligation`` (an id or a glob, e.g. ``sr@ops`` or ``sr@*``) and ``period`` narrow it;
-    without ``period``, the occurrences due from 45 days before ``today`` to 31 days after.
-    An announced report whose date is not known yet has no row (nothing can be late).
+    without ``period``, the occurrences due in [``start``, ``end``], by default from 45 days
+    before ``today`` to 31 days after. An announced report whose date is not known yet has no
+    row (nothing can be late).
     """
     upper = upper_setup.organisation
     assert upper is not None
     rows: list[ReportStatus] = []
-    start, end = today - WINDOW_BACK, today + WINDOW_AHEAD
+    start, end = start or today - WINDOW_BACK, end or today + WINDOW_AHEAD
     for reporter in reporters:
         for item in _occurrences(upper, reporter.setup, today=today, obligation=obligation,
                                  period=period, start=start, end=end):  # fmt: skip
@@ -465,6 +469,38 @@ def csv_rows(rows: Iterable[ReportStatus], reporters: Mapping[str, Organisation]
             "tak" if data["substitute"] else "nie", "tak" if data["needs_designation"] else "nie",
         ])  # fmt: skip
     return out
+
+
+def feed_counts(found: Overview) -> tuple[dict[str, str], list[FeedItem]]:
+    """What the upper level's people's feeds carry: the counts line of each of its own
+    occurrences (``sr@uw/2026-Q4`` → ``wpłynęło 12 z 150; po terminie 3``), and one event per
+    reporters' deadline (keyed ``sprawozdawcy:sr@ops/2026-Q4``) with the same counts."""
+    from terminarz.store.publication import FeedItem
+
+    counts: dict[str, str] = {}
+    items = []
+    for inputs in found.inputs:
+        text = inputs.counts_text()
+        if inputs.upper_occurrence is not None:
+            previous = counts.get(inputs.upper_occurrence)
+            counts[inputs.upper_occurrence] = f"{previous}; {text}" if previous else text
+        ob = inputs.obligation
+        lines = [f"Sprawozdania jednostek: {ob.label} ({ob.title}) {inputs.period.for_words()}",
+                 f"Termin jednostek: {date_words(inputs.due)}", f"Stan: {text}"]  # fmt: skip
+        if inputs.substitutes or inputs.need_designation:
+            lines.append(f"Zastępstwo: {inputs.substitutes}; wymaga wyznaczenia: "
+                         f"{inputs.need_designation}")  # fmt: skip
+        if inputs.upper_occurrence is not None:
+            own = date_words(inputs.upper_due) if inputs.upper_due else "nieustalony"
+            lines.append(f"Termin własny ({inputs.upper_occurrence}): {own}")
+        lines.append(f"Identyfikator: sprawozdawcy:{inputs.key} (szczegóły: terminarz status "
+                     f"--obligation {ob.id} --period {inputs.period})")  # fmt: skip
+        items.append(FeedItem(
+            key=f"sprawozdawcy:{inputs.key}", due=inputs.due,
+            summary=f"Sprawozdania jednostek: {ob.label} {inputs.period.for_words()} — {text}",
+            description="\n".join(lines), categories=("sprawozdawcy",),
+        ))  # fmt: skip
+    return counts, items
 
 
 # -- receipt, return, summons ----------------------------------------------------------------
