@@ -20,7 +20,7 @@ import pytest
 from terminarz.store import Location, open_store
 from tests import test_web_browser
 from tests.test_status import OCC, TODAY, three_gminas
-from tests.test_web_browser import MISSING, Served, check, new_page, serving
+from tests.test_web_browser import MISSING, Served, check, feed_text, new_page, serving
 
 browser = test_web_browser.browser  # the module's Chromium, shared fixture
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"testy przeglądarkowe: {MISSING}")
@@ -98,6 +98,14 @@ def test_the_voivode_receives_and_returns_reports(
     assert forged.status == 400
     with open_store(state, "gops-003") as store:
         assert store.receipts() == []
+
+    # the inspector's personal feed carries the counts (serve --orgs reads the deployment)
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(feed_text(served, "insp-osr"))
+    summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+    assert ("Sprawozdania jednostek: Rzeczowo-finansowe ŚR za IV kwartał 2026 r. — wpłynęło 1 "
+            "z 3; po terminie 1; przyjęto 1; do poprawy 1") in summaries
 
 
 def test_the_page_is_for_upper_levels_only(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from terminarz.cli.common import (
     add_orgs,
     add_today,
     open_store,
+    organisation_files,
     parse_day,
     require_person,
     store_location,
@@ -247,9 +248,15 @@ def cmd_serve(ctx: Context) -> int:
     explicit = getattr(ctx.args, "state", None)
     remote = RemoteCatalogues(locate=lambda org: organisation_location(explicit, org),
                               clock=clock)  # the kept copies; remind fetches them
+    decorate = None
+    if ctx.args.orgs is not None and setup.organisation is not None \
+            and setup.organisation.reporters:  # fmt: skip
+        from terminarz.cli.status import counts_for_feeds
+
+        decorate = counts_for_feeds(ctx, organisation_files(ctx.args.orgs))
     service = FeedService(config=ctx.config, store=open_store(ctx, setup, threads=True),
                           clock=clock, secret=secret, catalogue_paths=given,
-                          remote=remote)  # fmt: skip
+                          remote=remote, decorate=decorate)  # fmt: skip
     extra = []
     bind_pages: Callable[[str, int], None] | None = None
     if secret is not None:

@@ -27,11 +27,13 @@ from terminarz.cli.common import (
 from terminarz.errors import UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Callable
+    from datetime import date, datetime
 
+    from terminarz.notify.feeds import FeedSet
     from terminarz.notify.reporting import Overview, Reporter
     from terminarz.org.organisation import Organisation
-    from terminarz.org.plan import Setup
+    from terminarz.org.plan import CatalogueCache, Setup
     from terminarz.store.base import Store
 
 EXAMPLES = """\
@@ -150,23 +152,54 @@ def _actor(upper: Organisation, person: str | None) -> str:
     return f"{upper.id}/{person}"
 
 
-def load_deployment(ctx: Context, upper: Organisation, files: list[Path]) -> list[Reporter]:
+def load_deployment(ctx: Context, upper: Organisation, files: list[Path], *,
+                    today: date | None = None,
+                    cache: CatalogueCache | None = None) -> list[Reporter]:  # fmt: skip
     """The reporters of ``upper`` among ``files``, each with what its store holds."""
     from terminarz.notify.reporting import load_reporters
     from terminarz.org.plan import CatalogueCache, load_setup
     from terminarz.store import exists, open_store
 
-    cache = CatalogueCache()
-    today = ctx.today
+    catalogues = cache or CatalogueCache()
+    day = today or ctx.today
 
     def load(path: Path) -> Setup:
-        return load_setup(path, today=today, statutory=ctx.calendar, catalogue_cache=cache)
+        return load_setup(path, today=day, statutory=ctx.calendar, catalogue_cache=catalogues)
 
     def stores(organisation: Organisation) -> Store | None:
-        location = organisation_location(ctx.args.state, organisation)
+        location = organisation_location(getattr(ctx.args, "state", None), organisation)
         return open_store(location, organisation.id) if exists(location) else None
 
-    return load_reporters(files, upper, today=today, load=load, stores=stores)
+    return load_reporters(files, upper, today=day, load=load, stores=stores)
+
+
+def counts_for_feeds(ctx: Context, files: list[Path]) -> Callable[[Setup, FeedSet, date], FeedSet]:
+    """For ``serve --orgs``: what adds an upper level's reporters' counts to its feeds each
+    time they are built (the deployment's files and stores are read then)."""
+    from terminarz.org.plan import CatalogueCache
+
+    cache = CatalogueCache()
+
+    def decorate(setup: Setup, feed_set: FeedSet, today: date) -> FeedSet:
+        upper = setup.organisation
+        if upper is None or not upper.reporters:
+            return feed_set
+        reporters = load_deployment(ctx, upper, files, today=today, cache=cache)
+        return _with_counts(setup, reporters, feed_set, today)
+
+    return decorate
+
+
+def _with_counts(setup: Setup, reporters: list[Reporter], feed_set: FeedSet,
+                 today: date) -> FeedSet:  # fmt: skip
+    """``feed_set`` with the counts of the reports due from 45 days back (older periods may
+    predate the deployment: their counts would only be noise) to the end of its horizon."""
+    from terminarz.notify.feeds import with_reporting_counts
+    from terminarz.notify.reporting import WINDOW_BACK, feed_counts, overview
+
+    found = overview(setup, reporters, today=today, start=today - WINDOW_BACK, end=feed_set.end)
+    counts, extra = feed_counts(found)
+    return with_reporting_counts(feed_set, counts, extra)
 
 
 def _open(ctx: Context, organisation: Organisation) -> Store:
@@ -250,24 +283,12 @@ def _summon(ctx: Context, upper: Organisation, setup: Setup, found: Overview,
 
 def _write_feeds(ctx: Context, setup: Setup, reporters: list[Reporter]) -> None:
     """The upper level's feeds (every scope, as ``feed --out`` writes them) with its
-    reporters' counts from 45 days back to the end of the feeds' horizon; the report of it
-    goes to stderr."""
+    reporters' counts; the report of it goes to stderr."""
     from terminarz.cli.common import open_store
     from terminarz.cli.feeds import clock_now, write_feeds
-    from terminarz.notify.feeds import FeedSet, horizon, with_reporting_counts
-    from terminarz.notify.reporting import WINDOW_BACK, feed_counts, overview
-
-    upper = setup.organisation
-    assert upper is not None
-    # ahead as far as the feeds reach; back only as far as the table looks (older periods
-    # may predate the deployment: their counts would only be noise)
-    end = horizon(ctx.today, upper.settings.feeds)[1]
-    found = overview(setup, reporters, today=ctx.today, obligation=ctx.args.obligation,
-                     start=ctx.today - WINDOW_BACK, end=end)  # fmt: skip
-    counts, extra = feed_counts(found)
 
     def decorate(feed_set: FeedSet) -> FeedSet:
-        return with_reporting_counts(feed_set, counts, extra)
+        return _with_counts(setup, reporters, feed_set, ctx.today)
 
     with open_store(ctx, setup) as store:
         lines = write_feeds(setup, ctx.args.feeds, today=ctx.today, now=clock_now(ctx),

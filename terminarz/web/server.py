@@ -360,8 +360,10 @@ class FeedService:
         statutory: WorkingCalendar | None = None,
         log: logging.Logger = LOG,
         remote: Callable[[str, Any], Path | None] | None = None,
+        decorate: Callable[[Setup, FeedSet, date], FeedSet] | None = None,
     ) -> None:
         self._config = config
+        self._decorate = decorate  # adds to the feeds (an upper level's counts of reporters)
         self._remote = remote  # the kept copies of schedules named by address
         self._catalogue_paths = list(catalogue_paths) if catalogue_paths else None
         self._clock = clock
@@ -446,6 +448,8 @@ class FeedService:
             back = timedelta(days=31 * (settings.feeds.months_back + 1))
             setup = recorded_setup(setup, self._store, since=today - back)
         feed_set = feed_set_for(setup, today=today, confirmations=self._store.confirmations())
+        if self._decorate is not None:
+            feed_set = self._decorate(setup, feed_set, today)
         tokens = None
         if self._secret is not None and organisation is not None:
             tokens = TokenIndex(self._secret, (p.id for p in organisation.people))
