@@ -327,6 +327,8 @@ def test_summons_goes_once_a_day_to_every_late_institution(
             ("summons", TODAY, "sent")]
         assert [e.action for e in store.audit_log(subject=OCC)] == ["summons"]
         assert store.audit_log(subject=OCC)[0].actor == "uw-przyklad/kier-osr"
+    log = run_cli("log", "--occurrence", OCC, "--config", f"{gminy}/gops-002.toml")  # type: ignore[attr-defined]
+    assert "wezwanie" in log.stdout and "summons" not in log.stdout  # type: ignore[attr-defined]
 
 
 def test_reporters_are_checked_with_file_line_and_field(
@@ -403,3 +405,36 @@ def test_the_voivode_s_feeds_carry_the_counts(tmp_path: Path,
     assert "Sprawozdania jednostek: Rzeczowo-finansowe" in director.replace("\r\n ", "")
     assert "Sprawozdania jednostek: Rzeczowo" not in (out / "all.ics").read_text(
         encoding="utf-8").replace("\r\n ", "")
+
+
+def test_after_a_return_the_sender_is_reminded_again_toward_the_new_date(
+    tmp_path: Path, run_cli: Callable[..., object]
+) -> None:
+    upper, state, gminy = three_gminas(tmp_path)
+    config = f"{gminy}/gops-002.toml"
+    with smtp_sink() as server:
+        # Friday 8 January 2027 is five working days before Friday 15 January: T-5
+        first = run_cli("remind", "--config", config, "--today", "2027-01-08", env=server.env())
+        assert first.returncode == 0, first.stderr  # type: ignore[attr-defined]
+        before = server.sink.take()
+        assert [m.rcpt_tos for m in before] == [("kier@gops-002.example.org",)]
+        with open_store(state, "gops-002") as store:
+            store.confirm(OCC, by="kier", at=at("2027-01-14"))
+        returned = run_cli("status", "--config", str(upper), "--orgs", gminy, "--today", TODAY,
+                           "--return", "gops-002", OCC, "--new-date", "2027-01-27")
+        assert returned.returncode == 0, returned.stderr  # type: ignore[attr-defined]
+        # Wednesday 20 January is five working days before Wednesday 27 January: T-5 again,
+        # a new message (a new key, so a new Message-ID), and only once
+        again = run_cli("remind", "--config", config, "--today", TODAY, env=server.env())
+        assert again.returncode == 0, again.stderr  # type: ignore[attr-defined]
+        after = server.sink.take()
+        repeat = run_cli("remind", "--config", config, "--today", TODAY, env=server.env())
+        assert repeat.returncode == 0 and server.sink.take() == []  # type: ignore[attr-defined]
+    assert [m.rcpt_tos for m in after] == [("kier@gops-002.example.org",)]
+    old, new = message_from_bytes(before[0].data), message_from_bytes(after[0].data)
+    assert old["Message-ID"] != new["Message-ID"]
+    subject = str(make_header(decode_header(new["Subject"])))
+    assert "termin śr 27 sty 2027" in subject, subject
+    with open_store(state, "gops-002") as store:
+        steps = [(r.kind, r.step) for r in store.history(occurrence_id=OCC)]
+    assert steps == [("reminder", "T-5"), ("reminder", "T-5/z1")]

@@ -63,6 +63,7 @@ class MailKind(StrEnum):
     DELIVER = "deliver"
     OVERDUE = "overdue"
     FIND_DATE = "find-date"
+    SUMMONS = "summons"  # an upper level's summons of a late report (notify.reporting)
 
     @property
     def polish(self) -> str:
@@ -77,6 +78,7 @@ _KIND_POLISH = {
     MailKind.DELIVER: "dostarczenie danych",
     MailKind.OVERDUE: "po terminie",
     MailKind.FIND_DATE: "ustalenie terminu",
+    MailKind.SUMMONS: "wezwanie",
 }
 _KIND_ORDER = {kind: i for i, kind in enumerate(MailKind)}
 

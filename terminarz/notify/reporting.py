@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from terminarz.errors import Problem, UsageError, ValidationError
 from terminarz.law.periods import Period
 from terminarz.law.rules import Obligation
+from terminarz.notify.reminders import MailKind
 from terminarz.org.organisation import Organisation
 from terminarz.org.plan import PlannedOccurrence, Setup, find_occurrence, planned
 from terminarz.polish import date_words, plural, short_date
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
     from terminarz.store.publication import FeedItem
 
 _GLOB = re.compile(r"[*?\[]")
-SUMMONS = "summons"  # the ledger's kind of a summons (a key: never changes)
+SUMMONS = MailKind.SUMMONS.value  # the ledger's kind of a summons (a key: never changes)
 WINDOW_BACK = timedelta(days=45)  # without --period: occurrences due this far back …
 WINDOW_AHEAD = timedelta(days=31)  # … and this far ahead of today
 
@@ -546,7 +547,7 @@ def return_report(upper: Organisation, reporter: Reporter, store: Store, occurre
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SummonsView:
-    """The template context of a summons (``templates/mail/wezwanie.*.j2``)."""
+    """The template context of a summons (``templates/mail/summons.*.j2``)."""
 
     upper: str
     organisation: str
@@ -574,7 +575,7 @@ def summons_claim(upper: Organisation, row: ReportStatus, organisation: Organisa
                   ) -> Claim | None:  # fmt: skip
     """The summons of one late report to its responsible people (or the fallback asked to
     designate), as a claim for the sender's ledger; None when nobody has an address."""
-    from terminarz.notify.mail import Rendered, build_message, make_message_id
+    from terminarz.notify.mail import build_message, make_message_id
 
     people = [organisation.person(p) for p in row.item.owners]
     addressed = [p for p in people if p is not None and p.email]
@@ -589,10 +590,7 @@ def summons_claim(upper: Organisation, row: ReportStatus, organisation: Organisa
         occurrence_id=occ.id, returned_due=date_words(row.returned_due)
         if row.returned_due else None, day=date_words(today),
     )  # fmt: skip
-    text_module = renderer.env.get_template("wezwanie.txt.j2").make_module({"m": view})
-    subject = " ".join(str(getattr(text_module, "subject", "")).split())
-    html = renderer.env.get_template("wezwanie.html.j2").render(m=view, subject=subject)
-    rendered = Rendered(subject=subject, text=str(text_module).strip() + "\n", html=html)
+    rendered = renderer.render_view(MailKind.SUMMONS, view)
     key = (occ.id, SUMMONS, today.isoformat(), "responsible")
     message_id = make_message_id(organisation.id, key, sender)
     first = addressed[0]
@@ -603,7 +601,7 @@ def summons_claim(upper: Organisation, row: ReportStatus, organisation: Organisa
     return Claim(
         occurrence_id=occ.id, kind=SUMMONS, step=today.isoformat(), recipient="responsible",
         series=SUMMONS, address=first.email, envelope=tuple(p.email for p in addressed),
-        message_id=message_id, subject=subject, day=today, message=message,
+        message_id=message_id, subject=rendered.subject, day=today, message=message,
         recipients=tuple(Recipient(address=p.email, person=p.id, role="to" if i == 0 else "cc")
                          for i, p in enumerate(addressed)),
     )  # fmt: skip
