@@ -294,6 +294,8 @@ def test_return_reopens_the_report_for_its_sender(
     rows = {r["organisation"]: r for r in status_json(run_cli, upper)["reports"]}  # type: ignore[attr-defined]
     assert rows["gops-002"]["state"] == "przyjęto"
     assert rows["gops-002"]["received_at"] == "2027-01-19"
+    assert rows["gops-002"]["confirmed_at"].startswith("2027-01-19")  # as of its receipt
+    assert rows["gops-002"]["late_working_days"] == 2  # Monday 18 and Tuesday 19 January
 
 
 def test_summons_goes_once_a_day_to_every_late_institution(
@@ -364,12 +366,13 @@ def test_reporters_are_checked_with_file_line_and_field(
 @pytest.mark.parametrize(("args", "message"), [
     (["--return", "gops-001", OCC, "--new-date", "2027-01-19"], "jest wcześniejszy niż"),
     (["--return", "gops-001", OCC], "--return wymaga nowego terminu"),
+    (["--receive", "gops-001", OCC, "--date", "2027-01-21"], "jest późniejszy niż dzisiejsza"),
     (["--receive", "gops-009", OCC], "nie jest jednostką składającą"),
     (["--receive", "gops-001", "sr@uw/2026-Q4"], "nie składa do uw-przyklad"),
     (["--receive", "gops-001", OCC, "--by", "nikt"], "--by: nieznana osoba"),
     (["--period", "2026-Q5"], "--period"),
-], ids=["return-to-the-past", "return-without-date", "unknown-reporter", "not-its-report",
-        "unknown-person", "bad-period"])  # fmt: skip
+], ids=["return-to-the-past", "return-without-date", "received-tomorrow", "unknown-reporter",
+        "not-its-report", "unknown-person", "bad-period"])  # fmt: skip
 def test_mistakes_are_polish_errors(tmp_path: Path, run_cli: Callable[..., object],
                                     args: list[str], message: str) -> None:  # fmt: skip
     upper = write_deployment(tmp_path, 2)

@@ -229,7 +229,8 @@ def _record(ctx: Context, upper: Organisation, reporters: list[Reporter], by: st
     with _open(ctx, reporter.organisation) as store:
         if args.receive:
             day = parse_day(args.date, option="--date") if args.date else ctx.today
-            found = receive(upper, reporter, store, occurrence_id, day=day, by=by, now=now)
+            found = receive(upper, reporter, store, occurrence_id, day=day, today=ctx.today,
+                            by=by, now=now)  # fmt: skip
             ctx.out.write(f"✔ {org_id}: {found.occurrence_id} — przyjęto {long_date(day)} "
                           f"({by})\n")  # fmt: skip
         else:

@@ -26,7 +26,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -246,8 +246,10 @@ def report_status(
     else:
         state = State.WAITING
     if state in (State.SENT, State.RECEIVED):
-        sent = _day(confirmation.at) if confirmation is not None else None
-        sent = sent or (latest.day if latest is not None else None)
+        # sent on the day it was confirmed — or received, if that was earlier
+        days = [d for d in (_day(confirmation.at) if confirmation is not None else None,
+                            latest.day if state is State.RECEIVED and latest else None) if d]
+        sent = min(days) if days else None
         late = calendar.working_days_between(due + timedelta(days=1), sent) if sent else 0
     else:
         late = calendar.working_days_between(due + timedelta(days=1), today)
@@ -520,14 +522,18 @@ def check_received(upper: Organisation, reporter: Reporter, occurrence_id: str) 
 
 
 def receive(upper: Organisation, reporter: Reporter, store: Store, occurrence_id: str, *,
-            day: date, by: str, now: datetime) -> Receipt:  # fmt: skip
+            day: date, today: date, by: str, now: datetime) -> Receipt:  # fmt: skip
     """Record "przyjęto" in the sender's store. A report received but never confirmed by its
     sender is confirmed at the same time (it has evidently been sent: its reminders stop)."""
     occurrence_id = check_received(upper, reporter, occurrence_id)
+    if day > today:
+        raise UsageError(f"--date: dzień przyjęcia {day:%d.%m.%Y} r. jest późniejszy niż "
+                         f"dzisiejsza data ({today:%d.%m.%Y} r.)")  # fmt: skip
     receipt = store.record_receipt(occurrence_id, action=ReceiptAction.RECEIVED, day=day,
                                    upper=upper.id, by=by, at=now)  # fmt: skip
-    if store.confirmation(occurrence_id) is None:
-        store.confirm(occurrence_id, by=by, at=now,
+    if store.confirmation(occurrence_id) is None:  # confirmed as of the day it was received
+        at = now if now.date() == day else datetime.combine(day, time(12), tzinfo=now.tzinfo)
+        store.confirm(occurrence_id, by=by, at=at,
                       note=f"potwierdzone przyjęciem przez {upper.id}")  # fmt: skip
     return receipt
 

@@ -199,7 +199,8 @@ def record() -> Any:
     try:
         with open_reporter_store(reporter.organisation) as store:
             if action == "przyjecie":
-                receive(upper, reporter, store, occurrence_id, day=g.today, by=by, now=now())
+                receive(upper, reporter, store, occurrence_id, day=g.today, today=g.today, by=by,
+                        now=now())  # fmt: skip
             else:
                 new_due = parse_day(request.form.get("termin"))
                 if new_due is None:
