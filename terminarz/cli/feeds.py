@@ -251,9 +251,11 @@ def cmd_serve(ctx: Context) -> int:
     decorate = None
     if ctx.args.orgs is not None and setup.organisation is not None \
             and setup.organisation.reporters:  # fmt: skip
-        from terminarz.cli.status import counts_for_feeds
+        from terminarz.notify.reporting import feeds_with_counts
 
-        decorate = counts_for_feeds(ctx, organisation_files(ctx.args.orgs))
+        decorate = feeds_with_counts(
+            organisation_files(ctx.args.orgs), statutory=ctx.calendar,
+            locate=lambda org: organisation_location(explicit, org))  # fmt: skip
     service = FeedService(config=ctx.config, store=open_store(ctx, setup, threads=True),
                           clock=clock, secret=secret, catalogue_paths=given,
                           remote=remote, decorate=decorate)  # fmt: skip

@@ -27,13 +27,12 @@ from terminarz.cli.common import (
 from terminarz.errors import UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from datetime import date, datetime
+    from datetime import datetime
 
     from terminarz.notify.feeds import FeedSet
     from terminarz.notify.reporting import Overview, Reporter
     from terminarz.org.organisation import Organisation
-    from terminarz.org.plan import CatalogueCache, Setup
+    from terminarz.org.plan import Setup
     from terminarz.store.base import Store
 
 EXAMPLES = """\
@@ -152,54 +151,12 @@ def _actor(upper: Organisation, person: str | None) -> str:
     return f"{upper.id}/{person}"
 
 
-def load_deployment(ctx: Context, upper: Organisation, files: list[Path], *,
-                    today: date | None = None,
-                    cache: CatalogueCache | None = None) -> list[Reporter]:  # fmt: skip
+def load_deployment(ctx: Context, upper: Organisation, files: list[Path]) -> list[Reporter]:
     """The reporters of ``upper`` among ``files``, each with what its store holds."""
-    from terminarz.notify.reporting import load_reporters
-    from terminarz.org.plan import CatalogueCache, load_setup
-    from terminarz.store import exists, open_store
+    from terminarz.notify.reporting import open_deployment
 
-    catalogues = cache or CatalogueCache()
-    day = today or ctx.today
-
-    def load(path: Path) -> Setup:
-        return load_setup(path, today=day, statutory=ctx.calendar, catalogue_cache=catalogues)
-
-    def stores(organisation: Organisation) -> Store | None:
-        location = organisation_location(getattr(ctx.args, "state", None), organisation)
-        return open_store(location, organisation.id) if exists(location) else None
-
-    return load_reporters(files, upper, today=day, load=load, stores=stores)
-
-
-def counts_for_feeds(ctx: Context, files: list[Path]) -> Callable[[Setup, FeedSet, date], FeedSet]:
-    """For ``serve --orgs``: what adds an upper level's reporters' counts to its feeds each
-    time they are built (the deployment's files and stores are read then)."""
-    from terminarz.org.plan import CatalogueCache
-
-    cache = CatalogueCache()
-
-    def decorate(setup: Setup, feed_set: FeedSet, today: date) -> FeedSet:
-        upper = setup.organisation
-        if upper is None or not upper.reporters:
-            return feed_set
-        reporters = load_deployment(ctx, upper, files, today=today, cache=cache)
-        return _with_counts(setup, reporters, feed_set, today)
-
-    return decorate
-
-
-def _with_counts(setup: Setup, reporters: list[Reporter], feed_set: FeedSet,
-                 today: date) -> FeedSet:  # fmt: skip
-    """``feed_set`` with the counts of the reports due from 45 days back (older periods may
-    predate the deployment: their counts would only be noise) to the end of its horizon."""
-    from terminarz.notify.feeds import with_reporting_counts
-    from terminarz.notify.reporting import WINDOW_BACK, feed_counts, overview
-
-    found = overview(setup, reporters, today=today, start=today - WINDOW_BACK, end=feed_set.end)
-    counts, extra = feed_counts(found)
-    return with_reporting_counts(feed_set, counts, extra)
+    return open_deployment(files, upper, today=ctx.today, statutory=ctx.calendar,
+                           locate=lambda org: organisation_location(ctx.args.state, org))
 
 
 def _open(ctx: Context, organisation: Organisation) -> Store:
@@ -287,9 +244,10 @@ def _write_feeds(ctx: Context, setup: Setup, reporters: list[Reporter]) -> None:
     reporters' counts; the report of it goes to stderr."""
     from terminarz.cli.common import open_store
     from terminarz.cli.feeds import clock_now, write_feeds
+    from terminarz.notify.reporting import with_feed_counts
 
     def decorate(feed_set: FeedSet) -> FeedSet:
-        return _with_counts(setup, reporters, feed_set, ctx.today)
+        return with_feed_counts(setup, reporters, feed_set, ctx.today)
 
     with open_store(ctx, setup) as store:
         lines = write_feeds(setup, ctx.args.feeds, today=ctx.today, now=clock_now(ctx),

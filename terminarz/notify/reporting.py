@@ -50,8 +50,12 @@ from terminarz.store.base import (
 )
 
 if TYPE_CHECKING:
+    from terminarz.law.workdays import WorkingCalendar
+    from terminarz.notify.feeds import FeedSet
     from terminarz.notify.mail import MailRenderer
     from terminarz.notify.mailer import Mailer
+    from terminarz.org.plan import CatalogueCache
+    from terminarz.store import Location
     from terminarz.store.publication import FeedItem
 
 _GLOB = re.compile(r"[*?\[]")
@@ -700,3 +704,66 @@ def load_reporters(
             found.append(Reporter(setup=setup, confirmations=store.confirmations(),
                                   receipts=tuple(store.receipts())))  # fmt: skip
     return found
+
+
+# -- the deployment from its files and stores ----------------------------------------------------
+
+
+def open_deployment(
+    files: Sequence[Path],
+    upper: Organisation,
+    *,
+    today: date,
+    statutory: WorkingCalendar,
+    locate: Callable[[Organisation], Location],
+    cache: CatalogueCache | None = None,
+) -> list[Reporter]:
+    """:func:`load_reporters` over organisation files, each store at ``locate(organisation)``
+    (not created when it is not there yet)."""
+    from terminarz.org.plan import CatalogueCache, load_setup
+    from terminarz.store import exists, open_store
+
+    catalogues = cache or CatalogueCache()
+
+    def load(path: Path) -> Setup:
+        return load_setup(path, today=today, statutory=statutory, catalogue_cache=catalogues)
+
+    def stores(organisation: Organisation) -> Store | None:
+        location = locate(organisation)
+        return open_store(location, organisation.id) if exists(location) else None
+
+    return load_reporters(files, upper, today=today, load=load, stores=stores)
+
+
+def with_feed_counts(setup: Setup, reporters: Sequence[Reporter], feed_set: FeedSet,
+                     today: date) -> FeedSet:  # fmt: skip
+    """``feed_set`` with the counts of the reports due from 45 days back (older periods may
+    predate the deployment: their counts would only be noise) to the end of its horizon."""
+    from terminarz.notify.feeds import with_reporting_counts
+
+    found = overview(setup, reporters, today=today, start=today - WINDOW_BACK, end=feed_set.end)
+    counts, extra = feed_counts(found)
+    return with_reporting_counts(feed_set, counts, extra)
+
+
+def feeds_with_counts(
+    files: Sequence[Path],
+    *,
+    statutory: WorkingCalendar,
+    locate: Callable[[Organisation], Location],
+) -> Callable[[Setup, FeedSet, date], FeedSet]:
+    """For ``serve --orgs``: what adds an upper level's reporters' counts to its feeds each
+    time they are built (the deployment's files and stores are read then)."""
+    from terminarz.org.plan import CatalogueCache
+
+    cache = CatalogueCache()
+
+    def decorate(setup: Setup, feed_set: FeedSet, today: date) -> FeedSet:
+        upper = setup.organisation
+        if upper is None or not upper.reporters:
+            return feed_set
+        reporters = open_deployment(files, upper, today=today, statutory=statutory,
+                                    locate=locate, cache=cache)  # fmt: skip
+        return with_feed_counts(setup, reporters, feed_set, today)
+
+    return decorate
