@@ -171,8 +171,9 @@ class Overview:
 
 def select_reporters(upper: Organisation, deployment: Iterable[Organisation]) -> list[Organisation]:
     """The organisations of ``deployment`` named by ``upper``'s ``reporters`` (the upper level
-    itself left out), in id order. A pattern that names nothing, and an upper level without
-    ``reporters``, are Polish errors naming the file, its line and the field."""
+    itself left out), in id order. An id that names no organisation, patterns that together
+    match none, and an upper level without ``reporters`` are Polish errors naming the file,
+    its line and the field; a pattern matching none of a partial deployment is not."""
     candidates = sorted((o for o in deployment if o.id != upper.id), key=lambda o: o.id)
     line = _reporters_line(upper)
     if not upper.reporters:
