@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from email import message_from_bytes
@@ -197,7 +198,9 @@ def test_status_of_150_gminas_on_sqlite(tmp_path: Path, run_cli: Callable[..., o
     state = tmp_path / "stan.sqlite3"
     record_mix(lambda org: open_store(Location(scheme="sqlite", target=str(state),
                                                origin="test"), org))  # fmt: skip
+    started = time.perf_counter()
     check_mixed_counts(status_json(run_cli, upper))
+    print(f"\nterminarz status, 150 gmin na SQLite: {time.perf_counter() - started:.2f} s")
 
     table = run_cli("status", "--config", str(upper), "--orgs", str(tmp_path / "gminy"),
                     "--today", TODAY)  # type: ignore[attr-defined]
@@ -228,7 +231,9 @@ def test_status_of_150_gminas_on_postgresql(
     upper = write_deployment(tmp_path)
     location = parse(postgres_url, origin="test")
     record_mix(lambda org: open_store(location, org))
+    started = time.perf_counter()
     check_mixed_counts(status_json(run_cli, upper, "--state", postgres_url))
+    print(f"\nterminarz status, 150 gmin na PostgreSQL: {time.perf_counter() - started:.2f} s")
     # a return recorded through PostgreSQL reopens the report for its sender
     result = run_cli("status", "--config", str(upper), "--orgs", str(tmp_path / "gminy"),
                      "--today", TODAY, "--state", postgres_url, "--return", "gops-041", OCC,

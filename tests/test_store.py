@@ -199,6 +199,22 @@ def test_a_confirmation_cancels_open_deliveries(make_store: MakeStore) -> None:
         assert {d.status for d in store.history()[0].deliveries} == {DeliveryStatus.CANCELLED}
 
 
+def test_a_store_for_another_organisation_shares_the_connection(make_store: MakeStore) -> None:
+    occ = "sr@ops/2026-Q4"
+    with make_store("gops-1") as store, make_store("gops-2") as other:
+        other.confirm(occ, by="kier", at=AT)
+        sibling = store.for_organisation("gops-2")
+        with sibling:
+            assert sibling.organisation == "gops-2"
+            assert list(sibling.confirmations()) == [occ]
+            sibling.record_receipt(occ, action=ReceiptAction.RECEIVED, day=date(2027, 1, 18),
+                                   upper="uw", by="uw/insp", at=AT)  # fmt: skip
+        # closing it left the connection open, and each wrote its own rows
+        assert store.confirmations() == {}
+        assert store.receipts() == []
+        assert [r.upper for r in other.receipts()] == ["uw"]
+
+
 def test_a_return_withdraws_the_confirmation_and_a_receipt_does_not(
     make_store: MakeStore,
 ) -> None:

@@ -154,8 +154,14 @@ def _actor(upper: Organisation, person: str | None) -> str:
 def load_deployment(ctx: Context, upper: Organisation, files: list[Path]) -> list[Reporter]:
     """The reporters of ``upper`` among ``files``, each with what its store holds."""
     from terminarz.notify.reporting import open_deployment
+    from terminarz.org.plan import CatalogueCache, load_setup
 
-    return open_deployment(files, upper, today=ctx.today, statutory=ctx.calendar,
+    cache = CatalogueCache()
+
+    def load(path: Path) -> Setup:
+        return load_setup(path, today=ctx.today, statutory=ctx.calendar, catalogue_cache=cache)
+
+    return open_deployment(files, upper, today=ctx.today, load=load,
                            locate=lambda org: organisation_location(ctx.args.state, org))
 
 

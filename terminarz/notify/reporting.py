@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from terminarz.notify.feeds import FeedSet
     from terminarz.notify.mail import MailRenderer
     from terminarz.notify.mailer import Mailer
-    from terminarz.org.plan import CatalogueCache
     from terminarz.store import Location
     from terminarz.store.publication import FeedItem
 
@@ -715,25 +714,31 @@ def open_deployment(
     upper: Organisation,
     *,
     today: date,
-    statutory: WorkingCalendar,
+    load: Callable[[Path], Setup],
     locate: Callable[[Organisation], Location],
-    cache: CatalogueCache | None = None,
 ) -> list[Reporter]:
-    """:func:`load_reporters` over organisation files, each store at ``locate(organisation)``
-    (not created when it is not there yet)."""
-    from terminarz.org.plan import CatalogueCache, load_setup
+    """:func:`load_reporters` over organisation files (``load`` reads one), each store at
+    ``locate(organisation)`` — one connection per distinct location, shared by the
+    organisations kept there (a deployment's PostgreSQL: one connection, not 150); a store
+    not there yet is not created."""
+    from contextlib import ExitStack
+
     from terminarz.store import exists, open_store
 
-    catalogues = cache or CatalogueCache()
+    with ExitStack() as opened:
+        shared: dict[tuple[str, str], Store] = {}
 
-    def load(path: Path) -> Setup:
-        return load_setup(path, today=today, statutory=statutory, catalogue_cache=catalogues)
+        def stores(organisation: Organisation) -> Store | None:
+            location = locate(organisation)
+            key = (location.scheme, location.target)
+            root = shared.get(key)
+            if root is None:
+                if not exists(location):
+                    return None
+                root = shared[key] = opened.enter_context(open_store(location, organisation.id))
+            return root.for_organisation(organisation.id)
 
-    def stores(organisation: Organisation) -> Store | None:
-        location = locate(organisation)
-        return open_store(location, organisation.id) if exists(location) else None
-
-    return load_reporters(files, upper, today=today, load=load, stores=stores)
+        return load_reporters(files, upper, today=today, load=load, stores=stores)
 
 
 def with_feed_counts(setup: Setup, reporters: Sequence[Reporter], feed_set: FeedSet,
@@ -755,7 +760,7 @@ def feeds_with_counts(
 ) -> Callable[[Setup, FeedSet, date], FeedSet]:
     """For ``serve --orgs``: what adds an upper level's reporters' counts to its feeds each
     time they are built (the deployment's files and stores are read then)."""
-    from terminarz.org.plan import CatalogueCache
+    from terminarz.org.plan import CatalogueCache, load_setup
 
     cache = CatalogueCache()
 
@@ -763,8 +768,11 @@ def feeds_with_counts(
         upper = setup.organisation
         if upper is None or not upper.reporters:
             return feed_set
-        reporters = open_deployment(files, upper, today=today, statutory=statutory,
-                                    locate=locate, cache=cache)  # fmt: skip
+
+        def load(path: Path) -> Setup:
+            return load_setup(path, today=today, statutory=statutory, catalogue_cache=cache)
+
+        reporters = open_deployment(files, upper, today=today, load=load, locate=locate)
         return with_feed_counts(setup, reporters, feed_set, today)
 
     return decorate

@@ -354,6 +354,12 @@ class Store(abc.ABC):
         self.close()
 
     @abc.abstractmethod
+    def for_organisation(self, organisation: str) -> Store:
+        """The same store for another organisation, on this store's connection (reading a
+        whole deployment without a connection per organisation). Closing it leaves this
+        store open; it must not outlive this store nor be used from another thread."""
+
+    @abc.abstractmethod
     def run_lock(self, *, timeout: float) -> AbstractContextManager[None]:
         """Hold the nightly run's lock of this store, waiting up to ``timeout`` seconds."""
 

@@ -180,6 +180,8 @@ class _Executor:
 class PostgresStore(Store):
     """The store in a PostgreSQL database, for one organisation."""
 
+    _owner: PostgresStore | None = None  # set on a store sharing another's connection
+
     def __init__(self, url: str, organisation: str, *, display: str | None = None) -> None:
         import psycopg
 
@@ -255,7 +257,15 @@ class PostgresStore(Store):
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._conn.close()
+        if self._owner is None:
+            self._conn.close()
+
+    def for_organisation(self, organisation: str) -> PostgresStore:
+        other = object.__new__(PostgresStore)
+        other.organisation, other.location, other._url = organisation, self.location, self._url
+        other._conn = self._conn
+        other._owner = self  # the connection is this store's: closing ``other`` keeps it
+        return other
 
     @contextmanager
     def run_lock(self, *, timeout: float) -> Iterator[None]:

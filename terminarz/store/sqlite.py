@@ -474,6 +474,8 @@ def lock_path(state_path: Path, organisation: str = "") -> Path:
 class SQLiteStore(Store):
     """The store in one SQLite file, for one organisation (see :mod:`terminarz.store.base`)."""
 
+    _owner: SQLiteStore | None = None  # set on a store sharing another's connection
+
     def __init__(self, path: Path, organisation: str, *, check_same_thread: bool = True) -> None:
         self.path = path
         self.organisation = organisation
@@ -491,7 +493,15 @@ class SQLiteStore(Store):
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._conn.close()
+        if self._owner is None:
+            self._conn.close()
+
+    def for_organisation(self, organisation: str) -> SQLiteStore:
+        other = object.__new__(SQLiteStore)
+        other.path, other.organisation, other.location = self.path, organisation, self.location
+        other._conn = self._conn
+        other._owner = self  # the connection is this store's: closing ``other`` keeps it
+        return other
 
     @contextmanager
     def run_lock(self, *, timeout: float) -> Iterator[None]:

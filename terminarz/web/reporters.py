@@ -24,7 +24,7 @@ from terminarz.notify.reporting import (
     Reporter,
     State,
     late_phrase,
-    load_reporters,
+    open_deployment,
     overview,
     receive,
     responsible_text,
@@ -96,19 +96,13 @@ def _upper() -> Organisation:
 
 
 def _reporters(upper: Organisation) -> list[Reporter]:
-    from terminarz.store import exists
-
     found = deployment()
     if not found.files:
         return []
-
-    def stores(org: Organisation) -> Store | None:
-        location = reporter_location(org)
-        return open_reporter_store(org) if exists(location) else None
-
     today = g.today
-    return load_reporters(list(found.files), upper, today=today,
-                          load=lambda path: found.load(path, today), stores=stores)  # fmt: skip
+    return open_deployment(list(found.files), upper, today=today,
+                           load=lambda path: found.load(path, today),
+                           locate=reporter_location)  # fmt: skip
 
 
 def _period() -> Period | None:
