@@ -55,8 +55,8 @@ def announced(record: RecordedDate) -> AnnouncedDate:
 
 def returned_basis(record: Receipt) -> str:
     """Why a returned report has its new date, as ``explain``, feeds and mails cite it."""
-    text = (f"zwrócono do poprawy przez {record.upper} ({record.recorded_by}) dnia "
-            f"{_day(record.recorded_at)}; nowy termin wyznaczony przez odbiorcę")  # fmt: skip
+    text = (f"zwrócono do poprawy przez {record.recorded_by} dnia {_day(record.recorded_at)}; "
+            "nowy termin wyznaczony przez odbiorcę")  # fmt: skip
     return f"{text} — {record.note}" if record.note else text
 
 
@@ -79,7 +79,7 @@ def returned(setup: Setup, records: dict[str, Receipt]) -> Setup:
                                        origin=f"zwrot do poprawy ({record.upper})"))  # fmt: skip
         else:
             overrides.append(Override(occurrence_id=record.occurrence_id, due=record.day,
-                                      basis=returned_basis(record), source="zwrot do poprawy"))
+                                      basis=returned_basis(record)))
     catalogues = catalogues.with_overrides(overrides).with_announced(dates)
     return setup if catalogues is setup.catalogues else dataclasses.replace(setup,
                                                                            catalogues=catalogues)
