@@ -40,7 +40,8 @@ _TOP = (
 )  # fmt: skip
 _ORGANISATION = (
     "id", "name", "levels", "catalogues", "obligations", "timezone", "procedure",
-    "valid_from", "supersedes", "access_basis", "request_basis", "city", "reporters",
+    "valid_from", "supersedes", "access_basis", "request_basis", "designation_basis", "city",
+    "reporters",
 )  # fmt: skip
 _UNIT = ("id", "name", "head")
 _PERSON = ("id", "name", "email", "unit", "role", "system_access", "login")
@@ -58,7 +59,9 @@ _DAY_OFF = ("date", "reason")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _REPORTER = re.compile(r"^[a-z0-9*?\[][a-z0-9_.\-*?\[\]!]*$")
 DEFAULT_ACCESS_BASIS = "pkt I.1 procedury (dostęp do systemu sprawozdawczego)"
-DEFAULT_REQUEST_BASIS = "pkt II.4 wewnętrznej procedury obsługi sprawozdań"
+# After "na podstawie" (genitive); an institution names its own point of its own procedure.
+DEFAULT_REQUEST_BASIS = "wewnętrznej procedury obsługi sprawozdań"
+DEFAULT_DESIGNATION_BASIS = "wewnętrznej procedury obsługi sprawozdań"
 
 
 class SourceMatch(StrEnum):
@@ -225,6 +228,7 @@ class Organisation:
     procedure: str = ""
     access_basis: str = DEFAULT_ACCESS_BASIS
     request_basis: str = DEFAULT_REQUEST_BASIS
+    designation_basis: str = DEFAULT_DESIGNATION_BASIS
     city: str = ""
     reporters: tuple[str, ...] = ()  # ids or glob patterns of the organisations reporting here
     settings: Settings = field(default_factory=Settings)
@@ -342,6 +346,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     supersedes = ck.string(org_raw, "supersedes", where=w) or ""
     access_basis = ck.string(org_raw, "access_basis", where=w) or DEFAULT_ACCESS_BASIS
     request_basis = ck.string(org_raw, "request_basis", where=w) or DEFAULT_REQUEST_BASIS
+    designation_basis = (ck.string(org_raw, "designation_basis", where=w)
+                         or DEFAULT_DESIGNATION_BASIS)  # fmt: skip
     city = ck.string(org_raw, "city", where=w, single_line=True) or ""
     reporters = ck.string_list(org_raw, "reporters", where=w) or []
     for pattern in reporters:
@@ -379,8 +385,9 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
         absences=tuple(absences), absence_sources=tuple(sources),
         designations=tuple(designations), days_off=days_off, extra_working_days=tuple(extra),
         valid_from=valid_from, supersedes=supersedes, procedure=procedure,
-        access_basis=access_basis, request_basis=request_basis, city=city,
-        reporters=tuple(reporters), settings=settings, path=ck.path,
+        access_basis=access_basis, request_basis=request_basis,
+        designation_basis=designation_basis, city=city, reporters=tuple(reporters),
+        settings=settings, path=ck.path,
     )  # fmt: skip
 
 
