@@ -446,3 +446,15 @@ def test_after_a_return_the_sender_is_reminded_again_toward_the_new_date(
     with open_store(state, "gops-002") as store:
         steps = [(r.kind, r.step) for r in store.history(occurrence_id=OCC)]
     assert steps == [("reminder", "T-5"), ("reminder", "T-5/z1")]
+
+
+@pytest.mark.parametrize(("key", "words"), [
+    ("T-5/z1", "5 dni roboczych przed terminem (po zwrocie do poprawy nr 1)"),
+    ("T-0/z1", "w dniu terminu (po zwrocie do poprawy nr 1)"),
+    ("T+6/z2", "6 dni roboczych po terminie (po zwrocie do poprawy nr 2)"),
+    ("T-5", "5 dni roboczych przed terminem"),
+], ids=["before", "on-the-day", "late-second-return", "no-return"])  # fmt: skip
+def test_step_keys_after_a_return_read_in_polish(key: str, words: str) -> None:
+    from terminarz.notify.reminders import step_words
+
+    assert step_words(key) == words
