@@ -324,10 +324,14 @@ def test_summons_goes_once_a_day_to_every_late_institution(
     assert subject.startswith("WEZWANIE: Rzeczowo-finansowe ŚR za IV kwartał 2026 r.")
     assert "3 dni robocze po terminie" in subject
     assert "wps@uw.example.org" in message["From"]
+    # answers go to the person who summoned (--by kier-osr)
+    assert "kierownik.swiadczenia@example.org" in message["Reply-To"]
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
     body = text.get_payload(decode=True).decode("utf-8")
     assert "wzywa do niezwłocznego przekazania sprawozdania" in body
     assert "Termin upłynął 15 stycznia 2027 r." in body
+    assert ("W sprawie wezwania prosimy pisać na adres: Kierownik Oddziału Świadczeń Rodzinnych "
+            "<kierownik.swiadczenia@example.org>.") in body
     with open_store(state, "gops-002") as store:
         history = store.history(occurrence_id=OCC)
         assert [(r.kind, r.step, r.status.value) for r in history] == [

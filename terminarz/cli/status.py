@@ -227,7 +227,7 @@ def _summon(ctx: Context, upper: Organisation, setup: Setup, found: Overview,
                 retry=RetryPolicy(delays=tuple(float(d) for d in smtp.retry_delays))) as mailer:
         result = summon(upper, late, lambda org: _open(ctx, org), mailer=mailer,
                         renderer=MailRenderer(), sender=smtp.sender, today=ctx.today, now=now,
-                        by=by)  # fmt: skip
+                        by=by, reply_to=_reply_to(upper, ctx.args.by))  # fmt: skip
     with _open(ctx, upper) as own:
         own.audit(action="summons", subject="", actor=by, at=now,
                   detail=f"wysłano {len(result.sent)}, wcześniej dziś {len(result.already)}, "
@@ -243,6 +243,17 @@ def _summon(ctx: Context, upper: Organisation, setup: Setup, found: Overview,
     ctx.out.write(f"Wezwania: wysłano {len(result.sent)}, już wysłane dziś "
                   f"{len(result.already)}, niewysłane {len(result.failed)}\n")  # fmt: skip
     return 1 if result.failed else 0
+
+
+def _reply_to(upper: Organisation, person_id: str | None) -> tuple[str, str] | None:
+    """Whom the summoned write back to: ``[reminders] contact``, else the person of ``--by``."""
+    from terminarz.tomlcheck import split_mailbox
+
+    contact = upper.settings.reminders.contact
+    if contact:
+        return split_mailbox(contact)
+    person = upper.person(person_id) if person_id else None
+    return (person.name, person.email) if person is not None and person.email else None
 
 
 def _write_feeds(ctx: Context, setup: Setup, reporters: list[Reporter]) -> None:

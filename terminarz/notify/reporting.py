@@ -570,6 +570,7 @@ class SummonsView:
     occurrence_id: str
     returned_due: str | None
     day: str
+    contact: str | None = None  # "Name <address>" at the upper level to write back to
 
 
 @dataclass(kw_only=True)
@@ -581,8 +582,8 @@ class SummonsResult:
 
 
 def summons_claim(upper: Organisation, row: ReportStatus, organisation: Organisation, *,
-                  renderer: MailRenderer, sender: str, today: date, now: datetime
-                  ) -> Claim | None:  # fmt: skip
+                  renderer: MailRenderer, sender: str, today: date, now: datetime,
+                  reply_to: tuple[str, str] | None = None) -> Claim | None:  # fmt: skip
     """The summons of one late report to its responsible people (or the fallback asked to
     designate), as a claim for the sender's ledger; None when nobody has an address."""
     from terminarz.notify.mail import build_message, make_message_id
@@ -599,6 +600,7 @@ def summons_claim(upper: Organisation, row: ReportStatus, organisation: Organisa
         due=date_words(row.item.due), late=late_phrase(row.late_days),
         occurrence_id=occ.id, returned_due=date_words(row.returned_due)
         if row.returned_due else None, day=date_words(today),
+        contact=f"{reply_to[0]} <{reply_to[1]}>" if reply_to else None,
     )  # fmt: skip
     rendered = renderer.render_view(MailKind.SUMMONS, view)
     key = (occ.id, SUMMONS, today.isoformat(), "responsible")
@@ -607,6 +609,7 @@ def summons_claim(upper: Organisation, row: ReportStatus, organisation: Organisa
     message = build_message(
         rendered=rendered, sender=sender, to=(first.name, first.email),
         cc=[(p.name, p.email) for p in addressed[1:]], message_id=message_id, date=now,
+        reply_to=reply_to,
     )  # fmt: skip
     return Claim(
         occurrence_id=occ.id, kind=SUMMONS, step=today.isoformat(), recipient="responsible",
@@ -628,9 +631,11 @@ def summon(
     today: date,
     now: datetime,
     by: str,
+    reply_to: tuple[str, str] | None = None,
 ) -> SummonsResult:
     """Send one summons per late report (``late``: rows with their organisations), each
-    claimed in its sender's ledger first — a second call the same day sends nothing."""
+    claimed in its sender's ledger first — a second call the same day sends nothing.
+    ``reply_to`` (name, address) is whom the institutions write back to."""
     from email.utils import parseaddr
 
     from terminarz.notify.mailer import MailError
@@ -640,7 +645,7 @@ def summon(
     for row, organisation in late:
         label = f"{organisation.id}: {row.occurrence_id}"
         claim = summons_claim(upper, row, organisation, renderer=renderer, sender=sender,
-                              today=today, now=now)  # fmt: skip
+                              today=today, now=now, reply_to=reply_to)  # fmt: skip
         if claim is None:
             result.nobody.append(label)
             continue
