@@ -366,6 +366,13 @@ def test_reporters_are_checked_with_file_line_and_field(
     upper.write_text(upper.read_text().replace('"Gops Ą"', '"gops-0*"'), encoding="utf-8")
     no_orgs = run_cli("status", "--config", str(upper), "--today", TODAY)  # type: ignore[attr-defined]
     assert no_orgs.returncode == 2 and "--orgs" in no_orgs.stderr  # type: ignore[attr-defined]
+    twin = tmp_path / "gminy" / "gops-twin.toml"
+    twin.write_text((tmp_path / "gminy" / "gops-001.toml").read_text(), encoding="utf-8")
+    twice = run_cli("status", "--config", str(upper), "--orgs", str(tmp_path / "gminy"),
+                    "--today", TODAY)  # type: ignore[attr-defined]
+    assert twice.returncode == 2
+    assert "identyfikator organizacji „gops-001” jest też w pliku" in twice.stderr  # type: ignore[attr-defined]
+    twin.unlink()
     upper.write_text(re.sub(r"(?m)^reporters = .*$", "", upper.read_text()), encoding="utf-8")
     early = run_cli("status", "--config", str(upper), "--orgs", str(tmp_path / "gminy"),
                     "--today", TODAY)  # type: ignore[attr-defined]

@@ -694,7 +694,17 @@ def load_reporters(
     from terminarz.notify.recorded import recorded_setup
 
     setups = [load(path) for path in files]
-    by_id = {s.organisation.id: s for s in setups if s.organisation is not None}
+    by_id: dict[str, Setup] = {}
+    for loaded in setups:
+        org = loaded.organisation
+        if org is None:
+            continue
+        twin = by_id.setdefault(org.id, loaded).organisation
+        if twin is not None and twin is not org:
+            raise ValidationError([Problem(
+                message=f"identyfikator organizacji „{org.id}” jest też w pliku {twin.path}; "
+                "w jednym wdrożeniu każda organizacja musi mieć własny identyfikator",
+                path=org.path, entry=org.id, field="id")])  # fmt: skip
     chosen = select_reporters(upper, [s.organisation for s in setups
                                       if s.organisation is not None])  # fmt: skip
     found = []
