@@ -51,6 +51,12 @@ def test_the_voivode_receives_and_returns_reports(
     row = page.locator("tr", has_text="gops-002")
     assert "po terminie: 3 dni robocze" in row.inner_text()
     check(page, served, "sprawozdawcy")
+    phone = new_page(browser, phone=True)
+    phone.goto(served.url + served.login_path("kier-osr", today=TODAY))
+    phone.get_by_role("button", name="Zaloguj").click()
+    phone.wait_for_url(re.compile(r"/app/$"))
+    phone.goto(served.url + "/app/sprawozdawcy")
+    check(phone, served, "sprawozdawcy-telefon")
 
     # receipt of gops-001's report
     page.get_by_role("button", name="Przyjęto: Gminny Ośrodek Pomocy Społecznej nr 001").click()
