@@ -36,7 +36,7 @@ def read_secret(env_name: str, environ: Mapping[str, str]) -> bytes:
     if not value:
         raise TerminarzError(
             f"zmienna środowiskowa {env_name} (klucz adresów kalendarzy osobistych, "
-            "[server] secret_env) nie jest ustawiona; ustaw ją na losowy ciąg, np. wynik "
+            "[server] secret_env) nie jest ustawiona; należy ją ustawić na losowy ciąg, np. wynik "
             "polecenia: python3 -c \"import secrets; print(secrets.token_urlsafe(32))\""
         )
     secret = value.encode("utf-8")

@@ -24,9 +24,11 @@ from terminarz.store.base import (
     CachedCatalogue,
     Claim,
     DeliveryStatus,
+    ReceiptAction,
     Recipient,
     Store,
     StoreError,
+    return_rounds,
 )
 from terminarz.store.sqlite import MIGRATIONS, SQLiteStore
 
@@ -197,6 +199,46 @@ def test_a_confirmation_cancels_open_deliveries(make_store: MakeStore) -> None:
         assert {d.status for d in store.history()[0].deliveries} == {DeliveryStatus.CANCELLED}
 
 
+def test_a_store_for_another_organisation_shares_the_connection(make_store: MakeStore) -> None:
+    occ = "sr@ops/2026-Q4"
+    with make_store("gops-1") as store, make_store("gops-2") as other:
+        other.confirm(occ, by="kier", at=AT)
+        sibling = store.for_organisation("gops-2")
+        with sibling:
+            assert sibling.organisation == "gops-2"
+            assert list(sibling.confirmations()) == [occ]
+            sibling.record_receipt(occ, action=ReceiptAction.RECEIVED, day=date(2027, 1, 18),
+                                   upper="uw", by="uw/insp", at=AT)  # fmt: skip
+        # closing it left the connection open, and each wrote its own rows
+        assert store.confirmations() == {}
+        assert store.receipts() == []
+        assert [r.upper for r in other.receipts()] == ["uw"]
+
+
+def test_a_return_withdraws_the_confirmation_and_a_receipt_does_not(
+    make_store: MakeStore,
+) -> None:
+    occ = "sr@ops/2026-Q4"
+    with make_store("gops-1") as store, make_store("gops-2") as other:
+        store.confirm(occ, by="kier", at=AT)
+        received = store.record_receipt(occ, action=ReceiptAction.RECEIVED, day=date(2027, 1, 18),
+                                        upper="uw", by="uw/insp", at=AT)  # fmt: skip
+        assert store.confirmation(occ) is not None
+        returned = store.record_receipt(occ, action=ReceiptAction.RETURNED, day=date(2027, 1, 27),
+                                        upper="uw", by="uw/insp", at=AT, note="wiersz 12")
+        assert store.confirmation(occ) is None
+        assert [(e.action, e.person) for e in store.confirmation_log(occ)] == [
+            ("done", "kier"), ("undone", "uw/insp")]
+        assert store.confirmation_log(occ)[1].note == (
+            "zwrócono do poprawy przez uw; nowy termin 27.01.2027 r. — wiersz 12")
+        assert store.receipts() == [received, returned]
+        assert returned.day == date(2027, 1, 27) and returned.note == "wiersz 12"
+        assert return_rounds(store.receipts()) == {occ: 1}
+        assert [e.action for e in store.audit_log(subject=occ)] == ["receipt-received",
+                                                                    "receipt-returned"]
+        assert other.receipts() == []  # kept per organisation
+
+
 # -- what people record ----------------------------------------------------------------------------
 
 
@@ -303,7 +345,7 @@ def test_a_newer_schema_and_a_corrupt_file_are_refused(tmp_path: Path) -> None:
     with sqlite3.connect(newer) as raw:
         raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     raw.close()
-    with pytest.raises(StoreError, match="zaktualizuj terminarz"):
+    with pytest.raises(StoreError, match="należy zaktualizować terminarz"):
         SQLiteStore(newer, "ops")
     corrupt = tmp_path / "corrupt.sqlite3"
     corrupt.write_bytes(b"to nie jest baza danych" * 100)

@@ -76,23 +76,17 @@ class Served:
         return re.sub(r"^https?://[^/]+", "", url)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("web")
-    with serving(folder, copy_example(folder / "org")) as running:
-        yield running
-
-
 @contextmanager
-def serving(folder: Path, config: Path) -> Iterator[Served]:
-    """``terminarz serve --config config`` on a free loopback port, its log in ``folder``."""
+def serving(folder: Path, config: Path, *extra: str, today: str = TODAY) -> Iterator[Served]:
+    """``terminarz serve --config config`` (with ``extra`` arguments) on a free loopback port,
+    its log and screenshots in ``folder``; stopped on leaving."""
     env = {**os.environ, "TERMINARZ_SECRET": SECRET, "NO_COLOR": "1"}
     env.pop("TERMINARZ_STATE_URL", None)
     log = folder / "serve.log"
     with log.open("w", encoding="utf-8") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "terminarz", "serve", "--config", str(config), "--port", "0",
-             "--today", TODAY], stderr=sink, env=env,
+             "--today", today, *extra], stderr=sink, env=env,
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 30
@@ -108,6 +102,13 @@ def serving(folder: Path, config: Path) -> Iterator[Served]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("web")
+    with serving(folder, copy_example(folder / "org")) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")

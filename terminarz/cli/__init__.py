@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from terminarz.cli import core, duties, feeds, remind
+from terminarz.cli import core, duties, feeds, remind, status
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
 from terminarz.errors import TerminarzError
 
@@ -65,6 +65,7 @@ def build_parser(command: str | None = None) -> PolishParser:
     duties.register(sub)
     feeds.register(sub)
     remind.register(sub)
+    status.register(sub)
     if isinstance(sub, _OneCommand) and not sub.built:
         return build_parser()
     return parser

@@ -28,6 +28,7 @@ from terminarz.errors import UsageError
 from terminarz.polish import plural
 
 if TYPE_CHECKING:
+    from terminarz.notify.feeds import FeedSet
     from terminarz.org.plan import Setup
     from terminarz.settings import Settings
     from terminarz.store.base import Store
@@ -164,12 +165,16 @@ def write_feeds(
     store: Store,
     start: date | None = None,
     end: date | None = None,
+    decorate: Callable[[FeedSet], FeedSet] | None = None,
 ) -> list[str]:
-    """Generate every feed of ``setup`` into ``out_dir``; the lines that report it."""
+    """Generate every feed of ``setup`` into ``out_dir``; the lines that report it.
+    ``decorate`` adds to the feeds before they are written (an upper level's counts)."""
     from terminarz.notify.feeds import feed_set_for, generate, write_feed_files
 
     feed_set = feed_set_for(setup, today=today, start=start, end=end,
                             confirmations=store.confirmations())  # fmt: skip
+    if decorate is not None:
+        feed_set = decorate(feed_set)
     rendered = generate(feed_set, store.publication(), now=now)
     written = write_feed_files(rendered, out_dir)
     lines = []
@@ -203,6 +208,8 @@ Przykłady:
   terminarz serve --config terminarz.toml
   terminarz serve --config terminarz.toml --host 0.0.0.0 --port 8080
   terminarz serve --orgs /etc/terminarz/instytucje        wiele instytucji: /o/<id>/…
+  terminarz serve --config uw.toml --orgs /etc/terminarz/instytucje
+                                  tylko urząd z --config; --orgs to jego sprawozdawcy
 
 Adresy: /app/  (strony dla pracowników: moje terminy, miesiąc, nieobecności, wyznaczenie;
 logowanie linkiem z: terminarz login-url), /  (strona z listą kalendarzy), /feeds/all.ics,
@@ -228,7 +235,7 @@ def register_serve(sub: Any) -> None:
                    "127.0.0.1)")  # fmt: skip
     p.add_argument("--port", metavar="PORT", type=int, help="port (domyślnie [server] port, 8080)")
     add_config(p)
-    add_orgs(p)
+    add_orgs(p)  # alone: every institution; with --config: the deployment of its reporters
     add_catalogue(p)
     add_state(p)
     add_today(p)
@@ -243,7 +250,7 @@ def cmd_serve(ctx: Context) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
     clock = clock_for(ctx)
-    if ctx.args.orgs is not None:
+    if ctx.args.orgs is not None and ctx.args.config is None:
         return serve_many(ctx, organisation_files(ctx.args.orgs), clock=clock)
     setup = ctx.setup  # load once now: a broken file stops here, before listening
     settings = settings_of(setup)
@@ -327,10 +334,18 @@ def build_site(ctx: Context, setup: Setup, *, clock: Callable[[], datetime],
     explicit = getattr(ctx.args, "state", None)
     remote = RemoteCatalogues(locate=lambda org: organisation_location(explicit, org),
                               clock=clock)  # the kept copies; remind fetches them
+    decorate = None
+    if ctx.args.orgs is not None and setup.organisation is not None \
+            and setup.organisation.reporters:  # fmt: skip
+        from terminarz.notify.reporting import feeds_with_counts
+
+        decorate = feeds_with_counts(
+            organisation_files(ctx.args.orgs), statutory=ctx.calendar,
+            locate=lambda org: organisation_location(explicit, org))  # fmt: skip
     # The service builds its own calendars: they memoise years and it has its own lock.
     service = FeedService(config=ctx.config, store=open_store(ctx, setup, threads=True),
                           clock=clock, secret=secret, catalogue_paths=given,
-                          remote=remote)  # fmt: skip
+                          remote=remote, decorate=decorate)  # fmt: skip
     extra: list[Route] = []
     bind_pages: Callable[[str, int], None] | None = None
     if secret is not None:

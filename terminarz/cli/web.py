@@ -12,7 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from terminarz.cli.common import Context, add_config, add_today, open_store, require_person
+from terminarz.cli.common import (
+    Context,
+    add_config,
+    add_today,
+    open_store,
+    organisation_files,
+    require_person,
+)
 
 if TYPE_CHECKING:
     from terminarz.org.plan import Setup
@@ -57,9 +64,11 @@ def web_routes(ctx: Context, setup: Setup, *, location: Location, secret: bytes,
     server = setup.organisation.settings.server
     address = PublicAddress(configured=server.base_url or "",
                             path=site_path(setup.organisation.id, shared=server.shared))
+    orgs = getattr(ctx.args, "orgs", None)  # the deployment, for the Sprawozdawcy page
+    deployment = tuple(organisation_files(orgs)) if orgs else ()
     app = create_app(WebConfig(config=ctx.config, location=location, secret=secret,
                                clock=clock, catalogue_paths=given, environ=dict(os.environ),
-                               address=address))  # fmt: skip
+                               address=address, deployment=deployment))  # fmt: skip
     route = Route(pattern=re.compile(r"/app(?:/.*)?"), app=mountable(app),
                   methods=frozenset({"GET", "HEAD", "POST"}))  # fmt: skip
     return [route], address.bind

@@ -151,6 +151,19 @@ class CatalogueSet:
         object.__setattr__(copy, "announced", merged)
         return copy
 
+    def with_overrides(self, extra: Iterable[Override]) -> CatalogueSet:
+        """This set with dates set outside the files (e.g. the new date of a report returned
+        for correction by its recipient); they win over a file's override of the same
+        occurrence. An announced obligation's date is its announcement: use
+        :meth:`with_announced`."""
+        added = {o.occurrence_id: o for o in extra}
+        if not added:
+            return self
+        copy = CatalogueSet(catalogues=self.catalogues)
+        object.__setattr__(copy, "announced", self.announced)
+        object.__setattr__(copy, "overrides", {**self.overrides, **added})
+        return copy
+
     @property
     def levels(self) -> list[str]:
         return sorted({o.level for o in self.obligations})

@@ -544,6 +544,27 @@ def feed_set_for(
                           confirmations=confirmations, pending=pending)  # fmt: skip
 
 
+def with_reporting_counts(feed_set: FeedSet, counts: Mapping[str, str],
+                          extra: Sequence[FeedItem] = ()) -> FeedSet:  # fmt: skip
+    """An upper level's feeds with what its reporters sent: each event keyed in ``counts``
+    (its own occurrence, ``sr@uw/2026-Q4``) gets the line "Sprawozdania jednostek: wpłynęło
+    12 z 150; po terminie 3", and every person's feed gets the ``extra`` events (the
+    reporters' deadlines with the same counts)."""
+    if not counts and not extra:
+        return feed_set
+    from dataclasses import replace
+
+    items: dict[str, tuple[FeedItem, ...]] = {}
+    for scope in feed_set.scopes:
+        found = tuple(
+            replace(i, description=f"{i.description}\nSprawozdania jednostek: {counts[i.key]}")
+            if i.key in counts else i for i in feed_set.items.get(scope.key, ())
+        )  # fmt: skip
+        items[scope.key] = sorted_items((*found, *extra)) if scope.kind is ScopeKind.PERSON \
+            else found  # fmt: skip
+    return replace(feed_set, items=items)
+
+
 def _scope(kind: ScopeKind, scope_id: str, title: str) -> FeedScope:
     if not SAFE_ID.match(scope_id):
         what = {ScopeKind.LEVEL: "poziomu", ScopeKind.UNIT: "działu"}.get(kind, "osoby")

@@ -31,7 +31,15 @@ from terminarz.notify.mailer import Mailer, MailError, ServerUnavailable
 from terminarz.notify.recorded import recorded_setup
 from terminarz.notify.reminders import DueMail, FindDateMail, decide, decide_find_date, lead_days
 from terminarz.org.plan import Setup, pending_tasks, plan
-from terminarz.store.base import Claim, MailRecord, MailStatus, Recipient, Store, StoreError
+from terminarz.store.base import (
+    Claim,
+    MailRecord,
+    MailStatus,
+    Recipient,
+    Store,
+    StoreError,
+    return_rounds,
+)
 
 Clock = Callable[[], datetime]
 OVERDUE_LOOKBACK = timedelta(days=400)  # how far back unconfirmed reports are still escalated
@@ -97,7 +105,7 @@ def due_mails(setup: Setup, ledger: Store, *, today: date, epoch: date,
     return decide(
         items, organisation=organisation, calendar=calendar, today=today, ledger=keys,
         confirmed=confirmed, overdue_every=overdue_every, epoch=epoch, overdue_max=overdue_max,
-        overdue_until=overdue_until,
+        overdue_until=overdue_until, rounds=return_rounds(ledger.receipts()),
     )  # fmt: skip
 
 

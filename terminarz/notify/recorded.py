@@ -11,10 +11,17 @@ import dataclasses
 from datetime import date
 
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
-from terminarz.law.rules import AnnouncedDate, Grade
+from terminarz.law.rules import AnnouncedDate, Grade, Override
 from terminarz.org.organisation import Absence, Designation
 from terminarz.org.plan import Setup, with_recorded
-from terminarz.store.base import RecordedAbsence, RecordedDate, RecordedDesignation, Store
+from terminarz.store.base import (
+    Receipt,
+    RecordedAbsence,
+    RecordedDate,
+    RecordedDesignation,
+    Store,
+    last_returns,
+)
 
 SOURCE = "strona terminarza"  # where an absence came from, as shown to people
 WHOLE_RANGE = (date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
@@ -46,9 +53,42 @@ def announced(record: RecordedDate) -> AnnouncedDate:
     )  # fmt: skip
 
 
+def returned_basis(record: Receipt) -> str:
+    """Why a returned report has its new date, as ``explain``, feeds and mails cite it."""
+    text = (f"zwrócono do poprawy przez {record.recorded_by} dnia {_day(record.recorded_at)}; "
+            "nowy termin wyznaczony przez odbiorcę")  # fmt: skip
+    return f"{text} — {record.note}" if record.note else text
+
+
+def returned(setup: Setup, records: dict[str, Receipt]) -> Setup:
+    """``setup`` with the new dates of the reports returned for correction (``records``:
+    the newest return per occurrence): an override, or for a report whose date is announced
+    each period, a date of the institution's own grade."""
+    if not records:
+        return setup
+    catalogues = setup.catalogues
+    overrides, dates = [], []
+    for record in records.values():
+        obligation = catalogues.obligation(record.occurrence_id.split("/", 1)[0])
+        if obligation is None:
+            continue
+        if obligation.announced:
+            dates.append(AnnouncedDate(occurrence_id=record.occurrence_id, due=record.day,
+                                       grade=Grade.INSTITUTION, text=returned_basis(record),
+                                       local=True,
+                                       origin=f"zwrot do poprawy ({record.upper})"))  # fmt: skip
+        else:
+            overrides.append(Override(occurrence_id=record.occurrence_id, due=record.day,
+                                      basis=returned_basis(record)))
+    catalogues = catalogues.with_overrides(overrides).with_announced(dates)
+    return setup if catalogues is setup.catalogues else dataclasses.replace(setup,
+                                                                           catalogues=catalogues)
+
+
 def recorded_setup(setup: Setup, store: Store, *, since: date | None = None) -> Setup:
     """``setup`` with the absences (ending on or after ``since``), designations and announced
-    dates recorded in ``store`` for its organisation."""
+    dates recorded in ``store`` for its organisation, and the new dates of its reports that
+    their recipient returned for correction."""
     if setup.organisation is None:
         return setup
     absences = [absence(r) for r in store.absences(ending_on_or_after=since)]
@@ -59,7 +99,7 @@ def recorded_setup(setup: Setup, store: Store, *, since: date | None = None) -> 
         catalogues = result.catalogues.with_announced(dates)
         if catalogues is not result.catalogues:
             result = dataclasses.replace(result, catalogues=catalogues)
-    return result
+    return returned(result, last_returns(store.receipts()))
 
 
 def _day(stamp: str) -> str:

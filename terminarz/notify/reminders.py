@@ -46,7 +46,7 @@ escalation: they predate the reminders.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -71,6 +71,7 @@ class MailKind(StrEnum):
     DELIVER = "deliver"
     OVERDUE = "overdue"
     FIND_DATE = "find-date"
+    SUMMONS = "summons"  # an upper level's summons of a late report (notify.reporting)
 
     @property
     def polish(self) -> str:
@@ -85,6 +86,7 @@ _KIND_POLISH = {
     MailKind.DELIVER: "dostarczenie danych",
     MailKind.OVERDUE: "po terminie",
     MailKind.FIND_DATE: "ustalenie terminu",
+    MailKind.SUMMONS: "wezwanie",
 }
 _KIND_ORDER = {kind: i for i, kind in enumerate(MailKind)}
 
@@ -243,11 +245,14 @@ def decide(
     epoch: date,
     overdue_max: int = 4,
     overdue_until: int = 90,
+    rounds: Mapping[str, int] | None = None,
 ) -> list[DueMail]:
     """Every mail due on ``today`` that is not in ``ledger`` yet, in a stable order.
 
     ``calendar`` is the institution's working calendar; ``confirmed`` the ids of
     occurrences marked as submitted. Occurrences without a duty get no mail.
+    ``rounds`` counts the returns for correction of an occurrence (by its recipient, with
+    a new date): its timeline starts again, its steps labelled ``T-5/z1`` and so on.
     """
     policy = Escalation(every=overdue_every, repeats=overdue_max, until=overdue_until)
     found: list[DueMail] = []
@@ -255,7 +260,7 @@ def decide(
         if item.duty is None or item.resolution is None or item.id in confirmed:
             continue
         found.extend(_for_occurrence(item, organisation, calendar, today, ledger, policy,
-                                     epoch, confirmed))  # fmt: skip
+                                     epoch, confirmed, (rounds or {}).get(item.id, 0)))  # fmt: skip
     found.sort(key=lambda m: (m.planned.due, m.planned.id, _KIND_ORDER[m.kind], m.step,
                               m.recipient))  # fmt: skip
     return found
@@ -270,6 +275,7 @@ def _for_occurrence(
     policy: Escalation,
     epoch: date,
     confirmed: Container[str] = (),
+    round_: int = 0,
 ) -> list[DueMail]:
     resolution = item.resolution
     assert resolution is not None
@@ -298,18 +304,20 @@ def _for_occurrence(
     step = latest(steps, today) if started else None
     if step is not None:
         owners = resolution.owners
+        # after a return for correction (round N) the timeline starts again: new keys
+        step_key = f"{step.label}/z{round_}" if round_ else step.label
         if step.overdue:
             kind = MailKind.OVERDUE
             above = escalation(item, organisation, step.day)
             for person in _overdue_audience(step, owners + above, resolution.fallback):
                 later = (s for s in after if s.day > step.day
                          and person in _overdue_audience(s, owners + above, resolution.fallback))
-                add(kind, step.label, person, step.day, TIMELINE,
+                add(kind, step_key, person, step.day, TIMELINE,
                     next_day=next((s.day for s in later), None))  # fmt: skip
         else:
             kind = MailKind.DESIGNATION if resolution.needs_designation else MailKind.REMINDER
             for person in owners:
-                add(kind, step.label, person, step.day, TIMELINE)
+                add(kind, step_key, person, step.day, TIMELINE)
 
     # A substitute tier (or a designated person) took over: tell them once, in one message,
     # and only while it can still be done in time (after that the overdue mail says it).
@@ -358,9 +366,13 @@ def step_words(step: str) -> str:
     ``T+6`` → "6 dni roboczych po terminie", ``M+2`` → "po terminie — przypomnienie
     miesięczne nr 2", ``tier-1`` → "przekazanie — grupa zastępcza nr 1",
     ``designated`` → "wyznaczenie osoby", ``dokip:T-2`` → "2 dni robocze przed
-    terminem zadania"; anything else is shown as it is."""
+    terminem zadania", ``T-5/z1`` → "5 dni roboczych przed terminem (po zwrocie do poprawy
+    nr 1)"; anything else is shown as it is."""
     from terminarz.polish import working_days_words
 
+    base, slash, returned = step.partition("/z")
+    if slash and returned.isdigit():  # a step after a return for correction (T-5/z1)
+        return f"{step_words(base)} (po zwrocie do poprawy nr {int(returned)})"
     _, colon, rest = step.rpartition(":")
     of = " zadania" if colon else ""
     key = rest if colon else step

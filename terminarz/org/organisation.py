@@ -41,6 +41,7 @@ _TOP = (
 _ORGANISATION = (
     "id", "name", "levels", "catalogues", "obligations", "timezone", "procedure",
     "valid_from", "supersedes", "access_basis", "request_basis", "designation_basis", "city",
+    "reporters",
 )  # fmt: skip
 _UNIT = ("id", "name", "head")
 _PERSON = ("id", "name", "email", "unit", "role", "system_access", "login")
@@ -56,6 +57,7 @@ _CALENDAR = ("days_off", "extra_working_days")
 _DAY_OFF = ("date", "reason")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+_REPORTER = re.compile(r"^[a-z0-9*?\[][a-z0-9_.\-*?\[\]!]*$")
 DEFAULT_ACCESS_BASIS = "pkt I.1 procedury (dostęp do systemu sprawozdawczego)"
 # After "na podstawie" (genitive); an institution names its own point of its own procedure.
 DEFAULT_REQUEST_BASIS = "wewnętrznej procedury obsługi sprawozdań"
@@ -221,6 +223,7 @@ class Organisation:
     request_basis: str = DEFAULT_REQUEST_BASIS
     designation_basis: str = DEFAULT_DESIGNATION_BASIS
     city: str = ""
+    reporters: tuple[str, ...] = ()  # ids or glob patterns of the organisations reporting here
     settings: Settings = field(default_factory=Settings)
     path: Path | None = None
 
@@ -339,6 +342,11 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     designation_basis = (ck.string(org_raw, "designation_basis", where=w)
                          or DEFAULT_DESIGNATION_BASIS)  # fmt: skip
     city = ck.string(org_raw, "city", where=w, single_line=True) or ""
+    reporters = ck.string_list(org_raw, "reporters", where=w) or []
+    for pattern in reporters:
+        if not _REPORTER.match(pattern):
+            ck.add(f"„{pattern}” nie jest identyfikatorem organizacji ani wzorcem (małe litery, "
+                   "cyfry, „.”, „-”, „_” oraz „*”, „?”, np. \"gops-*\")", **w.at("reporters"))
 
     people, person_ids = _parse_people(ck, data)
     units = _parse_units(ck, data)
@@ -371,8 +379,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
         designations=tuple(designations), days_off=days_off, extra_working_days=tuple(extra),
         valid_from=valid_from, supersedes=supersedes, procedure=procedure,
         access_basis=access_basis, request_basis=request_basis,
-        designation_basis=designation_basis, city=city, settings=settings,
-        path=ck.path,
+        designation_basis=designation_basis, city=city, reporters=tuple(reporters),
+        settings=settings, path=ck.path,
     )  # fmt: skip
 
 

@@ -20,7 +20,10 @@ What is kept:
   nothing is deleted (a withdrawal is a new entry);
 * sign-in tokens and sessions (only their digests are stored);
 * cached copies of remote catalogues, and derived data worth keeping between
-  commands (parsed absence calendars, keyed by the file's path, size and time).
+  commands (parsed absence calendars, keyed by the file's path, size and time);
+* what an upper level recorded about a report it receives (:class:`Receipt`): received
+  ("przyjęto"), or returned for correction ("do poprawy") with a new date — kept in the
+  sending organisation's rows, so its own commands see it.
 
 Every write is its own transaction, so a process killed at any point leaves a
 consistent store.
@@ -268,6 +271,50 @@ class AuditEntry:
     detail: str
 
 
+class ReceiptAction(StrEnum):
+    RECEIVED = "received"  # przyjęto
+    RETURNED = "returned"  # do poprawy: open again for the sender, with a new date
+
+    @property
+    def polish(self) -> str:
+        return "przyjęto" if self is ReceiptAction.RECEIVED else "do poprawy"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Receipt:
+    """What the receiving (upper-level) organisation ``upper`` recorded about a report of
+    the store's organisation: ``day`` is the day it was received, or for a return the new
+    date the corrected report is due."""
+
+    id: int
+    occurrence_id: str
+    action: ReceiptAction
+    day: date
+    upper: str
+    recorded_by: str
+    recorded_at: str
+    note: str | None = None
+
+
+def latest_receipts(receipts: Iterable[Receipt]) -> dict[str, Receipt]:
+    """The newest entry per occurrence (``receipts`` in the order they were recorded)."""
+    return {r.occurrence_id: r for r in receipts}
+
+
+def return_rounds(receipts: Iterable[Receipt]) -> dict[str, int]:
+    """How many times each occurrence was returned for correction (only those returned)."""
+    rounds: dict[str, int] = {}
+    for receipt in receipts:
+        if receipt.action is ReceiptAction.RETURNED:
+            rounds[receipt.occurrence_id] = rounds.get(receipt.occurrence_id, 0) + 1
+    return rounds
+
+
+def last_returns(receipts: Iterable[Receipt]) -> dict[str, Receipt]:
+    """The newest return per occurrence: its ``day`` is the date the report is now due."""
+    return {r.occurrence_id: r for r in receipts if r.action is ReceiptAction.RETURNED}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CachedCatalogue:
     """The last good copy of a catalogue published at ``url``, with its HTTP validators."""
@@ -305,6 +352,12 @@ class Store(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    @abc.abstractmethod
+    def for_organisation(self, organisation: str) -> Store:
+        """The same store for another organisation, on this store's connection (reading a
+        whole deployment without a connection per organisation). Closing it leaves this
+        store open; it must not outlive this store nor be used from another thread."""
 
     @abc.abstractmethod
     def run_lock(self, *, timeout: float) -> AbstractContextManager[None]:
@@ -446,6 +499,20 @@ class Store(abc.ABC):
     def audit_log(self, *, subject: str | None = None, limit: int | None = None
                   ) -> list[AuditEntry]: ...  # fmt: skip
 
+    # -- receipts by the upper level ------------------------------------------------------
+
+    @abc.abstractmethod
+    def record_receipt(self, occurrence_id: str, *, action: ReceiptAction, day: date,
+                       upper: str, by: str, at: datetime,
+                       note: str | None = None) -> Receipt:  # fmt: skip
+        """Record that ``upper`` received the report (``day``: when) or returned it for
+        correction (``day``: the new date). A return also withdraws the sender's confirmation
+        (logged as ``undone`` with the reason), in the same transaction; both are audited."""
+
+    @abc.abstractmethod
+    def receipts(self) -> list[Receipt]:
+        """Every receipt and return of this organisation's reports, oldest first."""
+
     # -- sign-in ---------------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -492,6 +559,23 @@ def confirmation_from_row(row: Sequence[object]) -> Confirmation:
     """(occurrence_id, confirmed_by, confirmed_at, note) as a backend reads it."""
     return Confirmation(occurrence_id=str(row[0]), confirmed_by=optional_text(row[1]),
                         confirmed_at=str(row[2]), note=optional_text(row[3]))  # fmt: skip
+
+
+def receipt_from_row(row: Sequence[object]) -> Receipt:
+    """(id, occurrence_id, action, day, upper, recorded_by, recorded_at, note)."""
+    (id_, occ, action, day, upper, by, at, note) = row
+    return Receipt(id=int(str(id_)), occurrence_id=str(occ), action=ReceiptAction(str(action)),
+                   day=date.fromisoformat(str(day)), upper=str(upper), recorded_by=str(by),
+                   recorded_at=str(at), note=optional_text(note))  # fmt: skip
+
+
+def receipt_note(action: ReceiptAction, upper: str, day: date, note: str | None) -> str:
+    """The text of the audit and confirmation-log entries of a receipt (Polish)."""
+    if action is ReceiptAction.RECEIVED:
+        text = f"przyjęto przez {upper} dnia {day:%d.%m.%Y} r."
+    else:
+        text = f"zwrócono do poprawy przez {upper}; nowy termin {day:%d.%m.%Y} r."
+    return f"{text} — {note}" if note else text
 
 
 def optional_text(value: object) -> str | None:

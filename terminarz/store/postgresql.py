@@ -35,6 +35,8 @@ from terminarz.store.base import (
     Delivery,
     Key,
     MailRecord,
+    Receipt,
+    ReceiptAction,
     RecordedAbsence,
     RecordedDate,
     RecordedDesignation,
@@ -44,6 +46,8 @@ from terminarz.store.base import (
     batched,
     confirmation_from_row,
     delivery_from_row,
+    receipt_from_row,
+    receipt_note,
     record_from_row,
 )
 
@@ -133,6 +137,14 @@ SCHEMA: tuple[str, ...] = (
         organisation TEXT NOT NULL, key TEXT NOT NULL, value BYTEA NOT NULL,
         stored_at TEXT NOT NULL, PRIMARY KEY (organisation, key));
     """,
+    # 3 (SQLite's 7): what an upper level recorded about the reports it receives.
+    """
+    CREATE TABLE receipt (
+        id BIGSERIAL PRIMARY KEY, organisation TEXT NOT NULL, occurrence_id TEXT NOT NULL,
+        action TEXT NOT NULL, day TEXT NOT NULL, upper TEXT NOT NULL,
+        recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, note TEXT);
+    CREATE INDEX receipt_org ON receipt (organisation, occurrence_id);
+    """,
 )
 
 _MESSAGE_COLUMNS = (
@@ -167,6 +179,8 @@ class _Executor:
 
 class PostgresStore(Store):
     """The store in a PostgreSQL database, for one organisation."""
+
+    _owner: PostgresStore | None = None  # set on a store sharing another's connection
 
     def __init__(self, url: str, organisation: str, *, display: str | None = None) -> None:
         import psycopg
@@ -203,7 +217,7 @@ class PostgresStore(Store):
                 if version > len(SCHEMA):
                     raise StoreError(
                         f"baza stanu {self.location} ma wersję schematu {version}, a ta wersja "
-                        f"terminarza zna najwyżej {len(SCHEMA)}; zaktualizuj terminarz"
+                        f"terminarza zna najwyżej {len(SCHEMA)}; należy zaktualizować terminarz"
                     )
                 for number in range(version + 1, len(SCHEMA) + 1):
                     for statement in (s.strip() for s in SCHEMA[number - 1].split(";")):
@@ -243,7 +257,15 @@ class PostgresStore(Store):
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._conn.close()
+        if self._owner is None:
+            self._conn.close()
+
+    def for_organisation(self, organisation: str) -> PostgresStore:
+        other = object.__new__(PostgresStore)
+        other.organisation, other.location, other._url = organisation, self.location, self._url
+        other._conn = self._conn
+        other._owner = self  # the connection is this store's: closing ``other`` keeps it
+        return other
 
     @contextmanager
     def run_lock(self, *, timeout: float) -> Iterator[None]:
@@ -257,7 +279,7 @@ class PostgresStore(Store):
                 raise RunLocked(
                     f"inny przebieg „terminarz remind” nadal pracuje dla organizacji "
                     f"{self.organisation} w bazie {self.location} (dłużej niż {timeout:g} s); "
-                    "nic nie wysłano — spróbuj ponownie później"
+                    "nic nie wysłano — należy spróbować ponownie później"
                 )
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         try:
@@ -540,6 +562,41 @@ class PostgresStore(Store):
         tx.execute("INSERT INTO audit (organisation, at, actor, action, subject, detail) "
                    "VALUES (?, ?, ?, ?, ?, ?)",
                    (self.organisation, _stamp(at), actor, action, subject, detail))  # fmt: skip
+
+    def record_receipt(self, occurrence_id: str, *, action: ReceiptAction, day: date,
+                       upper: str, by: str, at: datetime,
+                       note: str | None = None) -> Receipt:  # fmt: skip
+        stamp, org = _stamp(at), self.organisation
+        text = receipt_note(action, upper, day, note)
+        with self._tx() as tx:
+            row = tx.execute(
+                "INSERT INTO receipt (organisation, occurrence_id, action, day, upper, "
+                "recorded_by, recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (org, occurrence_id, action.value, day.isoformat(), upper, by, stamp, note),
+            )
+            if action is ReceiptAction.RETURNED:
+                withdrawn = tx.execute(
+                    "DELETE FROM confirmation WHERE organisation = ? AND occurrence_id = ? "
+                    "RETURNING occurrence_id", (org, occurrence_id),
+                )  # fmt: skip
+                if withdrawn:
+                    tx.execute(
+                        "INSERT INTO confirmation_log (organisation, occurrence_id, action, "
+                        "person, at, note) VALUES (?, ?, 'undone', ?, ?, ?)",
+                        (org, occurrence_id, by, stamp, text),
+                    )
+            self._audit(tx, action=f"receipt-{action.value}", subject=occurrence_id, actor=by,
+                        at=at, detail=text)  # fmt: skip
+            self._changed(tx)
+        return Receipt(id=int(row[0][0]), occurrence_id=occurrence_id, action=action, day=day,
+                       upper=upper, recorded_by=by, recorded_at=stamp, note=note)  # fmt: skip
+
+    def receipts(self) -> list[Receipt]:
+        rows = self._query(
+            "SELECT id, occurrence_id, action, day, upper, recorded_by, recorded_at, note "
+            "FROM receipt WHERE organisation = ? ORDER BY id", (self.organisation,),
+        )  # fmt: skip
+        return [receipt_from_row(r) for r in rows]
 
     def add_absence(self, *, person: str, start: date, end: date, category: AbsenceCategory,
                     by: str, at: datetime) -> RecordedAbsence:  # fmt: skip

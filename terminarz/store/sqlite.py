@@ -29,6 +29,8 @@ from terminarz.store.base import (
     Delivery,
     Key,
     MailRecord,
+    Receipt,
+    ReceiptAction,
     RecordedAbsence,
     RecordedDate,
     RecordedDesignation,
@@ -38,6 +40,8 @@ from terminarz.store.base import (
     batched,
     confirmation_from_row,
     delivery_from_row,
+    receipt_from_row,
+    receipt_note,
     record_from_row,
 )
 
@@ -345,6 +349,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (organisation, key)
     );
     """,
+    # 7: what an upper level recorded about the reports it receives (przyjęto, do poprawy).
+    """
+    CREATE TABLE receipt (
+        id INTEGER PRIMARY KEY,
+        organisation TEXT NOT NULL,
+        occurrence_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        day TEXT NOT NULL,
+        upper TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        note TEXT
+    );
+    CREATE INDEX receipt_org ON receipt (organisation, occurrence_id);
+    """,
 )
 
 _MESSAGE_COLUMNS = (
@@ -399,7 +418,7 @@ def migrate(conn: sqlite3.Connection, path: Path | None = None) -> int:
     if version > len(MIGRATIONS):
         raise StoreError(
             f"baza stanu ma wersję schematu {version}, a ta wersja terminarza zna najwyżej "
-            f"{len(MIGRATIONS)}; zaktualizuj terminarz",
+            f"{len(MIGRATIONS)}; należy zaktualizować terminarz",
             path=path,
         )
     for number in range(version + 1, len(MIGRATIONS) + 1):
@@ -455,6 +474,8 @@ def lock_path(state_path: Path, organisation: str = "") -> Path:
 class SQLiteStore(Store):
     """The store in one SQLite file, for one organisation (see :mod:`terminarz.store.base`)."""
 
+    _owner: SQLiteStore | None = None  # set on a store sharing another's connection
+
     def __init__(self, path: Path, organisation: str, *, check_same_thread: bool = True) -> None:
         self.path = path
         self.organisation = organisation
@@ -472,7 +493,15 @@ class SQLiteStore(Store):
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._conn.close()
+        if self._owner is None:
+            self._conn.close()
+
+    def for_organisation(self, organisation: str) -> SQLiteStore:
+        other = object.__new__(SQLiteStore)
+        other.path, other.organisation, other.location = self.path, organisation, self.location
+        other._conn = self._conn
+        other._owner = self  # the connection is this store's: closing ``other`` keeps it
+        return other
 
     @contextmanager
     def run_lock(self, *, timeout: float) -> Iterator[None]:
@@ -486,8 +515,8 @@ class SQLiteStore(Store):
         except Timeout:
             raise RunLocked(
                 f"inny przebieg „terminarz remind” nadal pracuje na tej bazie stanu (blokada "
-                f"{path} zajęta dłużej niż {timeout:g} s); nic nie wysłano — spróbuj ponownie "
-                "później",
+                f"{path} zajęta dłużej niż {timeout:g} s); nic nie wysłano — należy spróbować "
+                "ponownie później",
                 path=self.path,
             ) from None
         try:
@@ -828,6 +857,40 @@ class SQLiteStore(Store):
             "VALUES (?, ?, ?, ?, ?, ?)",
             (self.organisation, _stamp(at), actor, action, subject, detail),
         )
+
+    def record_receipt(self, occurrence_id: str, *, action: ReceiptAction, day: date,
+                       upper: str, by: str, at: datetime,
+                       note: str | None = None) -> Receipt:  # fmt: skip
+        stamp, org = _stamp(at), self.organisation
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO receipt (organisation, occurrence_id, action, day, upper, "
+                "recorded_by, recorded_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (org, occurrence_id, action.value, day.isoformat(), upper, by, stamp, note),
+            )
+            if action is ReceiptAction.RETURNED:
+                withdrawn = conn.execute(
+                    "DELETE FROM confirmation WHERE organisation = ? AND occurrence_id = ?",
+                    (org, occurrence_id),
+                )
+                if withdrawn.rowcount:
+                    conn.execute(
+                        "INSERT INTO confirmation_log (organisation, occurrence_id, action, "
+                        "person, at, note) VALUES (?, ?, 'undone', ?, ?, ?)",
+                        (org, occurrence_id, by, stamp, receipt_note(action, upper, day, note)),
+                    )  # fmt: skip
+            self._audit(conn, action=f"receipt-{action.value}", subject=occurrence_id,
+                        actor=by, at=at, detail=receipt_note(action, upper, day, note))
+        assert cur.lastrowid is not None
+        return Receipt(id=cur.lastrowid, occurrence_id=occurrence_id, action=action, day=day,
+                       upper=upper, recorded_by=by, recorded_at=stamp, note=note)  # fmt: skip
+
+    def receipts(self) -> list[Receipt]:
+        rows = self._conn.execute(
+            "SELECT id, occurrence_id, action, day, upper, recorded_by, recorded_at, note "
+            "FROM receipt WHERE organisation = ? ORDER BY id", (self.organisation,),
+        ).fetchall()  # fmt: skip
+        return [receipt_from_row(r) for r in rows]
 
     def add_absence(self, *, person: str, start: date, end: date, category: AbsenceCategory,
                     by: str, at: datetime) -> RecordedAbsence:  # fmt: skip

@@ -83,6 +83,7 @@ class WebConfig:
     templates: Path | None = None
     environ: Mapping[str, str] = field(default_factory=dict)  # TERMINARZ_SMTP_* for links
     address: PublicAddress | None = None  # set by ``serve`` once it is bound
+    deployment: tuple[Path, ...] = ()  # the deployment's organisation files (Sprawozdawcy)
 
 
 def create_app(web: WebConfig) -> Flask:
@@ -144,6 +145,7 @@ def create_app(web: WebConfig) -> Flask:
             "me": org.person(me) if me else None,
             "is_head": bool(me and headed_units(org, me)),
             "is_director": bool(me and me in directors(org)),
+            "is_upper": bool(me and org.reporters),
             "today_words": long_date(today) if today is not None else "",
         }
 
@@ -178,8 +180,10 @@ def create_app(web: WebConfig) -> Flask:
                                message="Nie ma takiej strony ani takiego terminu."), 404
 
     from terminarz.web.pages import pages
+    from terminarz.web.reporters import reporters_page
 
     app.register_blueprint(pages)
+    app.register_blueprint(reporters_page)
     return app
 
 

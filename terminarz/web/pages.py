@@ -68,6 +68,9 @@ ACTION_WORDS = {
     "sign-in": "zalogowano się",
     "confirmed": "potwierdzono wysłanie",
     "unconfirmed": "cofnięto potwierdzenie",
+    "receipt-received": "przyjęto sprawozdanie",
+    "receipt-returned": "zwrócono sprawozdanie do poprawy",
+    "summons": "wysłano wezwanie",
 }
 
 

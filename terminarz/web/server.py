@@ -367,8 +367,10 @@ class FeedService:
         statutory: WorkingCalendar | None = None,
         log: logging.Logger = LOG,
         remote: Callable[[str, Any], Path | None] | None = None,
+        decorate: Callable[[Setup, FeedSet, date], FeedSet] | None = None,
     ) -> None:
         self._config = config
+        self._decorate = decorate  # adds to the feeds (an upper level's counts of reporters)
         self._remote = remote  # the kept copies of schedules named by address
         self._catalogue_paths = list(catalogue_paths) if catalogue_paths else None
         self._clock = clock
@@ -453,6 +455,8 @@ class FeedService:
             back = timedelta(days=31 * (settings.feeds.months_back + 1))
             setup = recorded_setup(setup, self._store, since=today - back)
         feed_set = feed_set_for(setup, today=today, confirmations=self._store.confirmations())
+        if self._decorate is not None:
+            feed_set = self._decorate(setup, feed_set, today)
         tokens = None
         if self._secret is not None and organisation is not None:
             tokens = TokenIndex(self._secret, (p.id for p in organisation.people))
@@ -691,9 +695,9 @@ def base_url_problem(base_url: str, host: str) -> str | None:
         return None
     return (
         f"serwer ma nasłuchiwać na adresie {host}, a w pliku organizacji nie ustawiono "
-        "[server] base_url — linki do kalendarzy i potwierdzeń byłyby błędne; ustaw w sekcji "
-        "[server] adres, pod którym inni widzą serwer, np. base_url = "
-        "\"https://terminy.example.org\" (albo uruchom serwer na 127.0.0.1 za odwrotnym proxy)"
+        "[server] base_url — linki do kalendarzy i potwierdzeń byłyby błędne; należy ustawić "
+        "w sekcji [server] adres, pod którym inni widzą serwer, np. base_url = "
+        "\"https://terminy.example.org\" (albo uruchomić serwer na 127.0.0.1 za odwrotnym proxy)"
     )
 
 
