@@ -20,6 +20,7 @@ from terminarz.law.holidays_pl import default_source
 from terminarz.law.periods import Period, PeriodKind
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
+from terminarz.polish import month_text, parse_date
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -86,12 +87,13 @@ a month back, two years ahead — stays far from the limits of ``datetime.date``
 
 
 def parse_day(text: str, *, option: str = "--today") -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
+    """A date given as ``30.11.2026`` or ``2026-11-30`` (:func:`terminarz.polish.parse_date`)."""
+    day = parse_date(text)
+    if day is None:
         raise UsageError(
-            f"{option}: „{text}” nie jest datą; podaj ją w postaci RRRR-MM-DD, np. 2026-02-02"
-        ) from None
+            f"{option}: „{text}” nie jest datą; podaj ją jako DD.MM.RRRR albo "
+            "RRRR-MM-DD, np. 30.11.2026 lub 2026-11-30"
+        )
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise UsageError(
             f"{option}: data {day.isoformat()} jest poza obsługiwanym zakresem "
@@ -101,13 +103,16 @@ def parse_day(text: str, *, option: str = "--today") -> date:
 
 
 def parse_month(text: str, *, option: str = "--month") -> Period:
+    """A month given as ``11.2026`` or ``2026-11``."""
+    given = month_text(text)
     try:
-        period = Period.parse(text)
+        period = Period.parse(given) if given is not None else None
     except ValueError:
         period = None
     if period is None or period.kind is not PeriodKind.MONTH:
         raise UsageError(
-            f"{option}: „{text}” nie jest miesiącem; podaj go jako RRRR-MM, np. 2026-01"
+            f"{option}: „{text}” nie jest miesiącem; podaj go jako MM.RRRR albo RRRR-MM, "
+            "np. 11.2026 lub 2026-11"
         )
     if not FIRST_YEAR <= period.year <= LAST_YEAR:
         raise UsageError(
@@ -131,8 +136,9 @@ def warsaw_today() -> date:
 def add_today(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--today",
-        metavar="RRRR-MM-DD",
-        help="dzień, który uznać za dzisiejszy (domyślnie dzisiejsza data w Europe/Warsaw)",
+        metavar="DATA",
+        help="dzień, który uznać za dzisiejszy: DD.MM.RRRR albo RRRR-MM-DD (domyślnie "
+        "dzisiejsza data w Europe/Warsaw)",
     )
 
 
@@ -311,10 +317,18 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
 
 
 def dump_json(value: object, out: TextIO) -> None:
+    """``value`` as JSON, built in memory and written at once (one write, whatever the
+    buffering of ``out``: ``PYTHONUNBUFFERED=1`` costs nothing). A list is written one
+    element per line, each compact — it is fast (the C encoder), and a line is one row for
+    ``grep`` and ``diff``; anything else is indented. Only the content is the contract."""
     import json
 
-    json.dump(value, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    if isinstance(value, list):
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        text = "[\n" + ",\n".join(map(encode, value)) + "\n]\n" if value else "[]\n"
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    out.write(text)
 
 
 def store_location(ctx: Context | None, setup: Setup | None) -> Location:

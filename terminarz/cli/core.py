@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from terminarz.cli.common import (
     table,
 )
 from terminarz.cli.duetable import (
+    DaysLeft,
     DueRow,
     confirmed_json,
     filter_obligations,
@@ -81,9 +82,17 @@ def register_due(sub: Any) -> None:
         "(domyślnie bieżącym) albo w zamkniętym przedziale dat.",
         epilog=DUE_EXAMPLES,
     )  # fmt: skip
-    p.add_argument("--month", metavar="RRRR-MM", help="miesiąc (domyślnie bieżący)")
-    p.add_argument("--from", dest="date_from", metavar="RRRR-MM-DD", help="początek przedziału")
-    p.add_argument("--to", dest="date_to", metavar="RRRR-MM-DD", help="koniec przedziału")
+    p.add_argument("--month", metavar="MIESIĄC",
+                   help="miesiąc: MM.RRRR albo RRRR-MM (domyślnie bieżący, a gdy do jego końca "
+                   "zostało mniej niż 10 dni — także najbliższe 14 dni)")  # fmt: skip
+    p.add_argument("--from", dest="date_from", metavar="DATA",
+                   help="początek przedziału: DD.MM.RRRR albo RRRR-MM-DD")  # fmt: skip
+    p.add_argument("--to", dest="date_to", metavar="DATA",
+                   help="koniec przedziału: DD.MM.RRRR albo RRRR-MM-DD")  # fmt: skip
+    p.add_argument("--next", type=int, metavar="N",
+                   help="najbliższe N dni kalendarzowych, od dziś do dziś + N")  # fmt: skip
+    p.add_argument("--wide", action="store_true",
+                   help="wszystkie kolumny tabeli, bez dopasowania do szerokości terminala")
     p.add_argument(
         "--level", action="append", metavar="POZIOM",
         help="tylko ten poziom składający (np. rup, wup, ops, wzps); można powtórzyć",
@@ -101,10 +110,26 @@ def register_due(sub: Any) -> None:
     p.set_defaults(handler=cmd_due)
 
 
+SOON_DAYS = 10  # fewer days than this left in the month: show the next NEXT_DAYS too
+NEXT_DAYS = 14
+LONGEST_NEXT = 3660
+
+
 def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
-    """The closed date range a ``due``-style command asks about."""
-    if args.month and (args.date_from or args.date_to):
-        raise UsageError("podaj albo --month, albo --from i --to, nie obie formy naraz")
+    """The closed date range a ``due``-style command asks about.
+
+    Without ``--month``, ``--from``/``--to`` or ``--next``: today's month, and when fewer
+    than 10 days of it remain after today, up to 14 days after today (on 25 November:
+    1 November to 9 December). ``--next N``: today to N days after today.
+    """
+    given = [name for name, value in (("--month", args.month), ("--from", args.date_from),
+                                      ("--to", args.date_to),
+                                      ("--next", getattr(args, "next", None)))
+             if value is not None]  # fmt: skip
+    if "--month" in given and len(given) > 1:
+        raise UsageError("podaj albo --month, albo --from i --to, albo --next — jedną formę naraz")
+    if "--next" in given and len(given) > 1:
+        raise UsageError("podaj albo --next, albo --from i --to — jedną formę naraz")
     if args.date_from or args.date_to:
         if not (args.date_from and args.date_to):
             raise UsageError("--from i --to trzeba podać razem")
@@ -112,14 +137,21 @@ def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
         end = parse_day(args.date_to, option="--to")
         if end < start:
             raise UsageError(f"--to ({end}) jest wcześniej niż --from ({start})")
+    elif getattr(args, "next", None) is not None:
+        if not 0 <= args.next <= LONGEST_NEXT:
+            raise UsageError(f"--next: {args.next} — podaj liczbę dni od 0 do {LONGEST_NEXT}")
+        start, end = today, today + timedelta(days=args.next)
     else:
         month = parse_month(args.month) if args.month else parse_month(f"{today:%Y-%m}")
         start, end = month.first_day, month.last_day
+        if not args.month and (end - today).days < SOON_DAYS:
+            end = today + timedelta(days=NEXT_DAYS)
     for option, day in (("--from", start), ("--to", end)):
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise UsageError(
-                f"{option if args.date_from else '--month'}: kalendarz dni roboczych obejmuje "
-                f"lata {FIRST_YEAR}–{LAST_YEAR}; {day.year} r. jest poza tym zakresem"
+                f"{option if args.date_from else given[0] if given else '--today'}: kalendarz "
+                f"dni roboczych obejmuje lata {FIRST_YEAR}–{LAST_YEAR}; {day.year} r. jest poza "
+                "tym zakresem"
             )
     return start, end
 
@@ -146,9 +178,10 @@ def cmd_due(ctx: Context) -> int:
     # where terminarz done without --config records; read only when there is a store
     confirmed: dict[str, Confirmation] = read_confirmations(None, None)
     if args.format == "json":
-        dump_json([occurrence_json(o, catalogues, today)
-                   | {"planning_date": _iso(planning_day(o, ctx.calendar))}
-                   | {"confirmed": confirmed_json(confirmed.get(o.id))}
+        left = DaysLeft(ctx.calendar, today)
+        dump_json([occurrence_json(o, catalogues, today, left)
+                   | {"planning_date": _iso(planning_day(o, ctx.calendar)),
+                      "confirmed": confirmed_json(confirmed.get(o.id))}
                    for o in occurrences]
                   + [undated_json(u, catalogues) | {"planning_date": None, "confirmed": None}
                      for u in waiting], ctx.out)  # fmt: skip
@@ -288,7 +321,7 @@ def cmd_explain(ctx: Context) -> int:
 
         planning, planning_date = planning_lines(ctx, occ.id)
     if ctx.args.format == "json":
-        data = occurrence_json(occ, catalogues, ctx.today)
+        data = occurrence_json(occ, catalogues, ctx.today, DaysLeft(ctx.calendar, ctx.today))
         data["planning_date"] = planning_date
         data["trail"] = [
             {"date": s.info.day.isoformat(), "working": s.info.working, "count": s.count,
@@ -336,7 +369,7 @@ def explain_announced(ctx: Context, occ: Occurrence) -> int:
 
         org_planning, org_date = planning_lines(ctx, occ.id)
     if ctx.args.format == "json":
-        data = occurrence_json(occ, ctx.catalogues, ctx.today)
+        data = occurrence_json(occ, ctx.catalogues, ctx.today, DaysLeft(ctx.calendar, ctx.today))
         data["planning_date"] = org_date or (planning.isoformat() if planning else None)
         data["rule"] = occ.obligation.deadline.words() if occ.obligation.deadline else None
         data["explanation"] = found.lines()
@@ -395,7 +428,8 @@ def register_workdays(sub: Any) -> None:
         epilog="Przykłady:\n  terminarz workdays --month 2026-01\n"
         "  terminarz workdays --month 2018-11 --format json\n",
     )  # fmt: skip
-    p.add_argument("--month", metavar="RRRR-MM", help="miesiąc (domyślnie bieżący)")
+    p.add_argument("--month", metavar="MIESIĄC",
+                   help="miesiąc: MM.RRRR albo RRRR-MM (domyślnie bieżący)")
     add_format(p)
     add_today(p)
     p.set_defaults(handler=cmd_workdays)

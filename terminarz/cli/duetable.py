@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from terminarz.cli.common import Context, table
-from terminarz.errors import UsageError
+from terminarz.errors import CalendarRangeError, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows
 from terminarz.law.catalogue import CatalogueSet
 from terminarz.law.rules import Grade, Obligation, Occurrence, split_occurrence_id
-from terminarz.polish import MONTHS_NOMINATIVE, days_phrase, short_date
+from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, plural, short_date
 
 if TYPE_CHECKING:
+    from terminarz.law.workdays import WorkingCalendar
     from terminarz.org.datarequests import Task
     from terminarz.store.base import Confirmation
 
@@ -83,7 +85,69 @@ def filter_obligations(
     return obligations
 
 
-def occurrence_json(occ: Occurrence, catalogues: CatalogueSet, today: date) -> dict[str, object]:
+class DaysLeft:
+    """Days from ``today`` to a date, counted once per month on the statutory calendar.
+
+    :meth:`working` is the signed count of working days the way the reminder mails count
+    them: after today up to and including the date, or (for a past date) after the date
+    up to and including today, negative. None when a year lies outside the calendar.
+    """
+
+    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
+        self._calendar = calendar
+        self.today = today
+        self._anchor = _running_month(today)
+        self._before: dict[int, int] = {self._anchor: 0}  # working days of earlier months
+        self._low = self._high = self._anchor
+        self._seen: dict[date, int | None] = {}
+        self._today = self._upto(today)
+
+    def _month_count(self, month: int) -> int:
+        first = date(month // 12, month % 12 + 1, 1)
+        last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+        return self._calendar.working_days_between(first, last)
+
+    def _upto(self, day: date) -> int | None:
+        """Working days from the first day of today's month up to ``day`` (signed)."""
+        month = _running_month(day)
+        try:
+            while month > self._high:
+                self._before[self._high + 1] = self._before[self._high] + self._month_count(
+                    self._high
+                )
+                self._high += 1
+            while month < self._low:
+                self._before[self._low - 1] = self._before[self._low] - self._month_count(
+                    self._low - 1
+                )
+                self._low -= 1
+            return self._before[month] + self._calendar.working_days_between(
+                day.replace(day=1), day
+            )
+        except CalendarRangeError:
+            return None
+
+    def working(self, day: date) -> int | None:
+        if day not in self._seen:
+            upto = self._upto(day)
+            self._seen[day] = (
+                None if upto is None or self._today is None else upto - self._today
+            )
+        return self._seen[day]
+
+    def words(self, day: date) -> str:
+        """``za 10 dni rob. (14 dni)`` — see :func:`terminarz.polish.days_left_words`."""
+        return days_left_words(self.working(day), (day - self.today).days)
+
+
+def _running_month(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def occurrence_json(
+    occ: Occurrence, catalogues: CatalogueSet, today: date, left: DaysLeft | None = None
+) -> dict[str, object]:
+    """An occurrence for ``--format json``; ``working_days_left`` is null without ``left``."""
     ob = occ.obligation
     return {
         "id": occ.id,
@@ -104,8 +168,10 @@ def occurrence_json(occ: Occurrence, catalogues: CatalogueSet, today: date) -> d
             if occ.override else None
         ),
         "days_left": (occ.due - today).days,
+        "working_days_left": left.working(occ.due) if left is not None else None,
         "basis": str(ob.basis),
         "act": ob.act.id,
+        "task": False,
     } | source_json(occ)
 
 
@@ -120,7 +186,7 @@ def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str,
         "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
         "period": str(item.period), "period_words": item.period.for_words(),
         "due": None, "nominal": None, "shifted": False, "override": None, "days_left": None,
-        "basis": str(ob.basis), "act": ob.act.id,
+        "working_days_left": None, "basis": str(ob.basis), "act": ob.act.id, "task": False,
         "announced": False, "grade": str(ob.grade), "check": True,
         "source_mark": "termin do ustalenia — nie został jeszcze ogłoszony",
         "announcement": None,
@@ -144,6 +210,20 @@ def confirmed_json(confirmation: Confirmation | None) -> dict[str, object] | Non
             "note": confirmation.note}  # fmt: skip
 
 
+def task_row_json(
+    task: Task, left: DaysLeft, confirmation: Confirmation | None = None
+) -> dict[str, object]:
+    """An internal task (pkt II.4) as an element of the ``due`` list of its own: the keys of
+    ``who``'s tasks, ``"task": true``, its ``occurrence``, the days left and its confirmation."""
+    from terminarz.cli.duties import task_json
+
+    return {"task": True} | task_json(task) | {
+        "days_left": (task.due - left.today).days,
+        "working_days_left": left.working(task.due),
+        "confirmed": confirmed_json(confirmation),
+    }  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DueRow:
     """One line of the ``due`` table, with or without an organisation's columns."""
@@ -155,6 +235,137 @@ class DueRow:
     urgent: bool = False  # nobody responsible, or a designation needed
 
 
+def table_width(ctx: Context) -> int | None:
+    """The width tables must fit: ``COLUMNS`` when set, else the terminal's; None (no limit)
+    with ``--wide`` or when the output is not a terminal and ``COLUMNS`` is not set (a pipe,
+    a file, a mail from cron keep every column, whole lines for ``grep``)."""
+    if getattr(ctx.args, "wide", False):
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    isatty = getattr(ctx.out, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    try:
+        return os.get_terminal_size(ctx.out.fileno()).columns or 80
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
+GLUE = "\u00a0"  # joins words that must stay on one line of a wrapped cell
+
+
+def fit_table(
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str],
+    *,
+    width: int | None,
+    keep: Sequence[str],
+    drop: Sequence[str] = (),
+) -> tuple[list[tuple[int, str]], list[str]]:
+    """:func:`table` fitted into ``width`` columns; the lines, each with the index of its row
+    (-1 for the header and its rule), and the titles of the columns left out.
+
+    Columns in ``keep`` always stay; when even the narrowest form does not fit, the
+    columns in ``drop`` go, in that order. Then the widest column that can still narrow
+    is narrowed, one character at a time, its cells wrapped at spaces (never inside a
+    word, nor at a :data:`GLUE`); a column in ``keep`` whose words are all long (an id)
+    stays whole, so on a very narrow terminal a line may still be longer than ``width``.
+    """
+    plain = [[cell.replace(GLUE, " ") for cell in row] for row in rows]
+    full = table(plain, header)
+    if width is None or max(len(line) for line in full) <= width:
+        return [(max(i - 2, -1), line) for i, line in enumerate(full)], []
+    columns = list(range(len(header)))
+    natural = [max([len(header[i])] + [len(r[i]) for r in plain]) for i in columns]
+    least = [max([len(w) for w in header[i].split()] + [len(w) for r in rows
+                  for w in r[i].split(" ")]) for i in columns]  # fmt: skip
+    dropped: list[str] = []
+    for title in drop:
+        if sum(least[i] + 2 for i in columns) - 2 <= width:
+            break
+        if title in header and title not in keep:
+            columns.remove(header.index(title))
+            dropped.append(title)
+    widths = {i: natural[i] for i in columns}
+    while sum(widths.values()) + 2 * (len(columns) - 1) > width:
+        narrowable = [i for i in columns if widths[i] > least[i]]
+        if not narrowable:
+            break
+        widest = max(narrowable, key=lambda i: (widths[i], widths[i] - least[i], -i))
+        widths[widest] -= 1
+    lines = [(-1, line) for line in _wrapped(header, columns, widths)]
+    lines.append((-1, _line(["-" * widths[i] for i in columns], columns, widths)))
+    for index, row in enumerate(rows):
+        lines += [(index, line) for line in _wrapped(row, columns, widths)]
+    return lines, dropped
+
+
+def glued(words: str) -> str:
+    """``za 10 dni rob. (14 dni)`` wrapped, if at all, only before the bracket."""
+    head, bracket, tail = words.partition(" (")
+    return head.replace(" ", GLUE) + (" (" + tail.replace(" ", GLUE) if bracket else "")
+
+
+def _line(cells: Sequence[str], columns: list[int], widths: dict[int, int]) -> str:
+    return "  ".join(c.ljust(widths[i]) for c, i in zip(cells, columns, strict=True)).rstrip()
+
+
+def _wrapped(row: Sequence[str], columns: list[int], widths: dict[int, int]) -> list[str]:
+    """One row as one or more lines, each cell wrapped to its column's width."""
+    import textwrap
+
+    parts = [
+        [p.replace(GLUE, " ") for p in textwrap.wrap(row[i], widths[i], break_long_words=False,
+                                                    break_on_hyphens=False)] or [""]
+        for i in columns
+    ]  # fmt: skip
+    height = max(len(p) for p in parts)
+    return [_line([p[k] if k < len(p) else "" for p in parts], columns, widths)
+            for k in range(height)]  # fmt: skip
+
+
+def write_notes(ctx: Context, notes: Sequence[str], width: int | None, indent: str = "") -> None:
+    """Lines of text under a table, each wrapped to ``width`` (continuation lines indented
+    two more spaces than ``indent``)."""
+    import textwrap
+
+    for note in notes:
+        if width is None or len(indent) + len(note) <= width:
+            ctx.out.write(f"{indent}{note}\n")
+        else:
+            ctx.out.write(textwrap.fill(note, width, initial_indent=indent,
+                                        subsequent_indent=indent + "  ", break_long_words=False,
+                                        break_on_hyphens=False) + "\n")  # fmt: skip
+
+
+def dropped_note(dropped: list[str], width: int | None) -> list[str]:
+    if not dropped:
+        return []
+    noun = plural(len(dropped), "kolumnę", "kolumny", "kolumn")
+    return [f"Pominięto {noun} {', '.join(dropped)}, by tabela zmieściła się w {width} "
+            "znakach; całą tabelę pokazuje opcja --wide"]  # fmt: skip
+
+
+def range_heading(args: object, start: date, end: date, today: date) -> str:
+    """``Terminy: listopad 2026 r.``, with ``i dalej do śr 9 gru 2026`` when the month ends
+    soon; ``Terminy od … do …`` for ``--from``/``--to``; ``Terminy na najbliższe 14 dni (do
+    …)`` for ``--next``."""
+    days = getattr(args, "next", None)
+    if days is not None:
+        if days == 0:
+            return "Terminy na dziś"
+        span = "najbliższy dzień" if days == 1 else f"najbliższe {days} dni"
+        return f"Terminy na {span} (do {short_date(end)})"
+    if getattr(args, "date_from", None) or getattr(args, "date_to", None):
+        return f"Terminy od {short_date(start)} do {short_date(end)}"
+    month = f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
+    if (end.year, end.month) != (start.year, start.month):
+        return f"{month} i dalej do {short_date(end)}"
+    return month
+
+
 def write_due_table(
     ctx: Context,
     rows: list[DueRow],
@@ -164,21 +375,21 @@ def write_due_table(
     scope: str | None = None,
     names: Callable[[str], str] = str,
 ) -> None:
-    """Heading, the table (overdue red, ≤ 3 days yellow, sent plain) and its footnotes."""
-    args = ctx.args
+    """Heading, the table (overdue red, ≤ 3 days yellow, sent plain) and its footnotes,
+    fitted into the terminal (:func:`table_width`)."""
     today = ctx.today
     style = ctx.style
     out = ctx.out
-    heading = (
-        f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
-        if args.month or not (args.date_from or args.date_to)
-        else f"Terminy od {short_date(start)} do {short_date(end)}"
-    )
+    width = table_width(ctx)
+    heading = range_heading(ctx.args, start, end, today)
     out.write(style.bold(heading) + f"  (dziś: {short_date(today)})\n")
-    out.write(f"{scope}\n\n" if scope else "\n")
+    if scope:
+        write_notes(ctx, [scope], width)
+    out.write("\n")
     if not rows:
         out.write("Brak terminów w tym okresie.\n")
         return
+    left = DaysLeft(ctx.calendar, today)
     with_people = any(r.responsible is not None for r in rows)
     with_source = any(r.occurrence.grade is not Grade.ACT or r.occurrence.from_repealed_act
                       or r.occurrence.obligation.act.in_force for r in rows)  # fmt: skip
@@ -187,11 +398,12 @@ def write_due_table(
         occ = row.occurrence
         ob = occ.obligation
         when = short_date(occ.due) + ("" if occ.nominal == occ.due and not occ.override else " *")
+        when = when.replace(" ", GLUE)
         if row.planning_date is not None:
-            when += f" (planowo {short_date(row.planning_date)})"
+            when += f" (planowo {short_date(row.planning_date)})".replace(" ", GLUE)
         status = (
             confirmation_words(row.confirmation, names) if row.confirmation
-            else days_phrase((occ.due - today).days)
+            else glued(left.words(occ.due))
         )  # fmt: skip
         cell = [when, status, ob.label, f"{ob.level} → {', '.join(ob.recipients) or '—'}",
                 occ.period.for_words()]  # fmt: skip
@@ -203,9 +415,12 @@ def write_due_table(
     header = ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres"]
     header += ["Źródło terminu"] if with_source else []
     header += ["Odpowiada", "Id"] if with_people else ["Id"]
-    for i, line in enumerate(table(cells, header)):
-        if i >= 2:
-            row = rows[i - 2]
+    lines, dropped = fit_table(cells, header, width=width, keep=("Termin", "Sprawozdanie", "Id"),
+                               drop=("Kto → komu", "Okres", "Źródło terminu", "Odpowiada",
+                                     "Pozostało"))  # fmt: skip
+    for index, line in lines:
+        if index >= 0:
+            row = rows[index]
             days = (row.occurrence.due - today).days
             if row.confirmation is None:
                 if days < 0 or row.urgent:
@@ -213,22 +428,27 @@ def write_due_table(
                 elif days <= 3:
                     line = style.yellow(line)
         out.write(line + "\n")
+    notes = []
     if any(r.occurrence.nominal != r.occurrence.due or r.occurrence.override for r in rows):
-        out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
-                  "terminarz explain <id>\n")  # fmt: skip
+        notes.append("* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
+                     "terminarz explain <id>")  # fmt: skip
     if any(r.planning_date and r.occurrence.announced is None for r in rows):
-        out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; pracę należy "
-                  "zaplanować na poprzedni dzień pracy\n")  # fmt: skip
+        notes.append("planowo — termin ustawowy wypada w dzień wolny instytucji; pracę należy "
+                     "zaplanować na poprzedni dzień pracy")  # fmt: skip
     if any(r.occurrence.announced is not None and r.planning_date for r in rows):
-        out.write("termin ogłoszony nie jest przesuwany z dnia wolnego — obowiązuje data "
-                  "ogłoszona, a pracę planuje się na poprzedni dzień roboczy\n")  # fmt: skip
+        notes.append("termin ogłoszony nie jest przesuwany z dnia wolnego — obowiązuje data "
+                     "ogłoszona, a pracę planuje się na poprzedni dzień roboczy")  # fmt: skip
     if any(r.occurrence.grade.needs_check for r in rows):
-        out.write("do sprawdzenia — termin nie pochodzi z tekstu aktu prawnego, lecz z programu "
-                  "badań, komunikatu lub strony urzędu wojewódzkiego; źródło: terminarz explain "
-                  "<id>\n")  # fmt: skip
+        notes.append("do sprawdzenia — termin nie pochodzi z tekstu aktu prawnego, lecz z "
+                     "programu badań, komunikatu lub strony urzędu wojewódzkiego; źródło: "
+                     "terminarz explain <id>")  # fmt: skip
     if any(r.occurrence.from_repealed_act for r in rows):
-        out.write(f"{REPEALED_MARK} — obowiązek pochodzi z aktu uchylonego; termin pokazano, "
-                  "bo katalog wskazano wprost\n")  # fmt: skip
+        notes.append(f"{REPEALED_MARK} — obowiązek pochodzi z aktu uchylonego; termin pokazano, "
+                     "bo katalog wskazano wprost")  # fmt: skip
+    notes.append("Pozostało — dni robocze do terminu, w nawiasie dni kalendarzowe")
+    notes += dropped_note(dropped, width)
+    out.write("\n")
+    write_notes(ctx, notes, width)
 
 
 def write_undated(
@@ -241,22 +461,28 @@ def write_undated(
     if not items:
         return
     out = ctx.out
-    out.write("\n" + ctx.style.bold("Terminy do ustalenia") + " — data nie została jeszcze "
-              "ogłoszona (terminarz jej nie zgaduje)\n")  # fmt: skip
+    width = table_width(ctx)
+    out.write("\n" + ctx.style.bold("Terminy do ustalenia") + "\n")
+    write_notes(ctx, ["Data nie została jeszcze ogłoszona (terminarz jej nie zgaduje)."], width)
     header = ["Okres", "Sprawozdanie", "Kto → komu", "Kiedy zwykle"]
     header += ["Ustalić termin do", "Id"] if tasks is not None else ["Id"]
     cells = []
     for item in items:
         ob = item.obligation
         cell = [item.period.for_words(), ob.label,
-                f"{ob.level} → {', '.join(ob.recipients) or '—'}", item.window_words()]  # fmt: skip
+                f"{ob.level} → {', '.join(ob.recipients) or '—'}",
+                item.window_words().replace(" r.", GLUE + "r.")]  # fmt: skip
         if tasks is not None:
             task = tasks.get(item.id)
-            cell.append(short_date(task.due) if task is not None else "—")
+            cell.append(short_date(task.due).replace(" ", GLUE) if task is not None else "—")
         cells.append([*cell, item.id])
-    out.write("\n".join(table(cells, header)) + "\n")
-    out.write("Kiedy zwykle — przedział dat z lat, dla których termin jest znany; ogłoszony "
-              "termin należy wpisać w pliku terminów instytucji ([[announced]])\n")  # fmt: skip
+    lines, dropped = fit_table(cells, header, width=width,
+                               keep=("Sprawozdanie", "Ustalić termin do", "Id"),
+                               drop=("Kto → komu", "Okres", "Kiedy zwykle"))  # fmt: skip
+    out.write("".join(line + "\n" for _, line in lines))
+    write_notes(ctx, ["Kiedy zwykle — przedział dat z lat, dla których termin jest znany; "
+                      "ogłoszony termin należy wpisać w pliku terminów instytucji "
+                      "([[announced]])", *dropped_note(dropped, width)], width)  # fmt: skip
 
 
 def undated_item(ctx: Context, text: str) -> UndatedOccurrence | None:
