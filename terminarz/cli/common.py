@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -324,11 +324,29 @@ def dump_json(value: object, out: TextIO) -> None:
     import json
 
     if isinstance(value, list):
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        text = "[\n" + ",\n".join(map(encode, value)) + "\n]\n" if value else "[]\n"
+        text = "[\n" + ",\n".join(map(_json_encoder(), value)) + "\n]\n" if value else "[]\n"
     else:
         text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
     out.write(text)
+
+
+def _json_encoder() -> Callable[[object], str]:
+    """Compact JSON of one value, ``ensure_ascii=False``. One C encoder serves every element
+    of a list: ``JSONEncoder.encode`` would build a new one per element, costing as much as
+    the encoding itself for small objects."""
+    import json
+    from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+
+    if c_make_encoder is None:  # an interpreter without the C accelerator
+        return json.JSONEncoder(ensure_ascii=False).encode
+
+    def unknown(value: object) -> object:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    encoder = c_make_encoder(None, unknown, encode_basestring, None, ": ", ", ", False, False,
+                             True)  # fmt: skip
+    join = "".join
+    return lambda value: join(encoder(value, 0))
 
 
 def store_location(ctx: Context | None, setup: Setup | None) -> Location:

@@ -22,6 +22,7 @@ from terminarz.cli.common import (
 from terminarz.cli.duetable import (
     DaysLeft,
     DueRow,
+    ObligationParts,
     confirmed_json,
     filter_obligations,
     occurrence_json,
@@ -179,7 +180,8 @@ def cmd_due(ctx: Context) -> int:
     confirmed: dict[str, Confirmation] = read_confirmations(None, None)
     if args.format == "json":
         left = DaysLeft(ctx.calendar, today)
-        dump_json([occurrence_json(o, catalogues, today, left)
+        shared: dict[str, ObligationParts] = {}
+        dump_json([occurrence_json(o, catalogues, today, left, shared=shared)
                    | {"planning_date": _iso(planning_day(o, ctx.calendar)),
                       "confirmed": confirmed_json(confirmed.get(o.id))}
                    for o in occurrences]

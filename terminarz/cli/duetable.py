@@ -34,30 +34,12 @@ def source_words(occ: Occurrence) -> str:
     return words
 
 
-def source_json(occ: Occurrence) -> dict[str, object]:
-    """The keys about the date's source, added to every occurrence row."""
-    found = occ.announced
-    source = occ.obligation.source
-    return {
-        "announced": True if found is not None else None,
-        "grade": str(occ.grade),
-        "check": occ.grade.needs_check,
-        "source_mark": occ.grade.mark or None,
-        "announcement": (
-            {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
-             "where": found.where, "basis": found.basis, "origin": found.origin,
-             "local": found.local}
-            if found is not None else None
-        ),
-        "source": (
-            {"grade": str(source.grade), "where": list(source.where),
-             "verified": source.verified.isoformat() if source.verified else None}
-            if source is not None else None
-        ),
-        "repealed_act": occ.from_repealed_act,
-        "act_in_force": occ.obligation.act.in_force or "confirmed",
-        "window": None,
-    }  # fmt: skip
+def _source_record(ob: Obligation) -> dict[str, object] | None:
+    source = ob.source
+    if source is None:
+        return None
+    return {"grade": str(source.grade), "where": list(source.where),
+            "verified": source.verified.isoformat() if source.verified else None}  # fmt: skip
 
 
 def filter_obligations(
@@ -144,42 +126,79 @@ def _running_month(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
+ObligationParts = tuple[dict[str, object], dict[str, object], dict[str, object], object]
+
+
 def occurrence_json(
-    occ: Occurrence, catalogues: CatalogueSet, today: date, left: DaysLeft | None = None
+    occ: Occurrence,
+    catalogues: CatalogueSet,
+    today: date,
+    left: DaysLeft | None = None,
+    *,
+    shared: dict[str, ObligationParts] | None = None,
 ) -> dict[str, object]:
-    """An occurrence for ``--format json``; ``working_days_left`` is null without ``left``."""
+    """An occurrence for ``--format json``; ``working_days_left`` is null without ``left``.
+
+    A caller converting many occurrences passes one ``shared`` dict to all calls: what
+    belongs to the obligation (names, basis, grade) is then built once per obligation,
+    and the rows share those values (they are read, never changed).
+    """
     ob = occ.obligation
+    parts = shared.get(ob.id) if shared is not None else None
+    if parts is None:
+        parts = _obligation_parts(ob, catalogues)
+        if shared is not None:
+            shared[ob.id] = parts
+    head, tail, grade, source = parts
+    found = occ.announced
+    override = occ.override
     return {
-        "id": occ.id,
-        "obligation": ob.id,
-        "form": ob.form,
-        "part": ob.part,
-        "title": ob.title,
-        "level": ob.level,
-        "recipients": list(ob.recipients),
-        "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
+        "id": occ.id, **head,
         "period": str(occ.period),
         "period_words": occ.period.for_words(),
         "due": occ.due.isoformat(),
         "nominal": occ.nominal.isoformat(),
-        "shifted": occ.nominal != occ.due and occ.override is None,
+        "shifted": occ.nominal != occ.due and override is None,
         "override": (
-            {"due": occ.override.due.isoformat(), "basis": occ.override.basis}
-            if occ.override else None
+            {"due": override.due.isoformat(), "basis": override.basis} if override else None
         ),
         "days_left": (occ.due - today).days,
         "working_days_left": left.working(occ.due) if left is not None else None,
-        "basis": str(ob.basis),
-        "act": ob.act.id,
-        "task": False,
-    } | source_json(occ)
+        **tail,
+        "announced": True if found is not None else None,
+        **(grade if found is None else _grade_json(found.grade)),
+        "announcement": (
+            {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
+             "where": found.where, "basis": found.basis, "origin": found.origin,
+             "local": found.local}
+            if found is not None else None
+        ),
+        "source": source,
+        "repealed_act": ob.act.repealed_by(occ.due),
+        "act_in_force": ob.act.in_force or "confirmed",
+        "window": None,
+    }  # fmt: skip
+
+
+def _grade_json(grade: Grade) -> dict[str, object]:
+    return {"grade": str(grade), "check": grade.needs_check, "source_mark": grade.mark or None}
+
+
+def _obligation_parts(ob: Obligation, catalogues: CatalogueSet) -> ObligationParts:
+    """The keys of an occurrence row that depend only on its obligation."""
+    head: dict[str, object] = {
+        "obligation": ob.id, "form": ob.form, "part": ob.part, "title": ob.title,
+        "level": ob.level, "recipients": list(ob.recipients),
+        "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
+    }  # fmt: skip
+    tail: dict[str, object] = {"basis": str(ob.basis), "act": ob.act.id, "task": False}
+    return head, tail, _grade_json(ob.grade), _source_record(ob)
 
 
 def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str, object]:
     """A period without a date, with the same keys as a dated occurrence (``due`` is null)."""
     ob = item.obligation
     window = item.window
-    source = ob.source
     return {
         "id": item.id, "obligation": ob.id, "form": ob.form, "part": ob.part, "title": ob.title,
         "level": ob.level, "recipients": list(ob.recipients),
@@ -190,11 +209,7 @@ def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str,
         "announced": False, "grade": str(ob.grade), "check": True,
         "source_mark": "termin do ustalenia — nie został jeszcze ogłoszony",
         "announcement": None,
-        "source": (
-            {"grade": str(source.grade), "where": list(source.where),
-             "verified": source.verified.isoformat() if source.verified else None}
-            if source is not None else None
-        ),
+        "source": _source_record(ob),
         "repealed_act": ob.act.repealed_by(item.expected),
         "act_in_force": ob.act.in_force or "confirmed",
         "window": ({"from": window[0].isoformat(), "to": window[1].isoformat()}
@@ -211,13 +226,12 @@ def confirmed_json(confirmation: Confirmation | None) -> dict[str, object] | Non
 
 
 def task_row_json(
-    task: Task, left: DaysLeft, confirmation: Confirmation | None = None
+    task: Task, keys: dict[str, object], left: DaysLeft, confirmation: Confirmation | None = None
 ) -> dict[str, object]:
-    """An internal task (pkt II.4) as an element of the ``due`` list of its own: the keys of
-    ``who``'s tasks, ``"task": true``, its ``occurrence``, the days left and its confirmation."""
-    from terminarz.cli.duties import task_json
-
-    return {"task": True} | task_json(task) | {
+    """An internal task (pkt II.4) as an element of the ``due`` list of its own:
+    ``"task": true``, its ``keys`` (those ``who`` shows, with its ``occurrence``), the days
+    left and its confirmation."""
+    return {"task": True} | keys | {
         "days_left": (task.due - left.today).days,
         "working_days_left": left.working(task.due),
         "confirmed": confirmed_json(confirmation),

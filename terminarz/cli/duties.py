@@ -402,7 +402,7 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
             data["confirmed"] = None
             result.append(data)
         internal = [t for _, t in tasks] + [w.task for w in finding if w.task is not None]
-        result += [task_row_json(t, left, confirmed.get(t.id)) for t in internal]
+        result += [task_row_json(t, task_json(t), left, confirmed.get(t.id)) for t in internal]
         dump_json(result, ctx.out)
         return 0
     assert organisation is not None
