@@ -377,9 +377,16 @@ def test_argument_errors_in_polish(run_cli: RunCli, args: tuple[str, ...]):
 # -- colour ------------------------------------------------------------------------------------
 
 
-def run_in_terminal(exe: Path, args: list[str], env: dict[str, str]) -> str:
-    """Run with stdout on a pseudo-terminal; return what the terminal received."""
+def run_in_terminal(exe: Path, args: list[str], env: dict[str, str], columns: int = 0) -> str:
+    """Run with stdout on a pseudo-terminal (``columns`` wide, when given); return what the
+    terminal received."""
     main, secondary = pty.openpty()
+    if columns:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     try:
         proc = subprocess.Popen(
             [str(exe), *args], stdout=secondary, stderr=subprocess.PIPE, env=env

@@ -7,20 +7,17 @@ Every run passes ``--today``; the dates below were counted by hand on a calendar
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
 import os
-import pty
 import re
-import struct
 import subprocess
-import termios
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
+from test_cli_core import ok, run_in_terminal
 from test_mail_sink import free_port, smtp_sink
 from test_reminders import copy_example
 
@@ -35,13 +32,6 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 CAT = ("--catalogue", "mpips-1992")
 EXAMPLE = str(calendars_dir() / "examples" / "osrodek-pomocy.toml")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def ok(run_cli: RunCli, *args: str, env: dict[str, str] | None = None) -> str:
-    result = run_cli(*args, env=env)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
 
 
 def due_ids(run_cli: RunCli, *args: str) -> list[str]:
@@ -348,36 +338,13 @@ def test_due_without_a_terminal_keeps_every_column(run_cli: RunCli):
     assert "Kto → komu" in out and "Okres" in out and "Pominięto" not in out
 
 
-def run_in_terminal(exe: Path, args: list[str], columns: int) -> str:
-    """stdout on a pseudo-terminal ``columns`` wide (no COLUMNS in the environment)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR")}
-    env["TERM"] = "xterm"
-    main, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    try:
-        proc = subprocess.Popen([str(exe), *args], stdout=secondary, stderr=subprocess.PIPE,
-                                env=env)  # fmt: skip
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        proc.wait(timeout=60)
-    finally:
-        os.close(main)
-    return b"".join(chunks).decode("utf-8")
-
-
 def test_due_on_a_terminal_fits_its_width(terminarz_exe: Path):
     args = ["due", "--config", EXAMPLE, "--month", "2027-01", "--today", "2026-11-24"]
-    narrow = run_in_terminal(terminarz_exe, args, 80)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR")}
+    env["TERM"] = "xterm"
+    narrow = run_in_terminal(terminarz_exe, args, env, columns=80)
     assert "Termin" in narrow and widest(narrow) <= 80
-    broad = run_in_terminal(terminarz_exe, args, 250)
+    broad = run_in_terminal(terminarz_exe, args, env, columns=250)
     assert widest(broad) > 80 and "Kto → komu" in broad
 
 
