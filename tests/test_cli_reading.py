@@ -316,7 +316,7 @@ def test_due_fits_80_columns(run_cli: RunCli, args: tuple[str, ...]):
     assert widest(out) <= 80
     header = next(line for line in out.splitlines() if line.startswith("Termin "))
     assert header.split()[0] == "Termin" and "Sprawozdanie" in header and header.endswith("Id")
-    assert "Pominięto kolumn" in out and "--wide" in out
+    assert "Pominięte kolumny: " in out and "--wide" in out
     # Every id of the wide table is still there, whole.
     ids = re.findall(r"\S+@\S+/\S+", wide)
     assert ids and all(i in out for i in ids)
@@ -335,7 +335,7 @@ def test_due_table_wraps_rather_than_drops_when_it_can(run_cli: RunCli):
 def test_due_without_a_terminal_keeps_every_column(run_cli: RunCli):
     out = ok(run_cli, "due", *CAT, "--month", "2026-01", "--today", "2026-01-10",
              env={"COLUMNS": ""})  # fmt: skip
-    assert "Kto → komu" in out and "Okres" in out and "Pominięto" not in out
+    assert "Kto → komu" in out and "Okres" in out and "Pominięt" not in out
 
 
 def test_due_on_a_terminal_fits_its_width(terminarz_exe: Path):

@@ -13,7 +13,7 @@ from terminarz.errors import CalendarRangeError, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows
 from terminarz.law.catalogue import CatalogueSet
 from terminarz.law.rules import Grade, Obligation, Occurrence, split_occurrence_id
-from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, plural, short_date
+from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
 
 if TYPE_CHECKING:
     from terminarz.law.workdays import WorkingCalendar
@@ -355,11 +355,12 @@ def write_notes(ctx: Context, notes: Sequence[str], width: int | None, indent: s
 
 
 def dropped_note(dropped: list[str], width: int | None) -> list[str]:
+    """``Pominięte kolumny: Kto → komu, Okres — …``, or nothing when none were left out."""
     if not dropped:
         return []
-    noun = plural(len(dropped), "kolumnę", "kolumny", "kolumn")
-    return [f"Pominięto {noun} {', '.join(dropped)}, by tabela zmieściła się w {width} "
-            "znakach; całą tabelę pokazuje opcja --wide"]  # fmt: skip
+    what = "Pominięta kolumna" if len(dropped) == 1 else "Pominięte kolumny"
+    return [f"{what}: {', '.join(dropped)} — tabela mieści się w {width} znakach; wszystkie "
+            "kolumny pokazuje opcja --wide"]  # fmt: skip
 
 
 def range_heading(args: object, start: date, end: date, today: date) -> str:
