@@ -322,6 +322,19 @@ def test_due_fits_80_columns(run_cli: RunCli, args: tuple[str, ...]):
     assert ids and all(i in out for i in ids)
 
 
+@pytest.mark.parametrize("args", [(), ("--catalogue", "mpips-1992"), ("--level", "ops")],
+                         ids=["bundled", "1992", "ops"])  # fmt: skip
+def test_catalogue_fits_80_columns(run_cli: RunCli, args: tuple[str, ...]):
+    wide = ok(run_cli, "catalogue", *args, "--wide", env={"COLUMNS": "80"})
+    out = ok(run_cli, "catalogue", *args, env={"COLUMNS": "80"})
+    assert widest(wide) > 80 >= widest(out)
+    header = next(line for line in out.splitlines() if line.startswith("Id "))
+    assert "Sprawozdanie" in header and "Termin" in header
+    ids = re.findall(r"^(\S+@\S+)\s", wide, flags=re.MULTILINE)
+    assert ids and all(re.search(rf"^{re.escape(i)}\s", out, flags=re.MULTILINE) for i in ids)
+    assert ok(run_cli, "catalogue", *args, env={"COLUMNS": ""}) == wide
+
+
 def test_due_table_wraps_rather_than_drops_when_it_can(run_cli: RunCli):
     args = ("due", *CAT, "--month", "2026-01", "--today", "2026-01-10")
     out = ok(run_cli, *args, env={"COLUMNS": "100"})

@@ -17,18 +17,21 @@ from terminarz.cli.common import (
     parse_day,
     parse_month,
     read_confirmations,
-    table,
 )
 from terminarz.cli.duetable import (
     DaysLeft,
     DueRow,
     ObligationParts,
     confirmed_json,
+    dropped_note,
     filter_obligations,
+    fit_table,
     occurrence_json,
+    table_width,
     undated_item,
     undated_json,
     write_due_table,
+    write_notes,
     write_undated,
 )
 from terminarz.errors import Severity, UsageError
@@ -499,6 +502,8 @@ def register_catalogue(sub: Any) -> None:
                    help="pobierz teraz harmonogramy, które plik organizacji wskazuje adresem "
                    "https:// (inne polecenia czytają zachowaną kopię)")  # fmt: skip
     p.add_argument("--state", metavar="PLIK|URL", help="baza stanu (jak w „terminarz done”)")
+    p.add_argument("--wide", action="store_true",
+                   help="wszystkie kolumny tabeli, bez dopasowania do szerokości terminala")
     add_format(p)
     add_today(p)
     p.set_defaults(handler=cmd_catalogue)
@@ -551,22 +556,28 @@ def cmd_catalogue(ctx: Context) -> int:
         dump_json([obligation_json(o, catalogues) for o in obligations], ctx.out)
         return 0
     out = ctx.out
+    width = table_width(ctx)
     wanted = {o.id for o in obligations}
     for catalogue in catalogues.catalogues:
         listed = [o for o in catalogue.obligations if o.id in wanted]
         if not listed:
             continue
         act = catalogue.act
-        out.write(ctx.style.bold(act.title) + "\n")
-        out.write(f"{act.published} — {act.status}\n" if act.published else f"{act.status}\n")
+        notes = [f"{act.published} — {act.status}" if act.published else act.status]
         if act.is_repealed:
-            out.write(f"Utrata mocy: {act.repeal_words()} — katalog jest używany tylko wtedy, "
-                      "gdy się go wskaże\n")  # fmt: skip
+            notes.append(f"Utrata mocy: {act.repeal_words()} — katalog jest używany tylko "
+                         "wtedy, gdy się go wskaże")  # fmt: skip
         if act.in_force_words:
-            out.write(f"Uwaga: {act.in_force_words}\n")
+            notes.append(f"Uwaga: {act.in_force_words}")
         if act.notes:
-            out.write(f"{act.notes}\n")
-        out.write(f"Plik: {catalogue.path} (nazwa: {catalogue.name})\n\n")
+            notes.append(act.notes)
+        notes.append(f"Plik: {catalogue.path} (nazwa: {catalogue.name})")
+        if width is not None and len(act.title) > width:
+            notes.insert(0, act.title)  # wrapped, so not bold: the style spans one line
+        else:
+            out.write(ctx.style.bold(act.title) + "\n")
+        write_notes(ctx, notes, width)
+        out.write("\n")
         rows = []
         for ob in listed:
             period = ob.period_kind.polish + (
@@ -583,26 +594,29 @@ def cmd_catalogue(ctx: Context) -> int:
             ])  # fmt: skip
         header = ["Id", "Sprawozdanie", "Kto → komu", "Okres", "Termin", "Podstawa", "Źródło",
                   "Obowiązuje"]  # fmt: skip
-        out.write("\n".join(table(rows, header)) + "\n")
+        lines, dropped = fit_table(rows, header, width=width, keep=("Id", "Sprawozdanie", "Termin"),
+                                   drop=("Obowiązuje", "Źródło", "Podstawa", "Kto → komu",
+                                         "Okres"))  # fmt: skip
+        out.write("".join(line + "\n" for _, line in lines))
+        write_notes(ctx, dropped_note(dropped, width), width)
         if catalogue.provenance:
             out.write("\nPrzepisy bez własnych terminów (proweniencja):\n")
             for provision in catalogue.provenance:
-                out.write(f"  § {provision.paragraph}: {provision.text}\n")
+                write_notes(ctx, [f"§ {provision.paragraph}: {provision.text}"], width, "  ")
                 if provision.note:
-                    out.write(f"      {provision.note}\n")
+                    write_notes(ctx, [provision.note], width, "      ")
         if catalogue.announced:
             out.write("\nTerminy ogłoszone dla pojedynczych okresów (nieprzesuwane):\n")
             for found in catalogue.announced:
                 mark = f" — {found.grade.mark}" if found.grade.mark else ""
                 basis = f"; {found.basis}" if found.basis else ""
-                out.write(f"  {found.occurrence_id}: {long_date(found.due)} ({found.grade.short})"
-                          f"{basis}{mark}\n")  # fmt: skip
+                write_notes(ctx, [f"{found.occurrence_id}: {long_date(found.due)} "
+                                  f"({found.grade.short}){basis}{mark}"], width, "  ")  # fmt: skip
         if catalogue.overrides:
             out.write("\nTerminy zmienione dla pojedynczych okresów:\n")
             for override in catalogue.overrides:
-                out.write(
-                    f"  {override.occurrence_id}: {long_date(override.due)} — {override.basis}\n"
-                )
+                write_notes(ctx, [f"{override.occurrence_id}: {long_date(override.due)} — "
+                                  f"{override.basis}"], width, "  ")  # fmt: skip
         out.write("\n")
     return 0
 

@@ -267,6 +267,7 @@ def table_width(ctx: Context) -> int | None:
         return 80
 
 
+COMFORT = 12  # the narrowest a column wraps to before another column is left out
 GLUE = "\u00a0"  # joins words that must stay on one line of a wrapped cell
 
 
@@ -281,8 +282,9 @@ def fit_table(
     """:func:`table` fitted into ``width`` columns; the lines, each with the index of its row
     (-1 for the header and its rule), and the titles of the columns left out.
 
-    Columns in ``keep`` always stay; when even the narrowest form does not fit, the
-    columns in ``drop`` go, in that order. Then the widest column that can still narrow
+    Columns in ``keep`` always stay; when the table does not fit even with every column
+    wrapped to :data:`COMFORT` characters (or its longest word), the columns in ``drop``
+    go, in that order. Then the widest column that can still narrow
     is narrowed, one character at a time, its cells wrapped at spaces (never inside a
     word, nor at a :data:`GLUE`); a column in ``keep`` whose words are all long (an id)
     stays whole, so on a very narrow terminal a line may still be longer than ``width``.
@@ -295,9 +297,11 @@ def fit_table(
     natural = [max([len(header[i])] + [len(r[i]) for r in plain]) for i in columns]
     least = [max([len(w) for w in header[i].split()] + [len(w) for r in rows
                   for w in r[i].split(" ")]) for i in columns]  # fmt: skip
+    # A column may wrap down to COMFORT characters (or its longest word) before others go.
+    floor = [min(natural[i], max(least[i], COMFORT)) for i in range(len(header))]
     dropped: list[str] = []
     for title in drop:
-        if sum(least[i] + 2 for i in columns) - 2 <= width:
+        if sum(floor[i] + 2 for i in columns) - 2 <= width:
             break
         if title in header and title not in keep:
             columns.remove(header.index(title))
