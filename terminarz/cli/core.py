@@ -23,17 +23,14 @@ from terminarz.cli.duetable import (
     DueRow,
     ObligationParts,
     confirmed_json,
-    dropped_note,
     filter_obligations,
-    fit_table,
     occurrence_json,
-    table_width,
     undated_item,
     undated_json,
     write_due_table,
-    write_notes,
     write_undated,
 )
+from terminarz.cli.layout import dropped_note, fit_table, table_width, write_notes
 from terminarz.errors import Severity, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows, planning_day, undated
 from terminarz.law.catalogue import CatalogueSet, check_catalogues

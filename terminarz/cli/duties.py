@@ -348,13 +348,12 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
         confirmed_json,
         filter_obligations,
         occurrence_json,
-        table_width,
         task_row_json,
         undated_json,
         write_due_table,
-        write_notes,
         write_undated,
     )
+    from terminarz.cli.layout import table_width, write_notes
     from terminarz.org.plan import (
         for_person,
         for_unit,
