@@ -65,6 +65,14 @@ def test_due_shows_the_next_14_days_when_the_month_ends_soon(
     assert due_ids(run_cli, "--today", today) == expected
 
 
+def test_due_at_the_end_of_the_calendar_stops_at_its_last_day(run_cli: RunCli):
+    data = json.loads(ok(run_cli, "due", *CAT, "--today", "2100-12-25", "--format", "json"))
+    assert data and all(d["due"].startswith("2100-12") for d in data)
+    result = run_cli("due", *CAT, "--today", "2100-12-25", "--next", "14")
+    assert result.returncode == 2
+    assert "--next: kalendarz dni roboczych obejmuje lata 1990–2100" in result.stderr
+
+
 def test_due_heading_says_how_far_it_looks(run_cli: RunCli):
     out = ok(run_cli, "due", *CAT, "--today", "2026-11-25")
     assert out.splitlines()[0] == (

@@ -121,7 +121,8 @@ def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
 
     Without ``--month``, ``--from``/``--to`` or ``--next``: today's month, and when fewer
     than 10 days of it remain after today, up to 14 days after today (on 25 November:
-    1 November to 9 December). ``--next N``: today to N days after today.
+    1 November to 9 December; never past the calendar's last year). ``--next N``: today
+    to N days after today.
     """
     given = [name for name, value in (("--month", args.month), ("--from", args.date_from),
                                       ("--to", args.date_to),
@@ -145,8 +146,8 @@ def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
     else:
         month = parse_month(args.month) if args.month else parse_month(f"{today:%Y-%m}")
         start, end = month.first_day, month.last_day
-        if not args.month and (end - today).days < SOON_DAYS:
-            end = today + timedelta(days=NEXT_DAYS)
+        if not args.month and (end - today).days < SOON_DAYS:  # not past the calendar's end
+            end = max(end, min(today + timedelta(days=NEXT_DAYS), date(LAST_YEAR, 12, 31)))
     for option, day in (("--from", start), ("--to", end)):
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise UsageError(
