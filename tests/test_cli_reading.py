@@ -218,6 +218,20 @@ def test_days_left(calendar: WorkingCalendar, today: str, due: str, working: int
     assert left.words(date.fromisoformat(due)) == words
 
 
+def test_days_left_agrees_with_counting_day_by_day(calendar: WorkingCalendar):
+    """Per month sums against a walk over every day (1,500 days around several New Years)."""
+    from datetime import timedelta
+
+    for today in (date(2026, 1, 10), date(2025, 12, 24), date(1992, 2, 29)):
+        left = DaysLeft(calendar, today)
+        for offset in range(-400, 400, 7):
+            day = today + timedelta(days=offset)
+            first, last, sign = (today, day, 1) if day >= today else (day, today, -1)
+            walked = sum(calendar.is_working_day(first + timedelta(days=k))
+                         for k in range(1, (last - first).days + 1))  # fmt: skip
+            assert left.working(day) == sign * walked, (today, day)
+
+
 def test_days_left_outside_the_calendar(calendar: WorkingCalendar):
     left = DaysLeft(calendar, date(2026, 1, 10))
     assert left.working(date(2150, 1, 1)) is None

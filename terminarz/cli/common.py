@@ -324,7 +324,8 @@ def dump_json(value: object, out: TextIO) -> None:
     import json
 
     if isinstance(value, list):
-        text = "[\n" + ",\n".join(map(_json_encoder(), value)) + "\n]\n" if value else "[]\n"
+        rows = ",\n".join(map(_json_encoder(), value))
+        text = "".join(("[\n", rows, "\n]\n")) if value else "[]\n"
     else:
         text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
     out.write(text)

@@ -184,7 +184,7 @@ def cmd_due(ctx: Context) -> int:
         shared: dict[str, ObligationParts] = {}
         dump_json([occurrence_json(o, catalogues, today, left, shared=shared)
                    | {"planning_date": _iso(planning_day(o, ctx.calendar)),
-                      "confirmed": confirmed_json(confirmed.get(o.id))}
+                      "confirmed": confirmed_json(confirmed.get(o.id)) if confirmed else None}
                    for o in occurrences]
                   + [undated_json(u, catalogues) | {"planning_date": None, "confirmed": None}
                      for u in waiting], ctx.out)  # fmt: skip

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 from terminarz.cli.common import Context
@@ -12,7 +13,13 @@ from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_wid
 from terminarz.errors import CalendarRangeError, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows
 from terminarz.law.catalogue import CatalogueSet
-from terminarz.law.rules import Grade, Obligation, Occurrence, split_occurrence_id
+from terminarz.law.rules import (
+    Grade,
+    Obligation,
+    Occurrence,
+    occurrence_id,
+    split_occurrence_id,
+)
 from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
 
 if TYPE_CHECKING:
@@ -81,31 +88,32 @@ class DaysLeft:
         self._anchor = _running_month(today)
         self._before: dict[int, int] = {self._anchor: 0}  # working days of earlier months
         self._low = self._high = self._anchor
+        self._days: dict[int, list[int]] = {}  # a month's working days, as day numbers
         self._seen: dict[date, int | None] = {}
         self._today = self._upto(today)
 
-    def _month_count(self, month: int) -> int:
-        first = date(month // 12, month % 12 + 1, 1)
-        last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
-        return self._calendar.working_days_between(first, last)
+    def _month(self, month: int) -> list[int]:
+        days = self._days.get(month)
+        if days is None:
+            found = self._calendar.month_working_days(month // 12, month % 12 + 1)
+            days = self._days[month] = [d.day for d in found]
+        return days
 
     def _upto(self, day: date) -> int | None:
         """Working days from the first day of today's month up to ``day`` (signed)."""
         month = _running_month(day)
         try:
             while month > self._high:
-                self._before[self._high + 1] = self._before[self._high] + self._month_count(
-                    self._high
+                self._before[self._high + 1] = self._before[self._high] + len(
+                    self._month(self._high)
                 )
                 self._high += 1
             while month < self._low:
-                self._before[self._low - 1] = self._before[self._low] - self._month_count(
-                    self._low - 1
+                self._before[self._low - 1] = self._before[self._low] - len(
+                    self._month(self._low - 1)
                 )
                 self._low -= 1
-            return self._before[month] + self._calendar.working_days_between(
-                day.replace(day=1), day
-            )
+            return self._before[month] + bisect_right(self._month(month), day.day)
         except CalendarRangeError:
             return None
 
@@ -154,9 +162,10 @@ def occurrence_json(
     head, tail, grade, source = parts
     found = occ.announced
     override = occ.override
+    period = str(occ.period)
     return {
-        "id": occ.id, **head,
-        "period": str(occ.period),
+        "id": occurrence_id(ob.id, occ.period), **head,
+        "period": period,
         "period_words": occ.period.for_words(),
         "due": occ.due.isoformat(),
         "nominal": occ.nominal.isoformat(),
