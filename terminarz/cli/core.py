@@ -67,8 +67,11 @@ if TYPE_CHECKING:
 
 DUE_EXAMPLES = """\
 Przykłady:
-  terminarz due                               terminy bieżącego miesiąca
-  terminarz due --month 2026-01               terminy stycznia 2026 r.
+  terminarz due                               terminy bieżącego miesiąca (pod jego koniec
+                                              także najbliższych 14 dni)
+  terminarz due --next 30                     terminy od dziś do dziś + 30 dni
+  terminarz due --month 2026-01               terminy stycznia 2026 r. (także --month 01.2026)
+  terminarz due --from 1.01.2026 --to 31.03.2026 --wide   wszystkie kolumny tabeli
   terminarz due --from 2026-01-01 --to 2026-03-31 --level ops
   terminarz due --form MPiPS-01 --format json
   terminarz due --config calendars/examples/osrodek-pomocy.toml --month 2027-02 --today 2026-11-24
@@ -79,8 +82,11 @@ Przykłady:
 def register_due(sub: Any) -> None:
     p = sub.add_parser(
         "due", help="co jest do zrobienia: terminy w miesiącu lub w przedziale dat",
-        description="Wystąpienia obowiązków, których termin przypada w danym miesiącu "
-        "(domyślnie bieżącym) albo w zamkniętym przedziale dat.",
+        description="Wystąpienia obowiązków, których termin przypada w danym miesiącu\n"
+        "(domyślnie bieżącym, a gdy do jego końca zostało mniej niż 10 dni — także\n"
+        "w najbliższych 14 dniach), w najbliższych N dniach albo w zamkniętym przedziale dat.\n"
+        "Pozostało: dni robocze do terminu, w nawiasie dni kalendarzowe. Tabela mieści się\n"
+        "w szerokości terminala (COLUMNS); --wide pokazuje wszystkie kolumny.",
         epilog=DUE_EXAMPLES,
     )  # fmt: skip
     p.add_argument("--month", metavar="MIESIĄC",
