@@ -22,7 +22,8 @@ from test_mail_sink import free_port, smtp_sink
 from test_reminders import copy_example
 
 from terminarz.cli.common import dump_json
-from terminarz.cli.duetable import DaysLeft
+from terminarz.cli.duetable import DaysLeft, OccurrenceRows
+from terminarz.law.catalogue import CatalogueSet
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import calendars_dir
 from terminarz.polish import days_left_words, month_text, parse_date
@@ -283,6 +284,28 @@ def test_due_json_lists_internal_tasks_as_their_own_objects(run_cli: RunCli):
             "nominal", "days_left", "basis", "act", "grade", "responsible", "tasks",
             "confirmed", "planning_date"}  # fmt: skip
     assert all(keys <= d.keys() for d in others)
+
+
+def test_json_rows_as_text_hold_the_same_content(
+    all_catalogues: CatalogueSet, calendar: WorkingCalendar
+):
+    """The fast text of a row (the obligation's keys encoded once) parses to the row itself:
+    every bundled occurrence 1990–2100, announced dates and a date moved by an override too."""
+    from terminarz.law.rules import Override, expand
+
+    today = date(2026, 11, 25)
+    overrides = dict(all_catalogues.overrides)
+    overrides["mpips-02@wup/2018-10"] = Override(
+        occurrence_id="mpips-02@wup/2018-10", due=date(2018, 11, 14), basis="pismo „test” nr 1"
+    )
+    found = expand(all_catalogues.obligations, calendar, date(1990, 1, 1), date(2100, 12, 31),
+                   overrides, all_catalogues.announced)  # fmt: skip
+    rows = OccurrenceRows(all_catalogues, today, DaysLeft(calendar, today))
+    extra = {"planning_date": None, "confirmed": {"by": "anna", "at": "2026-11-25", "note": "ż"}}
+    for occ in found:
+        assert json.loads(rows.text(occ, extra)) == rows.json(occ) | extra, occ.id
+    assert any(o.announced for o in found) and any(o.override for o in found)
+    assert len({rows.text(o, {}) for o in found}) == len(found)
 
 
 def test_dump_json_writes_once(capsys: pytest.CaptureFixture[str]):

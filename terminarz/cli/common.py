@@ -324,14 +324,17 @@ def dump_json(value: object, out: TextIO) -> None:
     import json
 
     if isinstance(value, list):
-        rows = ",\n".join(map(_json_encoder(), value))
-        text = "".join(("[\n", rows, "\n]\n")) if value else "[]\n"
+        write_json_rows(list(map(json_encoder(), value)), out)
     else:
-        text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
-    out.write(text)
+        out.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
 
 
-def _json_encoder() -> Callable[[object], str]:
+def write_json_rows(rows: Sequence[str], out: TextIO) -> None:
+    """A JSON list whose elements are already encoded (``rows``), one per line, at once."""
+    out.write("".join(("[\n", ",\n".join(rows), "\n]\n")) if rows else "[]\n")
+
+
+def json_encoder() -> Callable[[object], str]:
     """Compact JSON of one value, ``ensure_ascii=False``. One C encoder serves every element
     of a list: ``JSONEncoder.encode`` would build a new one per element, costing as much as
     the encoding itself for small objects."""

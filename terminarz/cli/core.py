@@ -14,14 +14,16 @@ from terminarz.cli.common import (
     add_format,
     add_today,
     dump_json,
+    json_encoder,
     parse_day,
     parse_month,
     read_confirmations,
+    write_json_rows,
 )
 from terminarz.cli.duetable import (
     DaysLeft,
     DueRow,
-    ObligationParts,
+    OccurrenceRows,
     confirmed_json,
     filter_obligations,
     occurrence_json,
@@ -186,14 +188,18 @@ def cmd_due(ctx: Context) -> int:
     # where terminarz done without --config records; read only when there is a store
     confirmed: dict[str, Confirmation] = read_confirmations(None, None)
     if args.format == "json":
-        left = DaysLeft(ctx.calendar, today)
-        shared: dict[str, ObligationParts] = {}
-        dump_json([occurrence_json(o, catalogues, today, left, shared=shared)
-                   | {"planning_date": _iso(planning_day(o, ctx.calendar)),
-                      "confirmed": confirmed_json(confirmed.get(o.id)) if confirmed else None}
-                   for o in occurrences]
-                  + [undated_json(u, catalogues) | {"planning_date": None, "confirmed": None}
-                     for u in waiting], ctx.out)  # fmt: skip
+        json_rows = OccurrenceRows(catalogues, today, DaysLeft(ctx.calendar, today))
+        encode = json_encoder()
+
+        def extra(o: Occurrence) -> dict[str, object]:
+            confirmation = confirmed.get(o.id) if confirmed else None
+            return {"planning_date": _iso(planning_day(o, ctx.calendar)),
+                    "confirmed": confirmed_json(confirmation)}  # fmt: skip
+
+        write_json_rows([json_rows.text(o, extra(o)) for o in occurrences]
+                        + [encode(undated_json(u, catalogues)
+                                  | {"planning_date": None, "confirmed": None})
+                           for u in waiting], ctx.out)  # fmt: skip
         return 0
     rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id),
                    planning_date=planning_day(o, ctx.calendar)) for o in occurrences]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from terminarz.cli.common import Context
+from terminarz.cli.common import Context, json_encoder
 from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_width, write_notes
 from terminarz.errors import CalendarRangeError, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows
@@ -17,7 +17,6 @@ from terminarz.law.rules import (
     Grade,
     Obligation,
     Occurrence,
-    occurrence_id,
     split_occurrence_id,
 )
 from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
@@ -134,76 +133,82 @@ def _running_month(day: date) -> int:
     return day.year * 12 + day.month - 1
 
 
-ObligationParts = tuple[
-    dict[str, object], dict[str, object], dict[str, object], dict[str, object] | None
-]
-
-
 def occurrence_json(
-    occ: Occurrence,
-    catalogues: CatalogueSet,
-    today: date,
-    left: DaysLeft | None = None,
-    *,
-    shared: dict[str, ObligationParts] | None = None,
+    occ: Occurrence, catalogues: CatalogueSet, today: date, left: DaysLeft | None = None
 ) -> dict[str, object]:
-    """An occurrence for ``--format json``; ``working_days_left`` is null without ``left``.
+    """An occurrence for ``--format json``; ``working_days_left`` is null without ``left``."""
+    return OccurrenceRows(catalogues, today, left).json(occ)
 
-    A caller converting many occurrences passes one ``shared`` dict to all calls: what
-    belongs to the obligation (names, basis, grade) is then built once per obligation,
-    and the rows share those values (they are read, never changed).
+
+class OccurrenceRows:
+    """Occurrences as ``--format json`` rows, what belongs to the obligation built once.
+
+    :meth:`json` is the row as a dict. :meth:`text` is the same row as JSON text, with the
+    obligation's keys (names, basis, source — most of a row's bytes) encoded once per
+    obligation and only the occurrence's own keys encoded per row: same content (the
+    obligation's keys come last), a fraction of the time for thousands of rows.
     """
-    ob = occ.obligation
-    parts = shared.get(ob.id) if shared is not None else None
-    if parts is None:
-        parts = _obligation_parts(ob, catalogues)
-        if shared is not None:
-            shared[ob.id] = parts
-    head, tail, grade, source = parts
-    found = occ.announced
-    override = occ.override
-    period = str(occ.period)
-    return {
-        "id": occurrence_id(ob.id, occ.period), **head,
-        "period": period,
-        "period_words": occ.period.for_words(),
-        "due": occ.due.isoformat(),
-        "nominal": occ.nominal.isoformat(),
-        "shifted": occ.nominal != occ.due and override is None,
-        "override": (
-            {"due": override.due.isoformat(), "basis": override.basis} if override else None
-        ),
-        "days_left": (occ.due - today).days,
-        "working_days_left": left.working(occ.due) if left is not None else None,
-        **tail,
-        "announced": True if found is not None else None,
-        **(grade if found is None else _grade_json(found.grade)),
-        "announcement": (
-            {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
-             "where": found.where, "basis": found.basis, "origin": found.origin,
-             "local": found.local}
-            if found is not None else None
-        ),
-        "source": source,
-        "repealed_act": ob.act.repealed_by(occ.due),
-        "act_in_force": ob.act.in_force or "confirmed",
-        "window": None,
-    }  # fmt: skip
 
+    def __init__(self, catalogues: CatalogueSet, today: date, left: DaysLeft | None) -> None:
+        self._catalogues = catalogues
+        self._today = today
+        self._left = left
+        self._constant: dict[str, tuple[dict[str, object], str]] = {}
+        self._encode: Callable[[object], str] | None = None
 
-def _grade_json(grade: Grade) -> dict[str, object]:
-    return {"grade": str(grade), "check": grade.needs_check, "source_mark": grade.mark or None}
+    def json(self, occ: Occurrence) -> dict[str, object]:
+        return self._varying(occ) | self._of(occ.obligation)[0]
 
+    def text(self, occ: Occurrence, extra: dict[str, object]) -> str:
+        """The row with ``extra`` keys, as compact JSON text."""
+        if self._encode is None:
+            self._encode = json_encoder()
+        varying = self._encode(self._varying(occ) | extra)
+        return f"{varying[:-1]}, {self._of(occ.obligation)[1]}}}"
 
-def _obligation_parts(ob: Obligation, catalogues: CatalogueSet) -> ObligationParts:
-    """The keys of an occurrence row that depend only on its obligation."""
-    head: dict[str, object] = {
-        "obligation": ob.id, "form": ob.form, "part": ob.part, "title": ob.title,
-        "level": ob.level, "recipients": list(ob.recipients),
-        "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
-    }  # fmt: skip
-    tail: dict[str, object] = {"basis": str(ob.basis), "act": ob.act.id, "task": False}
-    return head, tail, _grade_json(ob.grade), _source_record(ob)
+    def _of(self, ob: Obligation) -> tuple[dict[str, object], str]:
+        """The keys of a row that depend only on its obligation, and their JSON text."""
+        found = self._constant.get(ob.id)
+        if found is None:
+            keys: dict[str, object] = {
+                "obligation": ob.id, "form": ob.form, "part": ob.part, "title": ob.title,
+                "level": ob.level, "recipients": list(ob.recipients),
+                "recipient_names": [self._catalogues.party_name(r) for r in ob.recipients],
+                "basis": str(ob.basis), "act": ob.act.id, "task": False,
+                "source": _source_record(ob), "act_in_force": ob.act.in_force or "confirmed",
+                "window": None,
+            }  # fmt: skip
+            found = self._constant[ob.id] = (keys, json_encoder()(keys)[1:-1])
+        return found
+
+    def _varying(self, occ: Occurrence) -> dict[str, object]:
+        found = occ.announced
+        override = occ.override
+        left = self._left
+        return {
+            "id": occ.id,
+            "period": str(occ.period),
+            "period_words": occ.period.for_words(),
+            "due": occ.due.isoformat(),
+            "nominal": occ.nominal.isoformat(),
+            "shifted": occ.nominal != occ.due and override is None,
+            "override": (
+                {"due": override.due.isoformat(), "basis": override.basis} if override else None
+            ),
+            "days_left": (occ.due - self._today).days,
+            "working_days_left": left.working(occ.due) if left is not None else None,
+            "announced": True if found is not None else None,
+            "grade": str(occ.grade),
+            "check": occ.grade.needs_check,
+            "source_mark": occ.grade.mark or None,
+            "announcement": (
+                {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
+                 "where": found.where, "basis": found.basis, "origin": found.origin,
+                 "local": found.local}
+                if found is not None else None
+            ),
+            "repealed_act": occ.obligation.act.repealed_by(occ.due),
+        }  # fmt: skip
 
 
 def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str, object]:
