@@ -163,7 +163,9 @@ class OccurrenceRows:
         """The row with ``extra`` keys, as compact JSON text."""
         if self._encode is None:
             self._encode = json_encoder()
-        varying = self._encode(self._varying(occ) | extra)
+        row = self._varying(occ)
+        row.update(extra)
+        varying = self._encode(row)
         return f"{varying[:-1]}, {self._of(occ.obligation)[1]}}}"
 
     def _of(self, ob: Obligation) -> tuple[dict[str, object], str]:
@@ -185,6 +187,7 @@ class OccurrenceRows:
         found = occ.announced
         override = occ.override
         left = self._left
+        grade = occ.grade
         return {
             "id": occ.id,
             "period": str(occ.period),
@@ -198,9 +201,9 @@ class OccurrenceRows:
             "days_left": (occ.due - self._today).days,
             "working_days_left": left.working(occ.due) if left is not None else None,
             "announced": True if found is not None else None,
-            "grade": str(occ.grade),
-            "check": occ.grade.needs_check,
-            "source_mark": occ.grade.mark or None,
+            "grade": str(grade),
+            "check": grade.needs_check,
+            "source_mark": grade.mark or None,
             "announcement": (
                 {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
                  "where": found.where, "basis": found.basis, "origin": found.origin,
