@@ -63,6 +63,39 @@ def days_phrase(days: int, *, working: bool = False) -> str:
     return f"za {noun}" if days > 0 else f"{noun} temu"
 
 
+# Weekdays after a preposition: "w poniedziałek" (accusative; "we wtorek" before "w"),
+# "do poniedziałku" (genitive). Running text declines the weekday, never the variable.
+WEEKDAYS_ACCUSATIVE = (
+    "poniedziałek", "wtorek", "środę", "czwartek", "piątek", "sobotę", "niedzielę",
+)  # fmt: skip
+WEEKDAYS_GENITIVE = (
+    "poniedziałku", "wtorku", "środy", "czwartku", "piątku", "soboty", "niedzieli",
+)  # fmt: skip
+
+
+def on_date(day: date) -> str:
+    """``w poniedziałek, 11 stycznia 2027 r.``, ``we wtorek, 12 stycznia 2027 r.``,
+    ``w środę, 3 marca 2027 r.`` — when something happens, inside a sentence."""
+    weekday = day.weekday()
+    preposition = "we" if weekday == 1 else "w"
+    return f"{preposition} {WEEKDAYS_ACCUSATIVE[weekday]}, {date_words(day)}"
+
+
+def for_date(day: date) -> str:
+    """``na środę, 3 marca 2027 r.`` — a date something is set for."""
+    return f"na {WEEKDAYS_ACCUSATIVE[day.weekday()]}, {date_words(day)}"
+
+
+def until_date(day: date) -> str:
+    """``do środy, 3 marca 2027 r.`` — a limit, inside a sentence."""
+    return f"do {WEEKDAYS_GENITIVE[day.weekday()]}, {date_words(day)}"
+
+
+def working_days_words(n: int) -> str:
+    """``1 dzień roboczy``, ``2 dni robocze``, ``5 dni roboczych``"""
+    return f"{n} {plural(n, 'dzień roboczy', 'dni robocze', 'dni roboczych')}"
+
+
 def days_left_words(working: int | None, calendar: int) -> str:
     """How far a date is, the same everywhere: working days, calendar days in brackets.
 

@@ -31,8 +31,10 @@ class StateSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FeedSettings:
-    """``[feeds]``: horizon of generated feeds and what is published without a token."""
+    """``[feeds]``: horizon of generated feeds and what is published without a token;
+    ``short_name`` names the calendars ("MOPR Przykładowo — …") instead of the full name."""
 
+    short_name: str | None = None
     months_back: int = 12
     months_ahead: int = 24
     public: bool = True
@@ -72,10 +74,21 @@ class SmtpSettings:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReminderSettings:
-    """``[reminders]``: the nightly job's schedule and escalation."""
+    """``[reminders]``: the nightly job's schedule and escalation.
+
+    A late report is escalated on the first working day after its due date, then
+    ``overdue_max`` times every ``overdue_every`` working days, then once a month to
+    the fallback (the director) only, while the day is at most ``overdue_until``
+    calendar days after the due date; then nothing. ``contact`` (a mailbox) is whom a
+    reader writes to when a mail is not theirs (``Reply-To``); without it, the head of
+    the reader's unit.
+    """
 
     schedule: str = "0 6 * * *"
-    overdue_every: int = 2
+    overdue_every: int = 5
+    overdue_max: int = 4
+    overdue_until: int = 90
+    contact: str | None = None
     lock_timeout: int = 600
 
 
@@ -98,10 +111,17 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
 
     feeds_raw = ck.table(data, "feeds")
     ck.unknown_keys(
-        feeds_raw, ("months_back", "months_ahead", "public", "alarm_days"), table="feeds"
+        feeds_raw, ("short_name", "months_back", "months_ahead", "public", "alarm_days"),
+        table="feeds",
     )
     w = Where("feeds")
+    short_name = ck.string(feeds_raw, "short_name", where=w, single_line=True, max_length=60)
+    if short_name is not None and not short_name.strip():
+        ck.add("krótka nazwa kalendarzy nie może być pusta — proszę podać ją, np. „MOPR "
+               "Przykładowo”, albo usunąć ten klucz", **w.at("short_name"))  # fmt: skip
+        short_name = None
     feeds = FeedSettings(
+        short_name=short_name.strip() if short_name else None,
         months_back=_opt(ck.integer(feeds_raw, "months_back", where=w, low=0, high=120), 12),
         months_ahead=_opt(ck.integer(feeds_raw, "months_ahead", where=w, low=1, high=240), 24),
         public=_opt(ck.boolean(feeds_raw, "public", where=w), True),
@@ -179,7 +199,8 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     )
 
     rem_raw = ck.table(data, "reminders")
-    ck.unknown_keys(rem_raw, ("schedule", "overdue_every", "lock_timeout"), table="reminders")
+    ck.unknown_keys(rem_raw, ("schedule", "overdue_every", "overdue_max", "overdue_until",
+                              "contact", "lock_timeout"), table="reminders")  # fmt: skip
     w = Where("reminders")
     schedule = _opt(ck.string(rem_raw, "schedule", where=w, single_line=True), "0 6 * * *")
     from terminarz.crontab import schedule_problem
@@ -187,9 +208,23 @@ def parse_settings(data: dict[str, Any], ck: Checker, *, base: Path) -> Settings
     problem = schedule_problem(schedule)
     if problem is not None:
         ck.add(problem, **w.at("schedule"))
+    contact = ck.string(rem_raw, "contact", where=w, single_line=True, max_length=300)
+    if contact is not None:
+        from terminarz.tomlcheck import split_mailbox
+
+        try:
+            split_mailbox(contact)
+        except ValueError as exc:
+            ck.add(f"„contact”: {exc}", **w.at("contact"))
+            contact = None
+    every = _opt(ck.integer(rem_raw, "overdue_every", where=w, low=1, high=60), 5)
+    until = _opt(ck.integer(rem_raw, "overdue_until", where=w, low=1, high=400), 90)
     reminders = ReminderSettings(
         schedule=schedule,
-        overdue_every=_opt(ck.integer(rem_raw, "overdue_every", where=w, low=1, high=60), 2),
+        overdue_every=every,
+        overdue_max=_opt(ck.integer(rem_raw, "overdue_max", where=w, low=0, high=50), 4),
+        overdue_until=until,
+        contact=contact,
         lock_timeout=_opt(ck.integer(rem_raw, "lock_timeout", where=w, low=1, high=86400), 600),
     )
     return Settings(state=state, feeds=feeds, server=server, smtp=smtp, reminders=reminders)

@@ -185,8 +185,9 @@ def test_letter_text(planned: tuple[PlannedOccurrence, Setup]):
     assert "Kierownik Działu Kadr\nDział Organizacji, Kadr i Płac\n" in text
     assert "Prośba o przekazanie danych do sprawozdania MPiPS-03 za 2025 r." in text
     assert "Na podstawie pkt II.4 Zasad obsługi sprawozdań uprzejmie proszę" in flat
-    assert "przekazuje do: wojewódzki zespół pomocy społecznej w terminie do dnia 30 stycznia " \
-        "2026 r." in flat
+    # the recipient named in a bracket (nominative), never declined wrongly after "do"
+    assert "przekazuje w terminie do dnia 30 stycznia 2026 r. (odbiorca: wojewódzki zespół " \
+        "pomocy społecznej; podstawa:" in flat
     assert "dane o zatrudnieniu" in text
     # 21 January is the institution's day off: the letter gives Tuesday 20 January.
     assert "Termin dostarczenia danych: wtorek, 20 stycznia 2026 r." in text

@@ -202,7 +202,8 @@ def test_reasons_for_partly_absent_and_nobody(mpips03: Occurrence, calendar: Wor
     assert nobody.reasons[0].endswith("Od dziś liczą się: pt 29 sty 2027, pon 1 lut 2027.")
     assert nobody.reasons[-1] == (
         "Nikt z wyznaczonych osób nie jest dostępny w okresie przygotowania — wymaga "
-        "wyznaczenia: Dyrektor (f) wyznacza i upoważnia inną osobę (pkt II.5)."
+        "wyznaczenia: Dyrektor (f) wyznacza i upoważnia inną osobę (na podstawie "
+        "wewnętrznej procedury obsługi sprawozdań)."
     )
 
 

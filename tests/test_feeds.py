@@ -164,7 +164,7 @@ def test_polish_text_survives_both_parsers(
     body = run(catalogue_setup, conn)["level/ops"].body
     strict = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
     first = strict.events[0]
-    assert first.summary == "MPiPS-03a → wzps za I półrocze 2025 r."
+    assert first.summary == "MPiPS-03a: ops → wzps za I półrocze 2025 r."
     assert first.description is not None
     assert "Sprawozdanie półroczne z udzielonych świadczeń pomocy społecznej" in first.description
     assert "Termin: wtorek, 15 lipca 2025 r." in first.description
@@ -332,7 +332,7 @@ def test_a_confirmation_marks_the_event(conn: SQLiteStore) -> None:
                  at=datetime(2026, 1, 28, 10, 15, tzinfo=ZoneInfo("Europe/Warsaw")))
     second = run(setup, conn, today=EXAMPLE_TODAY, now=LATER)
     event = events_by_key(second["person/kier-dsps"].body)["mpips-03@ops/2025"]
-    assert str(event["SUMMARY"]) == "✔ MPiPS-03 → wzps za 2025 r."
+    assert str(event["SUMMARY"]) == "✔ MPiPS-03: ops → wzps za 2025 r."
     expected = ("Wysłano: potwierdził(a) Kierownik Działu Świadczeń Pomocy Społecznej, "
                 "28 stycznia 2026 r., godz. 10:15. Uwagi: nr 123/2026")  # fmt: skip
     assert expected in str(event["DESCRIPTION"])
@@ -393,7 +393,7 @@ def test_a_substitute_gets_the_occurrence_in_their_feed(
     substitute = events_by_key(feeds["person/kier-dokip"].body)
     assert "mpips-03@ops/2025" in primary and "mpips-03@ops/2026" not in primary
     event = substitute["mpips-03@ops/2026"]
-    assert str(event["SUMMARY"]) == "MPiPS-03 → wzps za 2026 r. — zastępstwo"
+    assert str(event["SUMMARY"]) == "MPiPS-03: ops → wzps za 2026 r. — zastępstwo"
     assert event.decoded("DTSTART") == date(2027, 2, 1)
     description = str(event["DESCRIPTION"])
     expected = ("Odpowiada: Kierownik Działu Organizacji, Kadr i Płac, Pracownik DOKiP "
@@ -437,3 +437,29 @@ def test_a_level_id_unfit_for_a_file_name_is_a_polish_error(tmp_path: Path) -> N
     setup = load_setup(None, catalogue_paths=[path])
     with pytest.raises(TerminarzError, match="identyfikator poziomu „ośrodek gminny” nie nadaje"):
         feed_set_for(setup, today=TODAY)
+
+
+def test_short_name_titles_the_calendars_and_titles_say_who_submits(
+    conn: SQLiteStore, tmp_path: Path
+) -> None:
+    """``[feeds] short_name`` names the calendars; an event title is "form: level →
+    recipients period"; the UIDs are those subscribed calendars already hold (derived from
+    the organisation, the feed and the occurrence only), so nothing is duplicated."""
+    import uuid
+
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "[feeds]\n", '[feeds]\nshort_name = "MOPR Przykładowo"\n')
+    assert 'short_name = "MOPR Przykładowo"' in text
+    for name in ("urlopy.ics",):
+        (tmp_path / name).write_bytes((EXAMPLE.parent / name).read_bytes())
+    config = tmp_path / "org.toml"
+    config.write_text(text, encoding="utf-8")
+    setup = load_setup(config, today=EXAMPLE_TODAY)
+    feeds = run(setup, conn, today=EXAMPLE_TODAY)
+    header = unfolded(feeds["unit/dokip"].body)
+    assert "X-WR-CALNAME:MOPR Przykładowo — Dział Organizacji, Kadr i Płac" in header
+    event = events_by_key(feeds["unit/dokip"].body)["mpips-03@ops/2026"]
+    assert str(event["SUMMARY"]) == "MPiPS-03: ops → wzps za 2026 r. — zastępstwo"
+    namespace = uuid.UUID("6f1f4a52-52a7-4d3c-9d0e-7e6a8c2b9f10")  # as published before
+    expected = uuid.uuid5(namespace, "mopr-przyklad|unit/dokip|mpips-03@ops/2026")
+    assert str(event["UID"]) == f"{expected}@terminarz"

@@ -157,4 +157,4 @@ def test_khal_imports_a_feed_and_lists_the_deadline(run_cli: RunCli, tmp_path: P
     listed = khal_run("list", "--format", "{start-date} {title}", "2026-01-29", "2026-01-31")
     assert listed.returncode == 0, listed.stderr
     lines = [line for line in listed.stdout.splitlines() if line.startswith("2026")]
-    assert lines == ["2026-01-30 MPiPS-03 → wzps za 2025 r."]
+    assert lines == ["2026-01-30 MPiPS-03: ops → wzps za 2025 r."]

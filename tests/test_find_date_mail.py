@@ -60,9 +60,10 @@ def test_the_owners_are_asked_to_find_the_date_twice_then_never_after_done(
         assert night(centre, "2027-01-07", server.env(), monkeypatch) in (0, 1)
         assert about_the_task(server.sink.take()) == []
     addresses = sorted(a for r in first for a in r.rcpt_tos)
-    assert len(first) == 3 and len(addresses) == 3  # the three people of DŚPS, one mail each
+    assert len(first) == 1 and len(addresses) == 3  # the three people of DŚPS, one message
     assert sorted(a for r in second for a in r.rcpt_tos) == addresses
     mail = first[0].message
+    assert sorted(a.addr_spec for a in mail["To"].addresses) == addresses
     assert str(mail["Subject"]) == ("Proszę ustalić termin: MRiPS-03 (R) za 2026 r. — do "
                                     "5 stycznia 2027 r.")  # fmt: skip
     text = mail.get_body(("plain",)).get_content()
@@ -70,7 +71,8 @@ def test_the_owners_are_asked_to_find_the_date_twice_then_never_after_done(
     lines = text.replace("\r\n", "\n").splitlines()
     assert "Na podstawie lat poprzednich: zwykle 20.01–09.02.2027 r." in lines
     assert "r.." not in text
-    assert "wtorek, 5 stycznia 2027 r. (za 2 dni robocze)" in text
+    assert "najpóźniej we wtorek, 5 stycznia 2027 r. (za 2 dni robocze)" in text
+    assert "Wiadomość kierujemy wspólnie do: Kierownik Działu Świadczeń Pomocy Społecznej" in text
 
 
 def test_a_date_entered_meanwhile_ends_the_find_date_mails(

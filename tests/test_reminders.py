@@ -89,7 +89,8 @@ def due_on(setup: Setup, today: date, *, ledger: frozenset[tuple[str, str, str, 
 
 
 def summary(mails: list[DueMail]) -> list[tuple[str, str, str]]:
-    return sorted((m.kind.value, m.step, m.recipient) for m in mails)
+    """(kind, step, person) for every addressee of every message."""
+    return sorted((m.kind.value, m.step, p) for m in mails for p in m.addressees)
 
 
 DOKIP = ("kier-dokip", "prac-dokip")
@@ -119,13 +120,16 @@ def test_timeline_days_are_hand_counted(setups: dict[str, Setup]) -> None:
          + [("handover", "tier-1", p) for p in DOKIP]
          + [("reminder", "T-10", p) for p in DOKIP]
          + [("request", "dokip:T-0", p) for p in DOKIP]),
-        (date(2027, 2, 2), [("handover", "tier-1", p) for p in DOKIP]
-         + [("overdue", "T+1", p) for p in ("dyrektor", *DOKIP)]),
-        (date(2027, 2, 3), [("handover", "tier-1", p) for p in DOKIP]
-         + [("overdue", "T+1", p) for p in ("dyrektor", *DOKIP)]),
+        (date(2027, 2, 1), [("deliver", "dokip:T-0", "kier-dokip")]
+         + [("handover", "tier-1", p) for p in DOKIP]
+         + [("reminder", "T-0", p) for p in DOKIP]
+         + [("request", "dokip:T-0", p) for p in DOKIP]),
+        (date(2027, 2, 2), [("overdue", "T+1", p) for p in ("dyrektor", *DOKIP)]),
+        (date(2027, 2, 3), [("overdue", "T+1", p) for p in ("dyrektor", *DOKIP)]),
     ],
     ids=["before-anything", "request-day", "first-reminder-and-handover", "deliver-T-2",
-         "first-overdue-day-with-director", "overdue-next-day-still-T+1"],
+         "due-day-handover-still-told", "first-overdue-day-with-director-no-handover",
+         "overdue-next-day-still-T+1"],
 )  # fmt: skip
 def test_empty_ledger_gets_the_latest_step(
     setups: dict[str, Setup], today: date, expected: list[tuple[str, str, str]]
@@ -136,26 +140,46 @@ def test_empty_ledger_gets_the_latest_step(
 def test_ledger_keys_are_not_decided_again(setups: dict[str, Setup]) -> None:
     setup = setups["example"]
     first = due_on(setup, date(2027, 1, 18))
-    again = due_on(setup, date(2027, 1, 18), ledger=frozenset(m.key for m in first))
+    again = due_on(setup, date(2027, 1, 18), ledger=frozenset(k for m in first for k in m.keys))
     assert again == []
     # a week later only the newest reminder step is due; the tasks are past their days
-    later = due_on(setup, date(2027, 1, 25), ledger=frozenset(m.key for m in first))
+    later = due_on(setup, date(2027, 1, 25), ledger=frozenset(k for m in first for k in m.keys))
     assert summary(later) == [("deliver", "dokip:T-0", "kier-dokip"),
                               ("reminder", "T-5", "kier-dokip"),
                               ("reminder", "T-5", "prac-dokip")]  # fmt: skip
 
 
 def test_catch_up_marks_the_mail_late(setups: dict[str, Setup]) -> None:
+    before = due_on(setups["example"], date(2027, 1, 21))
     mails = due_on(setups["example"], date(2027, 1, 27),
-                   ledger=frozenset(m.key for m in due_on(setups["example"], date(2027, 1, 21))))
+                   ledger=frozenset(k for m in before for k in m.keys))
     assert summary(mails) == [("reminder", "T-5", p) for p in DOKIP]
     assert {m.day for m in mails} == {date(2027, 1, 25)}  # the step's own day, before today
 
 
-def test_handover_copies_the_absent_group(setups: dict[str, Setup]) -> None:
+def test_handover_is_one_message_to_the_whole_tier_with_the_absent_in_copy(
+    setups: dict[str, Setup],
+) -> None:
     handovers = [m for m in due_on(setups["example"], date(2027, 1, 18))
                  if m.kind is MailKind.HANDOVER]  # fmt: skip
-    assert {m.cc for m in handovers} == {("kier-dsps", "zast-dsps", "prac-dsps")}
+    assert len(handovers) == 1
+    (mail,) = handovers
+    assert mail.recipient == "kier-dokip" and mail.addressees == DOKIP
+    assert mail.cc == ("kier-dsps", "zast-dsps", "prac-dsps")
+
+
+def test_a_tier_told_one_by_one_before_an_upgrade_is_not_told_again(
+    setups: dict[str, Setup],
+) -> None:
+    """Stored keys of per-person handover notices keep their meaning: who has one is left
+    out of the shared message; when all have one, nothing is sent."""
+    one = frozenset({(OCC, "handover", "tier-1", "kier-dokip")})
+    (mail,) = [m for m in due_on(setups["example"], date(2027, 1, 19), ledger=one)
+               if m.kind is MailKind.HANDOVER]  # fmt: skip
+    assert mail.addressees == ("prac-dokip",)
+    both = one | {(OCC, "handover", "tier-1", "prac-dokip")}
+    assert not [m for m in due_on(setups["example"], date(2027, 1, 19), ledger=both)
+                if m.kind is MailKind.HANDOVER]  # fmt: skip
 
 
 def test_confirmed_occurrence_gets_nothing(setups: dict[str, Setup]) -> None:
@@ -186,7 +210,7 @@ def test_nobody_available_asks_the_fallback(setups: dict[str, Setup]) -> None:
     assert summary(first) == [("designation", "T-10", "dyrektor"),
                               ("request", "dokip:T-0", "dyrektor")]  # fmt: skip
     # once, then with each reminder — and only the new step
-    later = due_on(setup, date(2027, 1, 25), ledger=frozenset(m.key for m in first))
+    later = due_on(setup, date(2027, 1, 25), ledger=frozenset(k for m in first for k in m.keys))
     assert summary(later) == [("deliver", "dokip:T-0", "kier-dokip"),
                               ("designation", "T-5", "dyrektor")]  # fmt: skip
 
@@ -211,3 +235,99 @@ def test_escalation_goes_to_the_unit_head_or_the_fallback(setups: dict[str, Setu
 def test_lead_days_cover_reminders_and_inputs(setups: dict[str, Setup]) -> None:
     assert setups["example"].organisation is not None
     assert lead_days(setups["example"].organisation) == 15
+
+
+# -- escalation with an end ([reminders] overdue_every / overdue_max / overdue_until) ------
+# MPiPS-03 for 2026 is due Monday 1 February 2027. Hand-counted, defaults (every 5 working
+# days, 4 repeats, until 90 calendar days = Sunday 2 May 2027):
+#   T+1  Tue  2 Feb — the responsible people and the director (head of unit is a tier member)
+#   T+6  Tue  9 Feb,  T+11 Tue 16 Feb,  T+16 Tue 23 Feb,  T+21 Tue 2 Mar — the same people
+#   M+1  Fri  2 Apr — the director only (2 Mar + 1 month)
+#   M+2  would be Sun 2 May → Mon 3 May (holiday) → Tue 4 May: past 2 May, not sent.
+DEFAULT_STEPS = [
+    ("T+1", date(2027, 2, 2)), ("T+6", date(2027, 2, 9)), ("T+11", date(2027, 2, 16)),
+    ("T+16", date(2027, 2, 23)), ("T+21", date(2027, 3, 2)), ("M+1", date(2027, 4, 2)),
+]  # fmt: skip
+
+
+def test_overdue_steps_end_hand_counted(setups: dict[str, Setup]) -> None:
+    from terminarz.notify.reminders import Escalation, overdue_steps
+
+    calendar = setups["example"].institution
+    steps = overdue_steps(date(2027, 2, 1), calendar, Escalation())
+    assert [(s.label, s.day) for s in steps] == DEFAULT_STEPS
+    assert [s.monthly for s in steps] == [False] * 5 + [True]
+    # until 120 days (1 June): M+2 on Tue 4 May, M+3 on Wed 2 June is past 1 June
+    longer = overdue_steps(date(2027, 2, 1), calendar, Escalation(until=120))
+    assert [(s.label, s.day) for s in longer][5:] == [("M+1", date(2027, 4, 2)),
+                                                      ("M+2", date(2027, 5, 4))]  # fmt: skip
+    # every 2, 1 repeat, until 30 days (3 March): T+1 2 Feb, T+3 4 Feb, M+1 4 Mar is too late
+    short = overdue_steps(date(2027, 2, 1), calendar, Escalation(every=2, repeats=1, until=30))
+    assert [(s.label, s.day) for s in short] == [("T+1", date(2027, 2, 2)),
+                                                 ("T+3", date(2027, 2, 4))]  # fmt: skip
+    # until shorter than the repeats: the repeats stop at the limit (10 days: 11 February)
+    cut = overdue_steps(date(2027, 2, 1), calendar, Escalation(until=10))
+    assert [(s.label, s.day) for s in cut] == [("T+1", date(2027, 2, 2)), ("T+6", date(2027, 2, 9))]
+
+
+def _days_with_overdue(setup: Setup, start: date, end: date) -> list[tuple[date, str, str]]:
+    """Night by night with a growing ledger: (day, step, person) of every overdue mail."""
+    from datetime import timedelta
+
+    ledger: set[tuple[str, str, str, str]] = set()
+    out = []
+    day = start
+    while day <= end:
+        assert setup.organisation is not None
+        items = plan(setup, date(2027, 1, 1), date(2027, 3, 31), today=day)
+        mails = decide(items, organisation=setup.organisation, calendar=setup.institution,
+                       today=day, ledger=frozenset(ledger), confirmed=frozenset(),
+                       overdue_every=5, epoch=date(2027, 1, 1))  # fmt: skip
+        for m in mails:
+            ledger.update(m.keys)
+            if m.kind is MailKind.OVERDUE and m.occurrence_id == OCC:
+                out += [(day, m.step, p) for p in m.addressees]
+        day += timedelta(days=1)
+    return sorted(out)
+
+
+def test_overdue_mails_night_by_night_hand_checked(setups: dict[str, Setup]) -> None:
+    """Which days get an overdue mail, and to whom: nothing after 2 April."""
+    got = _days_with_overdue(setups["example"], date(2027, 2, 1), date(2027, 6, 30))
+    people = ("dyrektor", *DOKIP)
+    expected = [(day, step, p) for step, day in DEFAULT_STEPS[:5] for p in people]
+    expected.append((date(2027, 4, 2), "M+1", "dyrektor"))
+    assert got == sorted(expected)
+
+
+def test_next_overdue_day_is_told_per_reader(setups: dict[str, Setup]) -> None:
+    mails = due_on(setups["example"], date(2027, 3, 2), overdue_every=5)
+    by_person = {m.recipient: m.next_day for m in mails if m.kind is MailKind.OVERDUE}
+    # the last repeat: the director's next is the monthly mail, the others have none
+    assert by_person == {"dyrektor": date(2027, 4, 2), "kier-dokip": None, "prac-dokip": None}
+
+
+def test_stored_step_keys_keep_their_shape(setups: dict[str, Setup]) -> None:
+    """Keys stored before the upgrade (``T+1``, ``T+3`` … every 2 days) stay what they were:
+    an already sent step is not sent again, the next one due is a new key."""
+    sent = frozenset({(OCC, "overdue", "T+1", p) for p in ("dyrektor", *DOKIP)})
+    assert due_on(setups["example"], date(2027, 2, 8), ledger=sent, overdue_every=5) == []
+    later = due_on(setups["example"], date(2027, 2, 9), ledger=sent, overdue_every=5)
+    assert summary(later) == [("overdue", "T+6", p) for p in sorted(("dyrektor", *DOKIP))]
+
+
+@pytest.mark.parametrize(
+    ("step", "words"),
+    [("T-10", "10 dni roboczych przed terminem"), ("T-2", "2 dni robocze przed terminem"),
+     ("T-1", "1 dzień roboczy przed terminem"), ("T-0", "w dniu terminu"),
+     ("T+1", "1 dzień roboczy po terminie"), ("T+22", "22 dni robocze po terminie"),
+     ("M+2", "po terminie — przypomnienie miesięczne nr 2"),
+     ("tier-1", "przekazanie — grupa zastępcza nr 1"), ("designated", "wyznaczenie osoby"),
+     ("dokip:T-2", "2 dni robocze przed terminem zadania"),
+     ("dokip:T-0", "w dniu terminu zadania")],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 12 else None,
+)  # fmt: skip
+def test_step_keys_are_shown_in_polish(step: str, words: str) -> None:
+    from terminarz.notify.reminders import step_words
+
+    assert step_words(step) == words

@@ -324,7 +324,7 @@ def test_a_confirmation_regenerates_the_feed(served: Served) -> None:
     reply = served.get(anna(), If_None_Match=first.headers["etag"])
     assert reply.status == 200
     assert reply.headers["etag"] != first.headers["etag"]
-    assert "✔ MPiPS-03 → wzps za 2025 r." in summaries(reply.body)
+    assert "✔ MPiPS-03: ops → wzps za 2025 r." in summaries(reply.body)
     assert served.service.generations == generations + 1
     again = served.get(anna(), If_None_Match=reply.headers["etag"])
     assert again.status == 304 and served.service.generations == generations + 1
@@ -352,7 +352,7 @@ def test_an_edited_organisation_file_moves_the_duty(served: Served) -> None:
     assert len(moved) == 1
     assert str(moved[0]["STATUS"]) == "CANCELLED" and moved[0]["SEQUENCE"] == 1
     jan = served.get(f"/feeds/p/{feed_token(SECRET, 'jan')}.ics")
-    assert summaries(jan.body) == ["MPiPS-03 → wzps za 2026 r. — zastępstwo"]
+    assert summaries(jan.body) == ["MPiPS-03: ops → wzps za 2026 r. — zastępstwo"]
 
 
 def test_a_broken_edit_keeps_the_last_good_feeds(
@@ -393,8 +393,8 @@ def test_the_index_lists_public_feeds_and_next_deadlines(served: Served) -> None
     assert 'href="https://terminy.example.org/feeds/level/ops.ics"' in page
     assert 'href="webcal://terminy.example.org/feeds/unit/dps.ics"' in page
     assert "Stan na wtorek, 24 listopada 2026 r." in page
-    assert "pon 1 lut 2027 — MPiPS-03 → wzps za 2026 r." in page
-    assert page.count("czw 15 lip 2027 — MPiPS-03a → wzps za I półrocze 2027 r.") == 3
+    assert "pon 1 lut 2027 — MPiPS-03: ops → wzps za 2026 r." in page
+    assert page.count("czw 15 lip 2027 — MPiPS-03a: ops → wzps za I półrocze 2027 r.") == 3
     assert feed_token(SECRET, "anna") not in page and "/feeds/p/" not in page
     assert served.get("/", If_None_Match=reply.headers["etag"]).status == 304
 

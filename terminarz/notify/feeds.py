@@ -191,13 +191,20 @@ def alarm_minutes(settings: FeedSettings) -> int:
     return settings.alarm_days * 24 * 60 - ALARM_HOUR * 60
 
 
+def event_summary(label: str, level: str, recipients: Sequence[str], period: str = "") -> str:
+    """``MPiPS-01 Dział 1: rup → wup za grudzień 2025 r.`` — the report, who submits it and to
+    whom (the event title in the feeds and in the event attached to a mail)."""
+    head = f"{label}: {level} → {', '.join(recipients) or '—'}"
+    return f"{head} {period}" if period else head
+
+
 def occurrence_summary(occ: Occurrence) -> str:
-    """``MPiPS-01 Dział 1 → wup za grudzień 2025 r.``, with "(termin wg komunikatu — do
-    sprawdzenia)" when the date does not come from the text of an act."""
+    """``MPiPS-01 Dział 1: rup → wup za grudzień 2025 r.``, with "(termin wg komunikatu — do
+    sprawdzenia)" when the date does not come from the text of an act. The event's UID
+    does not depend on it: a changed title updates the event, never duplicates it."""
     ob = occ.obligation
-    recipients = ", ".join(ob.recipients) or "—"
     mark = f" ({occ.grade.mark})" if occ.grade.mark else ""
-    return f"{ob.label} → {recipients} {occ.period.for_words()}{mark}"
+    return event_summary(ob.label, ob.level, ob.recipients, occ.period.for_words()) + mark
 
 
 def occurrence_lines(
@@ -277,7 +284,8 @@ def responsibility_lines(item: PlannedOccurrence, organisation: Organisation) ->
     fallback = _person(organisation, resolution.fallback)
     if resolution.needs_designation:
         return [f"Odpowiada: wymaga wyznaczenia — nikt z upoważnionych nie jest dostępny; "
-                f"{fallback} wyznacza inną osobę (pkt II.5)"]  # fmt: skip
+                f"{fallback} wyznacza inną osobę (na podstawie "
+                f"{organisation.designation_basis})"]  # fmt: skip
     people = ", ".join(_person(organisation, p) for p in resolution.responsible)
     if resolution.designation is not None:
         lines = [f"Odpowiada: {people} — wyznaczenie: {resolution.designation.basis}"]
@@ -336,7 +344,7 @@ def task_item(
         f"Termin sprawozdania: {long_date(occ.due)}",
         f"Termin zadania: {long_date(task.due)}",
         f"Odpowiada: {owners}" if owners else f"Odpowiada: {task.email or task.unit_name}",
-        f"Podstawa: {organisation.request_basis}",
+        f"Na podstawie {organisation.request_basis}",
     ]
     if task.planning_date is not None:
         lines.append(planning_line(task.due, task.planning_date, setup))
@@ -366,8 +374,8 @@ def find_date_item(
     waiting = item.undated
     ob = waiting.obligation
     owners = ", ".join(_person(organisation, p) for p in task.owners)
-    summary = f"Ustalić termin: {ob.label} → {', '.join(ob.recipients) or '—'} " \
-              f"{waiting.period.for_words()}"  # fmt: skip
+    summary = "Ustalić termin: " + event_summary(ob.label, ob.level, ob.recipients,
+                                                 waiting.period.for_words())  # fmt: skip
     lines = [
         "Zadanie: ustalić termin sprawozdania — data nie została jeszcze ogłoszona "
         "(to nie jest termin sprawozdania).",
@@ -465,7 +473,8 @@ def build_feed_set(
             [i for p, i in occurrences if person.id in p.owners]
             + [i for t, i in tasks if person.id in t.owners])  # fmt: skip
     return FeedSet(
-        namespace=organisation.id, name=organisation.name, start=start, end=end,
+        namespace=organisation.id, name=settings.short_name or organisation.name,
+        start=start, end=end,
         scopes=tuple(scopes), items=by_scope,
     )  # fmt: skip
 

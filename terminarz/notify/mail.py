@@ -32,11 +32,28 @@ from terminarz.law.explain import short_explanation
 from terminarz.law.rules import Occurrence, trail
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.links import LinkClaim, expiry, link_url
-from terminarz.notify.reminders import DueMail, FindDateMail, MailKind
+from terminarz.notify.feeds import event_summary
+from terminarz.notify.reminders import (
+    DueMail,
+    Escalation,
+    FindDateMail,
+    MailKind,
+    overdue_steps,
+    step_words,
+)
 from terminarz.org.datarequests import Task, TaskKind
 from terminarz.org.organisation import Organisation, Person
 from terminarz.org.plan import PlannedOccurrence, Setup
-from terminarz.polish import date_words, days_phrase, long_date, plural, short_date
+from terminarz.polish import (
+    date_words,
+    days_phrase,
+    for_date,
+    long_date,
+    on_date,
+    short_date,
+    until_date,
+    working_days_words,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -81,6 +98,8 @@ class TaskView:
     deliver_due: str
     external: bool
     email: str | None
+    due_on: str = ""  # "w poniedziałek, 11 stycznia 2027 r." (the working date)
+    deliver_for: str = ""  # "na czwartek, 21 stycznia 2027 r."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,6 +150,20 @@ class MailView:
     done_command: str
     source_mark: str | None = None  # "termin wg komunikatu — do sprawdzenia" below the act
     source_text: str | None = None  # the announcement or the rule's source, in one line
+    # Several addressees of one message (a tier's handover): ``to`` holds them all.
+    to: tuple[PersonView, ...] = ()
+    several: bool = False
+    kind_words: str = ""  # "przypomnienie", "zastępstwo", … (the footer)
+    step_words: str = ""  # "10 dni roboczych przed terminem" (the footer; keys stay stored)
+    contact: str | None = None  # "Kierownik Działu … <adres>": whom to write if not theirs
+    # The organisation's own procedure, after "na podstawie" (genitive).
+    request_basis: str = "wewnętrznej procedury obsługi sprawozdań"
+    designation_rule: str = "wewnętrznej procedury obsługi sprawozdań"
+    monthly: bool = False  # the fallback's monthly overdue mail
+    then_monthly: bool = False  # overdue: the last to this reader; the fallback is told monthly
+    last_overdue: str | None = None  # "w czwartek, 15 kwietnia 2027 r.": the last overdue mail
+    due_on: str = ""  # "we wtorek, 2 lutego 2027 r." (inside a sentence)
+    planning_on: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,13 +175,15 @@ class Rendered:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Composed:
-    """A mail ready for the ledger and the server."""
+    """A mail ready for the ledger and the server: ``envelope`` holds the ``To`` addresses
+    (the first ``to_count``, ``address`` first), then the copies."""
 
     message: bytes
     message_id: str
     subject: str
     address: str
     envelope: tuple[str, ...]
+    to_count: int = 1
 
 
 class MailRenderer:
@@ -172,6 +207,8 @@ class MailRenderer:
             auto_reload=False,
             cache_size=-1,
         )
+        # "… 2027 r." ends a sentence by itself: never "r.."
+        self.env.filters["full_stop"] = _full_stop
 
     def render(self, kind: MailKind, view: MailView) -> Rendered:
         return self.render_view(kind, view)
@@ -256,17 +293,29 @@ class MailComposer:
         if resolution.tier is not None and resolution.tier > 0:
             tier = f"grupa zastępcza nr {resolution.tier}"
             tier_to = f"grupę zastępczą nr {resolution.tier}"
-        next_overdue = None
+        addressees = mail.addressees
+        several = len(addressees) > 1
+        next_overdue = last_overdue = None
+        monthly = then_monthly = False
         if mail.kind is MailKind.OVERDUE:
-            nxt = calendar.add_working_days(max(today, mail.day), self._overdue_every)
-            next_overdue = long_date(nxt)
+            rem = self._org.settings.reminders
+            policy = Escalation(every=self._overdue_every, repeats=rem.overdue_max,
+                                until=rem.overdue_until)  # fmt: skip
+            steps = overdue_steps(item.due, calendar, policy)
+            monthly = mail.step.startswith("M+")
+            then_monthly = (mail.next_day is None and mail.recipient != resolution.fallback
+                            and any(s.monthly and s.day > mail.day for s in steps))  # fmt: skip
+            next_overdue = on_date(mail.next_day) if mail.next_day is not None else None
+            if steps:
+                last_overdue = on_date(steps[-1].day)
         confirm_url = confirm_expires = None
-        if (self._links.secret is not None and self._links.base_url
+        if (self._links.secret is not None and self._links.base_url and not several
                 and mail.kind is not MailKind.DELIVER):  # fmt: skip
             until = expiry(today, self._links.days)
             claim = LinkClaim(occurrence_id=item.id, person_id=mail.recipient, expires=until)
             confirm_url = link_url(self._links.base_url, self._links.secret, claim)
-            confirm_expires = date_words(until)
+            confirm_expires = until_date(until)
+        contact = self.contact(addressees, resolution.fallback)
         return MailView(
             kind=mail.kind.value,
             step=mail.step,
@@ -303,7 +352,7 @@ class MailComposer:
             reasons=resolution.reasons,
             awaited=tuple(self._awaited(item, today)),
             task=self._task(mail.task, item, today) if mail.task is not None else None,
-            step_day=long_date(mail.day),
+            step_day=on_date(mail.day),
             late=mail.day < today,
             overdue_every=_every_words(self._overdue_every),
             next_overdue=next_overdue,
@@ -312,7 +361,38 @@ class MailComposer:
             done_command=f"terminarz done {item.id} --by {mail.recipient}",
             source_mark=occ.grade.mark or None,
             source_text=_source_text(occ),
+            to=tuple(self.person(p) for p in addressees),
+            several=several,
+            kind_words=mail.kind.polish,
+            step_words=_footer_step(mail.kind, mail.step),
+            contact=_mailbox_words(contact) if contact else None,
+            request_basis=self._org.request_basis,
+            designation_rule=self._org.designation_basis,
+            monthly=monthly,
+            then_monthly=then_monthly,
+            last_overdue=last_overdue,
+            due_on=on_date(item.due),
+            planning_on=on_date(item.planning_date) if item.planning_date else None,
         )
+
+    def contact(self, addressees: Sequence[str], fallback: str) -> tuple[str, str] | None:
+        """Whom a reader writes to when the mail is not theirs: ``[reminders] contact``, else
+        the head of the (first) addressee's unit, else the fallback — never an addressee."""
+        configured = self._org.settings.reminders.contact
+        if configured:
+            return _parse_sender(configured)
+        candidates = []
+        for person_id in addressees:
+            person = self._people.get(person_id)
+            unit = self._org.unit(person.unit) if person is not None and person.unit else None
+            if unit is not None and unit.head:
+                candidates.append(unit.head)
+        candidates.append(fallback)
+        for candidate in candidates:
+            person = self._people.get(candidate)
+            if candidate not in addressees and person is not None and person.email:
+                return (person.name, person.email)
+        return None
 
     def _rule(self, item: PlannedOccurrence) -> str:
         found = self._rules.get(item.id)
@@ -326,6 +406,7 @@ class MailComposer:
         key = (item.id, now)
         found = self._events.get(key)
         if found is None:
+            ob = item.occurrence.obligation
             description = [
                 f"{view.title} ({view.occurrence_id})",
                 f"Termin: {view.due}" + (f"; planowo: {view.planning}" if view.planning else ""),
@@ -335,7 +416,7 @@ class MailComposer:
             found = self._events[key] = event_ics(
                 uid=event_uid(self._org.id, item.id),
                 due=item.due,
-                summary=f"{view.form} {view.for_period} → {view.report_to}",
+                summary=event_summary(ob.label, ob.level, ob.recipients, view.for_period),
                 description="\n".join(description),
                 stamp=now,
             )
@@ -379,6 +460,8 @@ class MailComposer:
             deliver_due=long_date(deliver.working_date),
             external=task.external,
             email=task.email,
+            due_on=on_date(task.working_date),
+            deliver_for=for_date(deliver.working_date),
         )
 
     # -- the message ------------------------------------------------------------------
@@ -390,7 +473,11 @@ class MailComposer:
         recipient = view.recipient
         if not recipient.email:
             raise ValueError(f"person {recipient.id} has no e-mail address")
-        cc = tuple(p for p in view.cc if p.email and p.email != recipient.email)
+        to = [recipient, *(p for p in view.to[1:] if p.email and p.email != recipient.email)]
+        addresses = {p.email for p in to}
+        cc = tuple(p for p in view.cc if p.email and p.email not in addresses)
+        contact = self.contact(mail.addressees, mail.planned.resolution.fallback
+                               if mail.planned.resolution is not None else "")  # fmt: skip
         org = self._org.id
         message_id = _message_id(org, mail.key, self._domain)
         item = mail.planned
@@ -398,8 +485,9 @@ class MailComposer:
         message = build_message(
             rendered=rendered,
             sender=self._from,
-            to=(recipient.name, recipient.email),
+            to=[(p.name, p.email) for p in to],
             cc=[(p.name, p.email) for p in cc],
+            reply_to=contact,
             message_id=message_id,
             thread_id=_message_id(org, (item.id, "thread", "", ""), self._domain),
             date=now,
@@ -408,7 +496,8 @@ class MailComposer:
         )
         return Composed(
             message=message, message_id=message_id, subject=rendered.subject,
-            address=recipient.email, envelope=(recipient.email, *(p.email for p in cc)),
+            address=recipient.email,
+            envelope=(*(p.email for p in to), *(p.email for p in cc)), to_count=len(to),
         )  # fmt: skip
 
 
@@ -422,29 +511,38 @@ class MailComposer:
         recipient = self.person(mail.recipient)
         if not recipient.email:
             raise ValueError(f"person {recipient.id} has no e-mail address")
+        to = [recipient, *(p for p in map(self.person, mail.addressees[1:])
+                           if p.email and p.email != recipient.email)]  # fmt: skip
+        several = len(to) > 1
         left = _working_days(self._setup.statutory, today, task.working_date)
+        fallback = item.duty.fallback if item.duty is not None else ""
+        contact = self.contact(mail.addressees, fallback)
         view = FindDateView(
             kind=mail.kind.value, step=mail.step, organisation=self._org.name,
             recipient=recipient, occurrence_id=undated.id, task_id=task.id,
             form=obligation.label, title=obligation.title,
             for_period=undated.period.for_words(),
             report_to=", ".join(self._party(r) for r in obligation.recipients) or "—",
-            window=undated.window_words(), task_due=long_date(task.working_date),
+            window=undated.window_words(), task_due=on_date(task.working_date),
             task_due_words=date_words(task.working_date),
             remaining=_remaining(left), basis=str(obligation.basis),
-            late=mail.day < today, step_day=long_date(mail.day),
-            done_command=f"terminarz done '{task.id}' --by {mail.recipient}",
+            late=mail.day < today, step_day=on_date(mail.day),
+            done_command=(f"terminarz done '{task.id}'" if several
+                          else f"terminarz done '{task.id}' --by {mail.recipient}"),
+            contact=_mailbox_words(contact) if contact else None,
+            to=tuple(to), several=several,
         )  # fmt: skip
         rendered = self._renderer.render_view(mail.kind, view)
         org = self._org.id
         message_id = _message_id(org, mail.key, self._domain)
         message = build_message(
-            rendered=rendered, sender=self._from, to=(recipient.name, recipient.email),
-            message_id=message_id,
+            rendered=rendered, sender=self._from, to=[(p.name, p.email) for p in to],
+            reply_to=contact, message_id=message_id,
             thread_id=_message_id(org, (undated.id, "thread", "", ""), self._domain), date=now,
         )  # fmt: skip
         return Composed(message=message, message_id=message_id, subject=rendered.subject,
-                        address=recipient.email, envelope=(recipient.email,))  # fmt: skip
+                        address=recipient.email, envelope=tuple(p.email for p in to),
+                        to_count=len(to))  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -469,6 +567,9 @@ class FindDateView:
     late: bool
     step_day: str
     done_command: str
+    contact: str | None = None
+    to: tuple[PersonView, ...] = ()  # every addressee (``recipient`` first)
+    several: bool = False
 
 
 def _working_days(calendar: WorkingCalendar, today: date, day: date) -> int:
@@ -495,7 +596,31 @@ def _later_tiers(tiers: tuple[tuple[str, ...], ...], resolution: Any) -> list[st
 
 def _every_words(n: int) -> str:
     """``co 2 dni robocze``, ``co 1 dzień roboczy``, ``co 5 dni roboczych``"""
-    return f"co {n} {plural(n, 'dzień roboczy', 'dni robocze', 'dni roboczych')}"
+    return f"co {working_days_words(n)}"
+
+
+def _footer_step(kind: MailKind, step: str) -> str:
+    """What the footer says the mail is: "przypomnienie 10 dni roboczych przed terminem",
+    "6 dni roboczych po terminie", "przekazanie — grupa zastępcza nr 1", "prośba o dane —
+    w dniu terminu zadania" (the stored keys stay as they are)."""
+    words = step_words(step)
+    if kind is MailKind.REMINDER:
+        return f"przypomnienie {words}"
+    if kind in (MailKind.OVERDUE, MailKind.HANDOVER):
+        return words
+    return f"{kind.polish} — {words}"
+
+
+def _full_stop(text: object) -> str:
+    """``text`` ending a sentence: a full stop added unless it ends with one already."""
+    value = str(text).rstrip()
+    return value if value.endswith(".") else f"{value}."
+
+
+def _mailbox_words(mailbox: tuple[str, str]) -> str:
+    """``Kierownik Działu … <adres>``, or the bare address."""
+    name, address = mailbox
+    return f"{name} <{address}>" if name else address
 
 
 def _source_text(occ: Occurrence) -> str | None:
@@ -574,8 +699,9 @@ def build_message(
     *,
     rendered: Rendered,
     sender: str | tuple[str, str],
-    to: tuple[str, str],
+    to: tuple[str, str] | Sequence[tuple[str, str]],
     cc: Sequence[tuple[str, str]] = (),
+    reply_to: tuple[str, str] | None = None,
     message_id: str,
     thread_id: str | None = None,
     date: datetime,
@@ -620,10 +746,16 @@ def build_message(
         msg.attach(event)
         del alternative["MIME-Version"]  # only the top-level header carries it (RFC 2045 § 4)
     sender_name, sender_addr = _parse_sender(sender) if isinstance(sender, str) else sender
+    # one (name, address) or several
+    addressees: list[tuple[str, str]] = (
+        [(str(to[0]), str(to[1]))] if isinstance(to[0], str) else [tuple(p) for p in to]  # type: ignore[misc]
+    )
+
     headers = [
         ("From", _address(sender_name or "terminarz", sender_addr, utf8)),
-        ("To", _address(*to, utf8)),
+        ("To", ", ".join(_address(name, addr, utf8) for name, addr in addressees)),
         ("Cc", ", ".join(_address(name, addr, utf8) for name, addr in cc)),
+        ("Reply-To", _address(*reply_to, utf8) if reply_to else ""),
         ("Subject", _unstructured(rendered.subject)),
         ("Date", format_datetime(date)),
         ("Message-ID", message_id),

@@ -81,7 +81,8 @@ class _Tally:
 
 
 def due_mails(setup: Setup, ledger: Store, *, today: date, epoch: date,
-              overdue_every: int) -> list[DueMail]:  # fmt: skip
+              overdue_every: int, overdue_max: int = 4,
+              overdue_until: int = 90) -> list[DueMail]:  # fmt: skip
     """The mails ``today`` calls for that the ledger does not hold yet."""
     organisation = setup.organisation
     assert organisation is not None
@@ -95,7 +96,8 @@ def due_mails(setup: Setup, ledger: Store, *, today: date, epoch: date,
     keys = ledger.keys(item.id for item in items)
     return decide(
         items, organisation=organisation, calendar=calendar, today=today, ledger=keys,
-        confirmed=confirmed, overdue_every=overdue_every, epoch=epoch,
+        confirmed=confirmed, overdue_every=overdue_every, epoch=epoch, overdue_max=overdue_max,
+        overdue_until=overdue_until,
     )  # fmt: skip
 
 
@@ -135,10 +137,12 @@ def run_night(
     if organisation is None:
         raise ValueError("reminders need an organisation")
     setup = recorded_setup(setup, ledger, since=today - OVERDUE_LOOKBACK)
-    overdue_every = organisation.settings.reminders.overdue_every
+    policy = organisation.settings.reminders
+    escalation = {"overdue_every": policy.overdue_every, "overdue_max": policy.overdue_max,
+                  "overdue_until": policy.overdue_until}  # fmt: skip
     if dry_run:
         epoch = ledger.epoch() or today
-        mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
+        mails = due_mails(setup, ledger, today=today, epoch=epoch, **escalation)
         finding = find_date_mails(setup, ledger, today=today, epoch=epoch)
         now = clock()
         decided = tuple(
@@ -152,7 +156,7 @@ def run_night(
     ledger.check_writable()  # before any mail goes out, not after the first send
     recorded = ledger.epoch()
     epoch = recorded or today
-    mails = due_mails(setup, ledger, today=today, epoch=epoch, overdue_every=overdue_every)
+    mails = due_mails(setup, ledger, today=today, epoch=epoch, **escalation)
     finding = find_date_mails(setup, ledger, today=today, epoch=epoch)
     now = clock()
     claims = [_claim(m, composer.compose(m, today=today, now=now), today, setup)
@@ -235,17 +239,20 @@ def _recorded(write: Callable[[], None], attempts: int = 3, pause: float = 0.5) 
 
 def _claim(mail: DueMail | FindDateMail, composed: Composed, today: date,
            setup: Setup) -> Claim:  # fmt: skip
-    """The message and its deliveries: the decided recipient, and each copy (Cc) with the
-    person it goes to, so that ``log`` and the store know who got what."""
+    """The message and its deliveries: each addressee (``To``) and each copy (``Cc``) with
+    the person it goes to, so that ``log`` and the store know who got what — and the
+    ledger holds every addressee's key, as if each had had a message of their own."""
     organisation = setup.organisation
-    cc_people: dict[str, str] = {}
-    for person_id in getattr(mail, "cc", ()):
+    people: dict[str, str] = {}
+    addressees = getattr(mail, "addressees", (mail.recipient,))
+    for person_id in (*addressees, *getattr(mail, "cc", ())):
         person = organisation.person(person_id) if organisation is not None else None
         if person is not None and person.email:
-            cc_people.setdefault(person.email, person_id)
+            people.setdefault(person.email, person_id)
     recipients = tuple(
         Recipient(address=address, person=mail.recipient, role="to") if i == 0
-        else Recipient(address=address, person=cc_people.get(address), role="cc")
+        else Recipient(address=address, person=people.get(address),
+                       role="to" if i < composed.to_count else "cc")
         for i, address in enumerate(composed.envelope)
     )  # fmt: skip
     return Claim(

@@ -169,7 +169,7 @@ def resolve(
     reasons.append(
         "Nikt z wyznaczonych osób nie jest dostępny w okresie przygotowania — wymaga "
         f"wyznaczenia: {_who(organisation, duty.fallback)} wyznacza i upoważnia inną osobę "
-        "(pkt II.5)."
+        f"(na podstawie {organisation.designation_basis})."
     )
     return Resolution(
         responsible=(), tier=None, substitute=False, needs_designation=True,

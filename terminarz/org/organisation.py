@@ -40,7 +40,7 @@ _TOP = (
 )  # fmt: skip
 _ORGANISATION = (
     "id", "name", "levels", "catalogues", "obligations", "timezone", "procedure",
-    "valid_from", "supersedes", "access_basis", "request_basis", "city",
+    "valid_from", "supersedes", "access_basis", "request_basis", "designation_basis", "city",
 )  # fmt: skip
 _UNIT = ("id", "name", "head")
 _PERSON = ("id", "name", "email", "unit", "role", "system_access", "login")
@@ -57,7 +57,9 @@ _DAY_OFF = ("date", "reason")
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 DEFAULT_ACCESS_BASIS = "pkt I.1 procedury (dostęp do systemu sprawozdawczego)"
-DEFAULT_REQUEST_BASIS = "pkt II.4 wewnętrznej procedury obsługi sprawozdań"
+# After "na podstawie" (genitive); an institution names its own point of its own procedure.
+DEFAULT_REQUEST_BASIS = "wewnętrznej procedury obsługi sprawozdań"
+DEFAULT_DESIGNATION_BASIS = "wewnętrznej procedury obsługi sprawozdań"
 
 
 class SourceMatch(StrEnum):
@@ -224,6 +226,7 @@ class Organisation:
     procedure: str = ""
     access_basis: str = DEFAULT_ACCESS_BASIS
     request_basis: str = DEFAULT_REQUEST_BASIS
+    designation_basis: str = DEFAULT_DESIGNATION_BASIS
     city: str = ""
     settings: Settings = field(default_factory=Settings)
     path: Path | None = None
@@ -340,6 +343,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     supersedes = ck.string(org_raw, "supersedes", where=w) or ""
     access_basis = ck.string(org_raw, "access_basis", where=w) or DEFAULT_ACCESS_BASIS
     request_basis = ck.string(org_raw, "request_basis", where=w) or DEFAULT_REQUEST_BASIS
+    designation_basis = (ck.string(org_raw, "designation_basis", where=w)
+                         or DEFAULT_DESIGNATION_BASIS)  # fmt: skip
     city = ck.string(org_raw, "city", where=w, single_line=True) or ""
 
     people, person_ids = _parse_people(ck, data)
@@ -372,7 +377,8 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
         absences=tuple(absences), absence_sources=tuple(sources),
         designations=tuple(designations), days_off=days_off, extra_working_days=tuple(extra),
         valid_from=valid_from, supersedes=supersedes, procedure=procedure,
-        access_basis=access_basis, request_basis=request_basis, city=city, settings=settings,
+        access_basis=access_basis, request_basis=request_basis,
+        designation_basis=designation_basis, city=city, settings=settings,
         path=ck.path,
     )  # fmt: skip
 
