@@ -6,6 +6,7 @@ locale-dependent ``strftime`` would give different text on every server.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 MONTHS_NOMINATIVE = (
@@ -93,3 +94,49 @@ def until_date(day: date) -> str:
 def working_days_words(n: int) -> str:
     """``1 dzień roboczy``, ``2 dni robocze``, ``5 dni roboczych``"""
     return f"{n} {plural(n, 'dzień roboczy', 'dni robocze', 'dni roboczych')}"
+
+
+def days_left_words(working: int | None, calendar: int) -> str:
+    """How far a date is, the same everywhere: working days, calendar days in brackets.
+
+    ``za 10 dni rob. (14 dni)``, ``za 1 dzień rob. (3 dni)``, ``dziś``,
+    ``2 dni rob. temu (4 dni)``. ``working`` counts the working days after today up to
+    and including the date (before it: the working days after the date up to and
+    including today, negative), so a date on a Sunday seen on Saturday is
+    ``za 0 dni rob. (1 dzień)``. Without a working-day count (a year outside the
+    calendar) only the calendar days are given: ``za 14 dni``.
+    """
+    if calendar == 0:
+        return "dziś"
+    if working is None:
+        return days_phrase(calendar)
+    count = f"{abs(working)} {plural(working, 'dzień rob.', 'dni rob.', 'dni rob.')}"
+    span = f"({abs(calendar)} {plural(calendar, 'dzień', 'dni', 'dni')})"
+    return f"za {count} {span}" if calendar > 0 else f"{count} temu {span}"
+
+
+def parse_date(text: str) -> date | None:
+    """``30.11.2026`` (also ``1.2.2026``) or ``2026-11-30`` (any ISO 8601 form ``date``
+    reads) as a date; None when it is neither, or there is no such day (``31.02.2026``)."""
+    text = text.strip()
+    dotted = _DOTTED_DATE.fullmatch(text)
+    try:
+        if dotted is not None:
+            return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def month_text(text: str) -> str | None:
+    """``11.2026`` (also ``1.2026``) as ``2026-11``; ``2026-11`` as it is; else None."""
+    text = text.strip()
+    dotted = _DOTTED_MONTH.fullmatch(text)
+    if dotted is not None:
+        return f"{dotted[2]}-{int(dotted[1]):02d}"
+    return text if _ISO_MONTH.fullmatch(text) else None
+
+
+_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_DOTTED_MONTH = re.compile(r"(\d{1,2})\.(\d{4})")
+_ISO_MONTH = re.compile(r"\d{4}-\d{2}")

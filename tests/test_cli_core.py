@@ -40,28 +40,32 @@ def test_due_month_table(run_cli: RunCli):
     lines = out.splitlines()
     assert lines[0] == "Terminy: styczeń 2026 r.  (dziś: sob 10 sty 2026)"
     rows = {line.split()[-1]: line for line in lines if "@" in line}
-    # id -> (date with weekday, days left, form and part, level -> recipients, period in words)
+    # id -> (date with weekday, working days left (calendar days; hand-counted: 6 January is
+    # a holiday, 10 January a Saturday), form and part, level -> recipients, period in words)
     expected = {
         "mpips-01.dzial-1@rup/2025-12":
-            ("pon 5 sty 2026", "5 dni temu", "MPiPS-01 Dział 1", "rup → wup",
+            ("pon 5 sty 2026", "3 dni rob. temu (5 dni)", "MPiPS-01 Dział 1", "rup → wup",
              "za grudzień 2025 r."),
         "mpips-01.dzial-2@rup/2025-Q4":
-            ("pon 5 sty 2026", "5 dni temu", "MPiPS-01 Dział 2", "rup → wup",
+            ("pon 5 sty 2026", "3 dni rob. temu (5 dni)", "MPiPS-01 Dział 2", "rup → wup",
              "za IV kwartał 2025 r."),
         "mpips-01.dzial-1@wup/2025-12":
-            ("śr 7 sty 2026", "3 dni temu", "MPiPS-01 Dział 1", "wup → wus", "za grudzień 2025 r."),
+            ("śr 7 sty 2026", "2 dni rob. temu (3 dni)", "MPiPS-01 Dział 1", "wup → wus",
+             "za grudzień 2025 r."),
         "mpips-01.zal-2@rup/2025-H2":
-            ("pt 9 sty 2026", "1 dzień temu", "MPiPS-01 Załącznik 2", "rup → wup",
+            ("pt 9 sty 2026", "0 dni rob. temu (1 dzień)", "MPiPS-01 Załącznik 2", "rup → wup",
              "za II półrocze 2025 r."),
         "mpips-01.zal-1@wup/2025-Q4":
-            ("pon 12 sty 2026", "za 2 dni", "MPiPS-01 Załącznik 1", "wup → wus",
+            ("pon 12 sty 2026", "za 1 dzień rob. (2 dni)", "MPiPS-01 Załącznik 1", "wup → wus",
              "za IV kwartał 2025 r."),
         "mpips-02@wup/2025-12":
-            ("wt 13 sty 2026", "za 3 dni", "MPiPS-02", "wup → mpips-dz", "za grudzień 2025 r."),
+            ("wt 13 sty 2026", "za 2 dni rob. (3 dni)", "MPiPS-02", "wup → mpips-dz",
+             "za grudzień 2025 r."),
         "mpips-02.zal@rup/2025":
-            ("pon 19 sty 2026 *", "za 9 dni", "MPiPS-02 Załącznik", "rup → wup", "za 2025 r."),
+            ("pon 19 sty 2026 *", "za 6 dni rob. (9 dni)", "MPiPS-02 Załącznik", "rup → wup",
+             "za 2025 r."),
         "mpips-03@ops/2025":
-            ("pt 30 sty 2026", "za 20 dni", "MPiPS-03", "ops → wzps", "za 2025 r."),
+            ("pt 30 sty 2026", "za 15 dni rob. (20 dni)", "MPiPS-03", "ops → wzps", "za 2025 r."),
     }  # fmt: skip
     assert len(rows) == 12
     for occ_id, cells in expected.items():
@@ -307,7 +311,8 @@ MISTAKES = [
     pytest.param(("due", "--month", "2026-13"), r"--month: „2026-13” nie jest miesiącem",
                  id="bad month"),
     pytest.param(("due", "--from", "2026-02-30", "--to", "2026-03-31"),
-                 r"--from: „2026-02-30” nie jest datą; należy ją podać w postaci RRRR-MM-DD",
+                 r"--from: „2026-02-30” nie jest datą; należy ją podać jako DD.MM.RRRR "
+                 r"albo RRRR-MM-DD",
                  id="bad date"),
     pytest.param(("due", "--month", "2026-01", "--today", "jutro"),
                  r"--today: „jutro” nie jest datą", id="bad --today"),
@@ -373,9 +378,16 @@ def test_argument_errors_in_polish(run_cli: RunCli, args: tuple[str, ...]):
 # -- colour ------------------------------------------------------------------------------------
 
 
-def run_in_terminal(exe: Path, args: list[str], env: dict[str, str]) -> str:
-    """Run with stdout on a pseudo-terminal; return what the terminal received."""
+def run_in_terminal(exe: Path, args: list[str], env: dict[str, str], columns: int = 0) -> str:
+    """Run with stdout on a pseudo-terminal (``columns`` wide, when given); return what the
+    terminal received."""
     main, secondary = pty.openpty()
+    if columns:
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     try:
         proc = subprocess.Popen(
             [str(exe), *args], stdout=secondary, stderr=subprocess.PIPE, env=env

@@ -21,7 +21,7 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 def test_feed_without_config_writes_one_file_per_level(run_cli: RunCli, tmp_path: Path) -> None:
     out = tmp_path / "kalendarze"
     args = ("feed", "--out", str(out), "--state", str(tmp_path / "s.sqlite3"),
-            "--today", "2026-02-02", "--catalogue", "mpips-1992")  # fmt: skip
+            "--today", "2026-02-02", "--catalogue", "mpips-1992", "--verbose")  # fmt: skip
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*.ics"))
@@ -41,12 +41,27 @@ def test_feed_without_config_writes_one_file_per_level(run_cli: RunCli, tmp_path
     assert (out / "all.ics").read_bytes() == before
 
 
+def test_feed_is_silent_on_success_without_verbose(run_cli: RunCli, tmp_path: Path) -> None:
+    """cron mails whatever a job prints: a successful run prints nothing at all."""
+    out = tmp_path / "kalendarze"
+    args = ("feed", "--out", str(out), "--state", str(tmp_path / "s.sqlite3"),
+            "--today", "30.11.2026", "--catalogue", "mpips-1992")  # fmt: skip
+    for _ in range(2):  # the first run writes the files, the second finds them unchanged
+        result = run_cli(*args)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (out / "level/ops.ics").is_file()
+    failed = run_cli("feed", "--out", str(out), "--state", str(tmp_path / "s.sqlite3"),
+                     "--today", "31.11.2026")  # fmt: skip
+    assert failed.returncode == 2
+    assert "--today: „31.11.2026” nie jest datą" in failed.stderr
+
+
 def test_feed_with_an_organisation_writes_units_and_people(run_cli: RunCli, tmp_path: Path) -> None:
     config = write_org(tmp_path / "organizacja.toml")
     out = tmp_path / "out"
     result = run_cli("feed", "--config", str(config), "--out", str(out),
                      "--state", str(tmp_path / "s.sqlite3"), "--today", "2026-11-24",
-                     "--from", "2027-01-01", "--to", "2027-12-31")  # fmt: skip
+                     "--from", "2027-01-01", "--to", "2027-12-31", "--verbose")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "  person/anna.ics — 2 wydarzenia\n" in result.stdout
     assert "  person/jan.ics — 0 wydarzeń\n" in result.stdout

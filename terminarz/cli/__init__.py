@@ -48,6 +48,7 @@ Przykłady:
   terminarz serve --config terminarz.toml                   serwer HTTP z kalendarzami
   terminarz remind --config terminarz.toml                  przypomnienia e-mail (cron)
   terminarz done mpips-03@ops/2026 --by kier-dokip          sprawozdanie wysłane
+  terminarz --version                                       wersja programu
 """
 
 
@@ -110,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem is not None:
         _say(f"terminarz: błąd: {problem}\n")
         return EXIT_USAGE
+    if arguments == ["--version"]:  # before any parser is built: nothing else is needed
+        return _version()
     parser = build_parser(_command(arguments))
     try:
         args = parser.parse_args(arguments)
@@ -139,6 +142,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(f"terminarz: błąd: {_io_message(exc)}\n")
         return EXIT_IO
     return code
+
+
+def _version() -> int:
+    """``terminarz 0.1.0``: the installed distribution's version (``importlib.metadata`` is
+    imported only here), else the package's own when it runs from a source tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("terminarz")
+    except PackageNotFoundError:
+        from terminarz import __version__ as number
+    sys.stdout.write(f"terminarz {number}\n")
+    sys.stdout.flush()
+    return 0
 
 
 class _ClosedOutput:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,6 +20,7 @@ from terminarz.law.holidays_pl import default_source
 from terminarz.law.periods import Period, PeriodKind
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
+from terminarz.polish import month_text, parse_date
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -87,13 +88,13 @@ a month back, two years ahead — stays far from the limits of ``datetime.date``
 
 
 def parse_day(text: str, *, option: str = "--today") -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
+    """A date given as ``30.11.2026`` or ``2026-11-30`` (:func:`terminarz.polish.parse_date`)."""
+    day = parse_date(text)
+    if day is None:
         raise UsageError(
-            f"{option}: „{text}” nie jest datą; należy ją podać w postaci RRRR-MM-DD, "
-            "np. 2026-02-02"
-        ) from None
+            f"{option}: „{text}” nie jest datą; należy ją podać jako DD.MM.RRRR albo "
+            "RRRR-MM-DD, np. 30.11.2026 lub 2026-11-30"
+        )
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise UsageError(
             f"{option}: data {day.isoformat()} jest poza obsługiwanym zakresem "
@@ -103,13 +104,16 @@ def parse_day(text: str, *, option: str = "--today") -> date:
 
 
 def parse_month(text: str, *, option: str = "--month") -> Period:
+    """A month given as ``11.2026`` or ``2026-11``."""
+    given = month_text(text)
     try:
-        period = Period.parse(text)
+        period = Period.parse(given) if given is not None else None
     except ValueError:
         period = None
     if period is None or period.kind is not PeriodKind.MONTH:
         raise UsageError(
-            f"{option}: „{text}” nie jest miesiącem; należy go podać jako RRRR-MM, np. 2026-01"
+            f"{option}: „{text}” nie jest miesiącem; należy go podać jako MM.RRRR albo RRRR-MM, "
+            "np. 11.2026 lub 2026-11"
         )
     if not FIRST_YEAR <= period.year <= LAST_YEAR:
         raise UsageError(
@@ -133,8 +137,9 @@ def warsaw_today() -> date:
 def add_today(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--today",
-        metavar="RRRR-MM-DD",
-        help="dzień, który uznać za dzisiejszy (domyślnie dzisiejsza data w Europe/Warsaw)",
+        metavar="DATA",
+        help="dzień, który uznać za dzisiejszy: DD.MM.RRRR albo RRRR-MM-DD (domyślnie "
+        "dzisiejsza data w Europe/Warsaw)",
     )
 
 
@@ -313,10 +318,40 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> list[str]:
 
 
 def dump_json(value: object, out: TextIO) -> None:
+    """``value`` as JSON, built in memory and written at once (one write, whatever the
+    buffering of ``out``: ``PYTHONUNBUFFERED=1`` costs nothing). A list is written one
+    element per line, each compact — it is fast (the C encoder), and a line is one row for
+    ``grep`` and ``diff``; anything else is indented. Only the content is the contract."""
     import json
 
-    json.dump(value, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    if isinstance(value, list):
+        write_json_rows(list(map(json_encoder(), value)), out)
+    else:
+        out.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_json_rows(rows: Sequence[str], out: TextIO) -> None:
+    """A JSON list whose elements are already encoded (``rows``), one per line, at once."""
+    out.write("".join(("[\n", ",\n".join(rows), "\n]\n")) if rows else "[]\n")
+
+
+def json_encoder() -> Callable[[object], str]:
+    """Compact JSON of one value, ``ensure_ascii=False``. One C encoder serves every element
+    of a list: ``JSONEncoder.encode`` would build a new one per element, costing as much as
+    the encoding itself for small objects."""
+    import json
+    from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+
+    if c_make_encoder is None:  # an interpreter without the C accelerator
+        return json.JSONEncoder(ensure_ascii=False).encode
+
+    def unknown(value: object) -> object:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    encoder = c_make_encoder(None, unknown, encode_basestring, None, ": ", ", ", False, False,
+                             True)  # fmt: skip
+    join = "".join
+    return lambda value: join(encoder(value, 0))
 
 
 def store_location(ctx: Context | None, setup: Setup | None) -> Location:

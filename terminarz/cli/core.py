@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,13 +14,16 @@ from terminarz.cli.common import (
     add_format,
     add_today,
     dump_json,
+    json_encoder,
     parse_day,
     parse_month,
     read_confirmations,
-    table,
+    write_json_rows,
 )
 from terminarz.cli.duetable import (
+    DaysLeft,
     DueRow,
+    OccurrenceRows,
     confirmed_json,
     filter_obligations,
     occurrence_json,
@@ -29,6 +32,7 @@ from terminarz.cli.duetable import (
     write_due_table,
     write_undated,
 )
+from terminarz.cli.layout import dropped_note, fit_table, table_width, write_notes
 from terminarz.errors import Severity, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows, planning_day, undated
 from terminarz.law.catalogue import CatalogueSet, check_catalogues
@@ -65,8 +69,11 @@ if TYPE_CHECKING:
 
 DUE_EXAMPLES = """\
 Przykłady:
-  terminarz due                               terminy bieżącego miesiąca
-  terminarz due --month 2026-01               terminy stycznia 2026 r.
+  terminarz due                               terminy bieżącego miesiąca (pod jego koniec
+                                              także najbliższych 14 dni)
+  terminarz due --next 30                     terminy od dziś do dziś + 30 dni
+  terminarz due --month 2026-01               terminy stycznia 2026 r. (także --month 01.2026)
+  terminarz due --from 1.01.2026 --to 31.03.2026 --wide   wszystkie kolumny tabeli
   terminarz due --from 2026-01-01 --to 2026-03-31 --level ops
   terminarz due --form MPiPS-01 --format json
   terminarz due --config calendars/examples/osrodek-pomocy.toml --month 2027-02 --today 2026-11-24
@@ -77,13 +84,24 @@ Przykłady:
 def register_due(sub: Any) -> None:
     p = sub.add_parser(
         "due", help="co jest do zrobienia: terminy w miesiącu lub w przedziale dat",
-        description="Wystąpienia obowiązków, których termin przypada w danym miesiącu "
-        "(domyślnie bieżącym) albo w zamkniętym przedziale dat.",
+        description="Wystąpienia obowiązków, których termin przypada w danym miesiącu\n"
+        "(domyślnie bieżącym, a gdy do jego końca zostało mniej niż 10 dni — także\n"
+        "w najbliższych 14 dniach), w najbliższych N dniach albo w zamkniętym przedziale dat.\n"
+        "Pozostało: dni robocze do terminu, w nawiasie dni kalendarzowe. Tabela mieści się\n"
+        "w szerokości terminala (COLUMNS); --wide pokazuje wszystkie kolumny.",
         epilog=DUE_EXAMPLES,
     )  # fmt: skip
-    p.add_argument("--month", metavar="RRRR-MM", help="miesiąc (domyślnie bieżący)")
-    p.add_argument("--from", dest="date_from", metavar="RRRR-MM-DD", help="początek przedziału")
-    p.add_argument("--to", dest="date_to", metavar="RRRR-MM-DD", help="koniec przedziału")
+    p.add_argument("--month", metavar="MIESIĄC",
+                   help="miesiąc: MM.RRRR albo RRRR-MM (domyślnie bieżący, a gdy do jego końca "
+                   "zostało mniej niż 10 dni — także najbliższe 14 dni)")  # fmt: skip
+    p.add_argument("--from", dest="date_from", metavar="DATA",
+                   help="początek przedziału: DD.MM.RRRR albo RRRR-MM-DD")  # fmt: skip
+    p.add_argument("--to", dest="date_to", metavar="DATA",
+                   help="koniec przedziału: DD.MM.RRRR albo RRRR-MM-DD")  # fmt: skip
+    p.add_argument("--next", type=int, metavar="N",
+                   help="najbliższe N dni kalendarzowych, od dziś do dziś + N")  # fmt: skip
+    p.add_argument("--wide", action="store_true",
+                   help="wszystkie kolumny tabeli, bez dopasowania do szerokości terminala")
     p.add_argument(
         "--level", action="append", metavar="POZIOM",
         help="tylko ten poziom składający (np. rup, wup, ops, wzps); można powtórzyć",
@@ -101,10 +119,28 @@ def register_due(sub: Any) -> None:
     p.set_defaults(handler=cmd_due)
 
 
+SOON_DAYS = 10  # fewer days than this left in the month: show the next NEXT_DAYS too
+NEXT_DAYS = 14
+LONGEST_NEXT = 3660
+
+
 def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
-    """The closed date range a ``due``-style command asks about."""
-    if args.month and (args.date_from or args.date_to):
-        raise UsageError("należy podać albo --month, albo --from i --to, nie obie formy naraz")
+    """The closed date range a ``due``-style command asks about.
+
+    Without ``--month``, ``--from``/``--to`` or ``--next``: today's month, and when fewer
+    than 10 days of it remain after today, up to 14 days after today (on 25 November:
+    1 November to 9 December; never past the calendar's last year). ``--next N``: today
+    to N days after today.
+    """
+    given = [name for name, value in (("--month", args.month), ("--from", args.date_from),
+                                      ("--to", args.date_to),
+                                      ("--next", getattr(args, "next", None)))
+             if value is not None]  # fmt: skip
+    if "--month" in given and len(given) > 1:
+        raise UsageError("należy podać albo --month, albo --from i --to, albo --next — "
+                         "jedną formę naraz")
+    if "--next" in given and len(given) > 1:
+        raise UsageError("należy podać albo --next, albo --from i --to — jedną formę naraz")
     if args.date_from or args.date_to:
         if not (args.date_from and args.date_to):
             raise UsageError("--from i --to trzeba podać razem")
@@ -112,14 +148,22 @@ def due_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
         end = parse_day(args.date_to, option="--to")
         if end < start:
             raise UsageError(f"--to ({end}) jest wcześniej niż --from ({start})")
+    elif getattr(args, "next", None) is not None:
+        if not 0 <= args.next <= LONGEST_NEXT:
+            raise UsageError(f"--next: {args.next} — należy podać liczbę dni "
+                             f"od 0 do {LONGEST_NEXT}")
+        start, end = today, today + timedelta(days=args.next)
     else:
         month = parse_month(args.month) if args.month else parse_month(f"{today:%Y-%m}")
         start, end = month.first_day, month.last_day
+        if not args.month and (end - today).days < SOON_DAYS:  # not past the calendar's end
+            end = max(end, min(today + timedelta(days=NEXT_DAYS), date(LAST_YEAR, 12, 31)))
     for option, day in (("--from", start), ("--to", end)):
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise UsageError(
-                f"{option if args.date_from else '--month'}: kalendarz dni roboczych obejmuje "
-                f"lata {FIRST_YEAR}–{LAST_YEAR}; {day.year} r. jest poza tym zakresem"
+                f"{option if args.date_from else given[0] if given else '--today'}: kalendarz "
+                f"dni roboczych obejmuje lata {FIRST_YEAR}–{LAST_YEAR}; {day.year} r. jest poza "
+                "tym zakresem"
             )
     return start, end
 
@@ -146,12 +190,18 @@ def cmd_due(ctx: Context) -> int:
     # where terminarz done without --config records; read only when there is a store
     confirmed: dict[str, Confirmation] = read_confirmations(None, None)
     if args.format == "json":
-        dump_json([occurrence_json(o, catalogues, today)
-                   | {"planning_date": _iso(planning_day(o, ctx.calendar))}
-                   | {"confirmed": confirmed_json(confirmed.get(o.id))}
-                   for o in occurrences]
-                  + [undated_json(u, catalogues) | {"planning_date": None, "confirmed": None}
-                     for u in waiting], ctx.out)  # fmt: skip
+        json_rows = OccurrenceRows(catalogues, today, DaysLeft(ctx.calendar, today))
+        encode = json_encoder()
+
+        def extra(o: Occurrence) -> dict[str, object]:
+            confirmation = confirmed.get(o.id) if confirmed else None
+            return {"planning_date": _iso(planning_day(o, ctx.calendar)),
+                    "confirmed": confirmed_json(confirmation)}  # fmt: skip
+
+        write_json_rows([json_rows.text(o, extra(o)) for o in occurrences]
+                        + [encode(undated_json(u, catalogues)
+                                  | {"planning_date": None, "confirmed": None})
+                           for u in waiting], ctx.out)  # fmt: skip
         return 0
     rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id),
                    planning_date=planning_day(o, ctx.calendar)) for o in occurrences]
@@ -288,7 +338,7 @@ def cmd_explain(ctx: Context) -> int:
 
         planning, planning_date = planning_lines(ctx, occ.id)
     if ctx.args.format == "json":
-        data = occurrence_json(occ, catalogues, ctx.today)
+        data = occurrence_json(occ, catalogues, ctx.today, DaysLeft(ctx.calendar, ctx.today))
         data["planning_date"] = planning_date
         data["trail"] = [
             {"date": s.info.day.isoformat(), "working": s.info.working, "count": s.count,
@@ -336,7 +386,7 @@ def explain_announced(ctx: Context, occ: Occurrence) -> int:
 
         org_planning, org_date = planning_lines(ctx, occ.id)
     if ctx.args.format == "json":
-        data = occurrence_json(occ, ctx.catalogues, ctx.today)
+        data = occurrence_json(occ, ctx.catalogues, ctx.today, DaysLeft(ctx.calendar, ctx.today))
         data["planning_date"] = org_date or (planning.isoformat() if planning else None)
         data["rule"] = occ.obligation.deadline.words() if occ.obligation.deadline else None
         data["explanation"] = found.lines()
@@ -395,7 +445,8 @@ def register_workdays(sub: Any) -> None:
         epilog="Przykłady:\n  terminarz workdays --month 2026-01\n"
         "  terminarz workdays --month 2018-11 --format json\n",
     )  # fmt: skip
-    p.add_argument("--month", metavar="RRRR-MM", help="miesiąc (domyślnie bieżący)")
+    p.add_argument("--month", metavar="MIESIĄC",
+                   help="miesiąc: MM.RRRR albo RRRR-MM (domyślnie bieżący)")
     add_format(p)
     add_today(p)
     p.set_defaults(handler=cmd_workdays)
@@ -463,6 +514,8 @@ def register_catalogue(sub: Any) -> None:
                    help="pobiera teraz harmonogramy, które plik organizacji wskazuje adresem "
                    "https:// (inne polecenia czytają zachowaną kopię)")  # fmt: skip
     p.add_argument("--state", metavar="PLIK|URL", help="baza stanu (jak w „terminarz done”)")
+    p.add_argument("--wide", action="store_true",
+                   help="wszystkie kolumny tabeli, bez dopasowania do szerokości terminala")
     add_format(p)
     add_today(p)
     p.set_defaults(handler=cmd_catalogue)
@@ -516,22 +569,28 @@ def cmd_catalogue(ctx: Context) -> int:
         dump_json([obligation_json(o, catalogues) for o in obligations], ctx.out)
         return 0
     out = ctx.out
+    width = table_width(ctx)
     wanted = {o.id for o in obligations}
     for catalogue in catalogues.catalogues:
         listed = [o for o in catalogue.obligations if o.id in wanted]
         if not listed:
             continue
         act = catalogue.act
-        out.write(ctx.style.bold(act.title) + "\n")
-        out.write(f"{act.published} — {act.status}\n" if act.published else f"{act.status}\n")
+        notes = [f"{act.published} — {act.status}" if act.published else act.status]
         if act.is_repealed:
-            out.write(f"Utrata mocy: {act.repeal_words()} — katalog jest używany tylko wtedy, "
-                      "gdy się go wskaże\n")  # fmt: skip
+            notes.append(f"Utrata mocy: {act.repeal_words()} — katalog jest używany tylko "
+                         "wtedy, gdy się go wskaże")  # fmt: skip
         if act.in_force_words:
-            out.write(f"Uwaga: {act.in_force_words}\n")
+            notes.append(f"Uwaga: {act.in_force_words}")
         if act.notes:
-            out.write(f"{act.notes}\n")
-        out.write(f"Plik: {catalogue.path} (nazwa: {catalogue.name})\n\n")
+            notes.append(act.notes)
+        notes.append(f"Plik: {catalogue.path} (nazwa: {catalogue.name})")
+        if width is not None and len(act.title) > width:
+            notes.insert(0, act.title)  # wrapped, so not bold: the style spans one line
+        else:
+            out.write(ctx.style.bold(act.title) + "\n")
+        write_notes(ctx, notes, width)
+        out.write("\n")
         rows = []
         for ob in listed:
             period = ob.period_kind.polish + (
@@ -548,26 +607,29 @@ def cmd_catalogue(ctx: Context) -> int:
             ])  # fmt: skip
         header = ["Id", "Sprawozdanie", "Kto → komu", "Okres", "Termin", "Podstawa", "Źródło",
                   "Obowiązuje"]  # fmt: skip
-        out.write("\n".join(table(rows, header)) + "\n")
+        lines, dropped = fit_table(rows, header, width=width, keep=("Id", "Sprawozdanie", "Termin"),
+                                   drop=("Obowiązuje", "Źródło", "Podstawa", "Kto → komu",
+                                         "Okres"))  # fmt: skip
+        out.write("".join(line + "\n" for _, line in lines))
+        write_notes(ctx, dropped_note(dropped, width), width)
         if catalogue.provenance:
             out.write("\nPrzepisy bez własnych terminów (proweniencja):\n")
             for provision in catalogue.provenance:
-                out.write(f"  § {provision.paragraph}: {provision.text}\n")
+                write_notes(ctx, [f"§ {provision.paragraph}: {provision.text}"], width, "  ")
                 if provision.note:
-                    out.write(f"      {provision.note}\n")
+                    write_notes(ctx, [provision.note], width, "      ")
         if catalogue.announced:
             out.write("\nTerminy ogłoszone dla pojedynczych okresów (nieprzesuwane):\n")
             for found in catalogue.announced:
                 mark = f" — {found.grade.mark}" if found.grade.mark else ""
                 basis = f"; {found.basis}" if found.basis else ""
-                out.write(f"  {found.occurrence_id}: {long_date(found.due)} ({found.grade.short})"
-                          f"{basis}{mark}\n")  # fmt: skip
+                write_notes(ctx, [f"{found.occurrence_id}: {long_date(found.due)} "
+                                  f"({found.grade.short}){basis}{mark}"], width, "  ")  # fmt: skip
         if catalogue.overrides:
             out.write("\nTerminy zmienione dla pojedynczych okresów:\n")
             for override in catalogue.overrides:
-                out.write(
-                    f"  {override.occurrence_id}: {long_date(override.due)} — {override.basis}\n"
-                )
+                write_notes(ctx, [f"{override.occurrence_id}: {long_date(override.due)} — "
+                                  f"{override.basis}"], width, "  ")  # fmt: skip
         out.write("\n")
     return 0
 

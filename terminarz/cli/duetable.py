@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from terminarz.cli.common import Context, table
-from terminarz.errors import UsageError
+from terminarz.cli.common import Context, json_encoder
+from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_width, write_notes
+from terminarz.errors import CalendarRangeError, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows
 from terminarz.law.catalogue import CatalogueSet
-from terminarz.law.rules import Grade, Obligation, Occurrence, split_occurrence_id
-from terminarz.polish import MONTHS_NOMINATIVE, days_phrase, short_date
+from terminarz.law.rules import (
+    Grade,
+    Obligation,
+    Occurrence,
+    split_occurrence_id,
+)
+from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
 
 if TYPE_CHECKING:
+    from terminarz.law.workdays import WorkingCalendar
     from terminarz.org.datarequests import Task
     from terminarz.store.base import Confirmation
 
@@ -32,30 +40,12 @@ def source_words(occ: Occurrence) -> str:
     return words
 
 
-def source_json(occ: Occurrence) -> dict[str, object]:
-    """The keys about the date's source, added to every occurrence row."""
-    found = occ.announced
-    source = occ.obligation.source
-    return {
-        "announced": True if found is not None else None,
-        "grade": str(occ.grade),
-        "check": occ.grade.needs_check,
-        "source_mark": occ.grade.mark or None,
-        "announcement": (
-            {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
-             "where": found.where, "basis": found.basis, "origin": found.origin,
-             "local": found.local}
-            if found is not None else None
-        ),
-        "source": (
-            {"grade": str(source.grade), "where": list(source.where),
-             "verified": source.verified.isoformat() if source.verified else None}
-            if source is not None else None
-        ),
-        "repealed_act": occ.from_repealed_act,
-        "act_in_force": occ.obligation.act.in_force or "confirmed",
-        "window": None,
-    }  # fmt: skip
+def _source_record(ob: Obligation) -> dict[str, object] | None:
+    source = ob.source
+    if source is None:
+        return None
+    return {"grade": str(source.grade), "where": list(source.where),
+            "verified": source.verified.isoformat() if source.verified else None}  # fmt: skip
 
 
 def filter_obligations(
@@ -83,52 +73,162 @@ def filter_obligations(
     return obligations
 
 
-def occurrence_json(occ: Occurrence, catalogues: CatalogueSet, today: date) -> dict[str, object]:
-    ob = occ.obligation
-    return {
-        "id": occ.id,
-        "obligation": ob.id,
-        "form": ob.form,
-        "part": ob.part,
-        "title": ob.title,
-        "level": ob.level,
-        "recipients": list(ob.recipients),
-        "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
-        "period": str(occ.period),
-        "period_words": occ.period.for_words(),
-        "due": occ.due.isoformat(),
-        "nominal": occ.nominal.isoformat(),
-        "shifted": occ.nominal != occ.due and occ.override is None,
-        "override": (
-            {"due": occ.override.due.isoformat(), "basis": occ.override.basis}
-            if occ.override else None
-        ),
-        "days_left": (occ.due - today).days,
-        "basis": str(ob.basis),
-        "act": ob.act.id,
-    } | source_json(occ)
+class DaysLeft:
+    """Days from ``today`` to a date, counted once per month on the statutory calendar.
+
+    :meth:`working` is the signed count of working days the way the reminder mails count
+    them: after today up to and including the date, or (for a past date) after the date
+    up to and including today, negative. None when a year lies outside the calendar.
+    """
+
+    def __init__(self, calendar: WorkingCalendar, today: date) -> None:
+        self._calendar = calendar
+        self.today = today
+        self._anchor = _running_month(today)
+        self._before: dict[int, int] = {self._anchor: 0}  # working days of earlier months
+        self._low = self._high = self._anchor
+        self._days: dict[int, list[int]] = {}  # a month's working days, as day numbers
+        self._seen: dict[date, int | None] = {}
+        self._today = self._upto(today)
+
+    def _month(self, month: int) -> list[int]:
+        days = self._days.get(month)
+        if days is None:
+            found = self._calendar.month_working_days(month // 12, month % 12 + 1)
+            days = self._days[month] = [d.day for d in found]
+        return days
+
+    def _upto(self, day: date) -> int | None:
+        """Working days from the first day of today's month up to ``day`` (signed)."""
+        month = _running_month(day)
+        try:
+            while month > self._high:
+                self._before[self._high + 1] = self._before[self._high] + len(
+                    self._month(self._high)
+                )
+                self._high += 1
+            while month < self._low:
+                self._before[self._low - 1] = self._before[self._low] - len(
+                    self._month(self._low - 1)
+                )
+                self._low -= 1
+            return self._before[month] + bisect_right(self._month(month), day.day)
+        except CalendarRangeError:
+            return None
+
+    def working(self, day: date) -> int | None:
+        if day not in self._seen:
+            upto = self._upto(day)
+            self._seen[day] = (
+                None if upto is None or self._today is None else upto - self._today
+            )
+        return self._seen[day]
+
+    def words(self, day: date) -> str:
+        """``za 10 dni rob. (14 dni)`` — see :func:`terminarz.polish.days_left_words`."""
+        return days_left_words(self.working(day), (day - self.today).days)
+
+
+def _running_month(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def occurrence_json(
+    occ: Occurrence, catalogues: CatalogueSet, today: date, left: DaysLeft | None = None
+) -> dict[str, object]:
+    """An occurrence for ``--format json``; ``working_days_left`` is null without ``left``."""
+    return OccurrenceRows(catalogues, today, left).json(occ)
+
+
+class OccurrenceRows:
+    """Occurrences as ``--format json`` rows, what belongs to the obligation built once.
+
+    :meth:`json` is the row as a dict. :meth:`text` is the same row as JSON text, with the
+    obligation's keys (names, basis, source — most of a row's bytes) encoded once per
+    obligation and only the occurrence's own keys encoded per row: same content (the
+    obligation's keys come last), a fraction of the time for thousands of rows.
+    """
+
+    def __init__(self, catalogues: CatalogueSet, today: date, left: DaysLeft | None) -> None:
+        self._catalogues = catalogues
+        self._today = today
+        self._left = left
+        self._constant: dict[str, tuple[dict[str, object], str]] = {}
+        self._encode: Callable[[object], str] | None = None
+
+    def json(self, occ: Occurrence) -> dict[str, object]:
+        return self._varying(occ) | self._of(occ.obligation)[0]
+
+    def text(self, occ: Occurrence, extra: dict[str, object]) -> str:
+        """The row with ``extra`` keys, as compact JSON text."""
+        if self._encode is None:
+            self._encode = json_encoder()
+        row = self._varying(occ)
+        row.update(extra)
+        varying = self._encode(row)
+        return f"{varying[:-1]}, {self._of(occ.obligation)[1]}}}"
+
+    def _of(self, ob: Obligation) -> tuple[dict[str, object], str]:
+        """The keys of a row that depend only on its obligation, and their JSON text."""
+        found = self._constant.get(ob.id)
+        if found is None:
+            keys: dict[str, object] = {
+                "obligation": ob.id, "form": ob.form, "part": ob.part, "title": ob.title,
+                "level": ob.level, "recipients": list(ob.recipients),
+                "recipient_names": [self._catalogues.party_name(r) for r in ob.recipients],
+                "basis": str(ob.basis), "act": ob.act.id, "task": False,
+                "source": _source_record(ob), "act_in_force": ob.act.in_force or "confirmed",
+                "window": None,
+            }  # fmt: skip
+            found = self._constant[ob.id] = (keys, json_encoder()(keys)[1:-1])
+        return found
+
+    def _varying(self, occ: Occurrence) -> dict[str, object]:
+        found = occ.announced
+        override = occ.override
+        left = self._left
+        grade = occ.grade
+        return {
+            "id": occ.id,
+            "period": str(occ.period),
+            "period_words": occ.period.for_words(),
+            "due": occ.due.isoformat(),
+            "nominal": occ.nominal.isoformat(),
+            "shifted": occ.nominal != occ.due and override is None,
+            "override": (
+                {"due": override.due.isoformat(), "basis": override.basis} if override else None
+            ),
+            "days_left": (occ.due - self._today).days,
+            "working_days_left": left.working(occ.due) if left is not None else None,
+            "announced": True if found is not None else None,
+            "grade": str(grade),
+            "check": grade.needs_check,
+            "source_mark": grade.mark or None,
+            "announcement": (
+                {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
+                 "where": found.where, "basis": found.basis, "origin": found.origin,
+                 "local": found.local}
+                if found is not None else None
+            ),
+            "repealed_act": occ.obligation.act.repealed_by(occ.due),
+        }  # fmt: skip
 
 
 def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str, object]:
     """A period without a date, with the same keys as a dated occurrence (``due`` is null)."""
     ob = item.obligation
     window = item.window
-    source = ob.source
     return {
         "id": item.id, "obligation": ob.id, "form": ob.form, "part": ob.part, "title": ob.title,
         "level": ob.level, "recipients": list(ob.recipients),
         "recipient_names": [catalogues.party_name(r) for r in ob.recipients],
         "period": str(item.period), "period_words": item.period.for_words(),
         "due": None, "nominal": None, "shifted": False, "override": None, "days_left": None,
-        "basis": str(ob.basis), "act": ob.act.id,
+        "working_days_left": None, "basis": str(ob.basis), "act": ob.act.id, "task": False,
         "announced": False, "grade": str(ob.grade), "check": True,
         "source_mark": "termin do ustalenia — nie został jeszcze ogłoszony",
         "announcement": None,
-        "source": (
-            {"grade": str(source.grade), "where": list(source.where),
-             "verified": source.verified.isoformat() if source.verified else None}
-            if source is not None else None
-        ),
+        "source": _source_record(ob),
         "repealed_act": ob.act.repealed_by(item.expected),
         "act_in_force": ob.act.in_force or "confirmed",
         "window": ({"from": window[0].isoformat(), "to": window[1].isoformat()}
@@ -144,6 +244,19 @@ def confirmed_json(confirmation: Confirmation | None) -> dict[str, object] | Non
             "note": confirmation.note}  # fmt: skip
 
 
+def task_row_json(
+    task: Task, keys: dict[str, object], left: DaysLeft, confirmation: Confirmation | None = None
+) -> dict[str, object]:
+    """An internal task (pkt II.4) as an element of the ``due`` list of its own:
+    ``"task": true``, its ``keys`` (those ``who`` shows, with its ``occurrence``), the days
+    left and its confirmation."""
+    return {"task": True} | keys | {
+        "days_left": (task.due - left.today).days,
+        "working_days_left": left.working(task.due),
+        "confirmed": confirmed_json(confirmation),
+    }  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DueRow:
     """One line of the ``due`` table, with or without an organisation's columns."""
@@ -155,6 +268,24 @@ class DueRow:
     urgent: bool = False  # nobody responsible, or a designation needed
 
 
+def range_heading(args: object, start: date, end: date, today: date) -> str:
+    """``Terminy: listopad 2026 r.``, with ``i dalej do śr 9 gru 2026`` when the month ends
+    soon; ``Terminy od … do …`` for ``--from``/``--to``; ``Terminy na najbliższe 14 dni (do
+    …)`` for ``--next``."""
+    days = getattr(args, "next", None)
+    if days is not None:
+        if days == 0:
+            return "Terminy na dziś"
+        span = "najbliższy dzień" if days == 1 else f"najbliższe {days} dni"
+        return f"Terminy na {span} (do {short_date(end)})"
+    if getattr(args, "date_from", None) or getattr(args, "date_to", None):
+        return f"Terminy od {short_date(start)} do {short_date(end)}"
+    month = f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
+    if (end.year, end.month) != (start.year, start.month):
+        return f"{month} i dalej do {short_date(end)}"
+    return month
+
+
 def write_due_table(
     ctx: Context,
     rows: list[DueRow],
@@ -164,21 +295,21 @@ def write_due_table(
     scope: str | None = None,
     names: Callable[[str], str] = str,
 ) -> None:
-    """Heading, the table (overdue red, ≤ 3 days yellow, sent plain) and its footnotes."""
-    args = ctx.args
+    """Heading, the table (overdue red, ≤ 3 days yellow, sent plain) and its footnotes,
+    fitted into the terminal (:func:`table_width`)."""
     today = ctx.today
     style = ctx.style
     out = ctx.out
-    heading = (
-        f"Terminy: {MONTHS_NOMINATIVE[start.month - 1]} {start.year} r."
-        if args.month or not (args.date_from or args.date_to)
-        else f"Terminy od {short_date(start)} do {short_date(end)}"
-    )
+    width = table_width(ctx)
+    heading = range_heading(ctx.args, start, end, today)
     out.write(style.bold(heading) + f"  (dziś: {short_date(today)})\n")
-    out.write(f"{scope}\n\n" if scope else "\n")
+    if scope:
+        write_notes(ctx, [scope], width)
+    out.write("\n")
     if not rows:
         out.write("Brak terminów w tym okresie.\n")
         return
+    left = DaysLeft(ctx.calendar, today)
     with_people = any(r.responsible is not None for r in rows)
     with_source = any(r.occurrence.grade is not Grade.ACT or r.occurrence.from_repealed_act
                       or r.occurrence.obligation.act.in_force for r in rows)  # fmt: skip
@@ -187,11 +318,12 @@ def write_due_table(
         occ = row.occurrence
         ob = occ.obligation
         when = short_date(occ.due) + ("" if occ.nominal == occ.due and not occ.override else " *")
+        when = when.replace(" ", GLUE)
         if row.planning_date is not None:
-            when += f" (planowo {short_date(row.planning_date)})"
+            when += f" (planowo {short_date(row.planning_date)})".replace(" ", GLUE)
         status = (
             confirmation_words(row.confirmation, names) if row.confirmation
-            else days_phrase((occ.due - today).days)
+            else glued(left.words(occ.due))
         )  # fmt: skip
         cell = [when, status, ob.label, f"{ob.level} → {', '.join(ob.recipients) or '—'}",
                 occ.period.for_words()]  # fmt: skip
@@ -203,9 +335,12 @@ def write_due_table(
     header = ["Termin", "Pozostało", "Sprawozdanie", "Kto → komu", "Okres"]
     header += ["Źródło terminu"] if with_source else []
     header += ["Odpowiada", "Id"] if with_people else ["Id"]
-    for i, line in enumerate(table(cells, header)):
-        if i >= 2:
-            row = rows[i - 2]
+    lines, dropped = fit_table(cells, header, width=width, keep=("Termin", "Sprawozdanie", "Id"),
+                               drop=("Kto → komu", "Okres", "Źródło terminu", "Odpowiada",
+                                     "Pozostało"))  # fmt: skip
+    for index, line in lines:
+        if index >= 0:
+            row = rows[index]
             days = (row.occurrence.due - today).days
             if row.confirmation is None:
                 if days < 0 or row.urgent:
@@ -213,22 +348,27 @@ def write_due_table(
                 elif days <= 3:
                     line = style.yellow(line)
         out.write(line + "\n")
+    notes = []
     if any(r.occurrence.nominal != r.occurrence.due or r.occurrence.override for r in rows):
-        out.write("\n* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
-                  "terminarz explain <id>\n")  # fmt: skip
+        notes.append("* termin przesunięty z dnia wolnego albo zmieniony — szczegóły: "
+                     "terminarz explain <id>")  # fmt: skip
     if any(r.planning_date and r.occurrence.announced is None for r in rows):
-        out.write("planowo — termin ustawowy wypada w dzień wolny instytucji; pracę należy "
-                  "zaplanować na poprzedni dzień pracy\n")  # fmt: skip
+        notes.append("planowo — termin ustawowy wypada w dzień wolny instytucji; pracę należy "
+                     "zaplanować na poprzedni dzień pracy")  # fmt: skip
     if any(r.occurrence.announced is not None and r.planning_date for r in rows):
-        out.write("termin ogłoszony nie jest przesuwany z dnia wolnego — obowiązuje data "
-                  "ogłoszona, a pracę planuje się na poprzedni dzień roboczy\n")  # fmt: skip
+        notes.append("termin ogłoszony nie jest przesuwany z dnia wolnego — obowiązuje data "
+                     "ogłoszona, a pracę planuje się na poprzedni dzień roboczy")  # fmt: skip
     if any(r.occurrence.grade.needs_check for r in rows):
-        out.write("do sprawdzenia — termin nie pochodzi z tekstu aktu prawnego, lecz z programu "
-                  "badań, komunikatu lub strony urzędu wojewódzkiego; źródło: terminarz explain "
-                  "<id>\n")  # fmt: skip
+        notes.append("do sprawdzenia — termin nie pochodzi z tekstu aktu prawnego, lecz z "
+                     "programu badań, komunikatu lub strony urzędu wojewódzkiego; źródło: "
+                     "terminarz explain <id>")  # fmt: skip
     if any(r.occurrence.from_repealed_act for r in rows):
-        out.write(f"{REPEALED_MARK} — obowiązek pochodzi z aktu uchylonego; termin pokazano, "
-                  "bo katalog wskazano wprost\n")  # fmt: skip
+        notes.append(f"{REPEALED_MARK} — obowiązek pochodzi z aktu uchylonego; termin pokazano, "
+                     "bo katalog wskazano wprost")  # fmt: skip
+    notes.append("Pozostało — dni robocze do terminu, w nawiasie dni kalendarzowe")
+    notes += dropped_note(dropped, width)
+    out.write("\n")
+    write_notes(ctx, notes, width)
 
 
 def write_undated(
@@ -241,22 +381,28 @@ def write_undated(
     if not items:
         return
     out = ctx.out
-    out.write("\n" + ctx.style.bold("Terminy do ustalenia") + " — data nie została jeszcze "
-              "ogłoszona (terminarz jej nie zgaduje)\n")  # fmt: skip
+    width = table_width(ctx)
+    out.write("\n" + ctx.style.bold("Terminy do ustalenia") + "\n")
+    write_notes(ctx, ["Data nie została jeszcze ogłoszona (terminarz jej nie zgaduje)."], width)
     header = ["Okres", "Sprawozdanie", "Kto → komu", "Kiedy zwykle"]
     header += ["Ustalić termin do", "Id"] if tasks is not None else ["Id"]
     cells = []
     for item in items:
         ob = item.obligation
         cell = [item.period.for_words(), ob.label,
-                f"{ob.level} → {', '.join(ob.recipients) or '—'}", item.window_words()]  # fmt: skip
+                f"{ob.level} → {', '.join(ob.recipients) or '—'}",
+                item.window_words().replace(" r.", GLUE + "r.")]  # fmt: skip
         if tasks is not None:
             task = tasks.get(item.id)
-            cell.append(short_date(task.due) if task is not None else "—")
+            cell.append(short_date(task.due).replace(" ", GLUE) if task is not None else "—")
         cells.append([*cell, item.id])
-    out.write("\n".join(table(cells, header)) + "\n")
-    out.write("Kiedy zwykle — przedział dat z lat, dla których termin jest znany; ogłoszony "
-              "termin należy wpisać w pliku terminów instytucji ([[announced]])\n")  # fmt: skip
+    lines, dropped = fit_table(cells, header, width=width,
+                               keep=("Sprawozdanie", "Ustalić termin do", "Id"),
+                               drop=("Kto → komu", "Okres", "Kiedy zwykle"))  # fmt: skip
+    out.write("".join(line + "\n" for _, line in lines))
+    write_notes(ctx, ["Kiedy zwykle — przedział dat z lat, dla których termin jest znany; "
+                      "ogłoszony termin należy wpisać w pliku terminów instytucji "
+                      "([[announced]])", *dropped_note(dropped, width)], width)  # fmt: skip
 
 
 def undated_item(ctx: Context, text: str) -> UndatedOccurrence | None:

@@ -408,14 +408,17 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     """``terminarz due`` with an organisation file: people, substitutes, tasks, planning dates."""
     from terminarz.cli.common import read_confirmations
     from terminarz.cli.duetable import (
+        DaysLeft,
         DueRow,
         confirmed_json,
         filter_obligations,
         occurrence_json,
+        task_row_json,
         undated_json,
         write_due_table,
         write_undated,
     )
+    from terminarz.cli.layout import table_width, write_notes
     from terminarz.org.plan import (
         for_person,
         for_unit,
@@ -451,8 +454,9 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     confirmed = read_confirmations(ctx, setup)
     if args.format == "json":
         result = []
+        left = DaysLeft(ctx.calendar, today)
         for item in items:
-            data = occurrence_json(item.occurrence, setup.catalogues, today)
+            data = occurrence_json(item.occurrence, setup.catalogues, today, left)
             data.update(planned_json(item))
             data["confirmed"] = confirmed_json(confirmed.get(item.id))
             result.append(data)
@@ -461,11 +465,14 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
             data.update(pending_json(wait))
             data["confirmed"] = None
             result.append(data)
+        internal = [t for _, t in tasks] + [w.task for w in finding if w.task is not None]
+        result += [task_row_json(t, task_json(t), left, confirmed.get(t.id)) for t in internal]
         dump_json(result, ctx.out)
         return 0
     assert organisation is not None
     style = ctx.style
     out = ctx.out
+    width = table_width(ctx)
     scope = organisation.name
     if person:
         scope += f" — {organisation.person_name(person)} ({person})"
@@ -486,20 +493,17 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     whys = [w for item in items if item.id not in confirmed and (w := why_line(item, organisation))]
     if whys:
         out.write("\nDlaczego:\n")
-        for why in whys:
-            out.write(f"  {why}\n")
+        write_notes(ctx, whys, width, indent="  ")
         out.write("  (pełne wyjaśnienie: terminarz who <id>)\n")
     write_undated(ctx, [w.undated for w in waiting],
                   tasks={w.id: w.task for w in waiting if w.task is not None})  # fmt: skip
     if tasks:
         out.write(f"\n{style.bold('Zadania wewnętrzne (pkt II.4)')}\n")
-        for _, task in tasks:
-            out.write(f"  {task_line(task, organisation)}\n")
+        write_notes(ctx, [task_line(task, organisation) for _, task in tasks], width, indent="  ")
     if finding:
         out.write(f"\n{style.bold('Ustalenie terminów (daty jeszcze nieogłoszone)')}\n")
-        for wait in finding:
-            assert wait.task is not None
-            out.write(f"  {task_line(wait.task, organisation)}\n")
+        write_notes(ctx, [task_line(w.task, organisation) for w in finding if w.task is not None],
+                    width, indent="  ")  # fmt: skip
     n = len(items)
     out.write(f"\n{n} {plural(n, 'termin', 'terminy', 'terminów')}")
     if waiting:

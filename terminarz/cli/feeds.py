@@ -87,12 +87,15 @@ def register_feed(sub: Any) -> None:
     )  # fmt: skip
     p.add_argument("--out", metavar="KATALOG", type=Path, required=True,
                    help="katalog, do którego zapisać pliki .ics")  # fmt: skip
-    p.add_argument("--from", dest="date_from", metavar="RRRR-MM-DD",
-                   help="początek horyzontu (domyślnie 12 miesięcy wstecz, "
-                   "[feeds] months_back)")  # fmt: skip
-    p.add_argument("--to", dest="date_to", metavar="RRRR-MM-DD",
-                   help="koniec horyzontu (domyślnie 24 miesiące naprzód, "
-                   "[feeds] months_ahead)")  # fmt: skip
+    p.add_argument("--from", dest="date_from", metavar="DATA",
+                   help="początek horyzontu: DD.MM.RRRR albo RRRR-MM-DD (domyślnie 12 miesięcy "
+                   "wstecz, [feeds] months_back)")  # fmt: skip
+    p.add_argument("--to", dest="date_to", metavar="DATA",
+                   help="koniec horyzontu: DD.MM.RRRR albo RRRR-MM-DD (domyślnie 24 miesiące "
+                   "naprzód, [feeds] months_ahead)")  # fmt: skip
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="wypisuje zapisane kalendarze (bez tej opcji polecenie milczy, gdy się "
+                   "powiedzie — cron wysyła pocztą wszystko, co wypisano)")  # fmt: skip
     add_config(p)
     add_orgs(p)
     add_catalogue(p)
@@ -122,7 +125,8 @@ def cmd_feed(ctx: Context) -> int:
     with open_store(ctx, setup) as store:
         lines = write_feeds(setup, ctx.args.out, today=ctx.today, now=clock_now(ctx),
                             store=store, start=start, end=end)  # fmt: skip
-    ctx.out.write("".join(f"{line}\n" for line in lines))
+    if ctx.args.verbose:
+        ctx.out.write("".join(f"{line}\n" for line in lines))
     return 0
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -96,7 +97,9 @@ def register_remind(sub: Any) -> None:
                    "własne połączenie SMTP (domyślnie 4; przy wielu plikach rozdzielane też "
                    "między procesy, po jednym na rdzeń)")  # fmt: skip
     p.add_argument("--verbose", "-v", action="store_true",
-                   help="wypisuje jednowierszowe podsumowanie przebiegu")  # fmt: skip
+                   help="wypisuje jednowierszowe podsumowanie przebiegu, a na bieżąco (na "
+                   "standardowe wyjście błędów) każdą ponowną próbę połączenia z serwerem "
+                   "poczty lub wysłania")  # fmt: skip
     p.set_defaults(handler=cmd_remind)
 
 
@@ -113,8 +116,33 @@ def cmd_remind(ctx: Context) -> int:
     today = parse_day(args.today) if args.today else warsaw_today()
     if args.jobs is not None and not 1 <= args.jobs <= 64:
         raise UsageError(f"--jobs: {args.jobs} — należy podać liczbę od 1 do 64")
-    return remind_many(configs, today=today, dry_run=args.dry_run, verbose=args.verbose,
-                       out=ctx.out, environ=os.environ, jobs=args.jobs)  # fmt: skip
+    with show_retries(args.verbose):
+        return remind_many(configs, today=today, dry_run=args.dry_run, verbose=args.verbose,
+                           out=ctx.out, environ=os.environ, jobs=args.jobs)  # fmt: skip
+
+
+@contextmanager
+def show_retries(verbose: bool) -> Iterator[None]:
+    """With ``--verbose``: each retry of a mail server on stderr as it happens
+    (``terminarz: ... — ponowna próba 2 z 3 za 10 s``). Retries in worker processes
+    (many organisation files) are not shown; their outcome is, at the end."""
+    if not verbose:
+        yield
+        return
+    import logging
+
+    from terminarz.notify.mailer import RETRY_LOG
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("terminarz: %(message)s"))
+    level = RETRY_LOG.level
+    RETRY_LOG.addHandler(handler)
+    RETRY_LOG.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        RETRY_LOG.removeHandler(handler)
+        RETRY_LOG.setLevel(level)
 
 
 def remind_many(

@@ -72,20 +72,20 @@ def register(sub: Any) -> None:
                    help="postać wyniku: table (domyślnie), json albo csv")  # fmt: skip
     action = p.add_mutually_exclusive_group()
     action.add_argument("--receive", nargs=2, metavar=("ORGANIZACJA", "WYSTĄPIENIE"),
-                        help="zapisz przyjęcie sprawozdania („przyjęto”)")  # fmt: skip
+                        help="zapisuje przyjęcie sprawozdania („przyjęto”)")  # fmt: skip
     action.add_argument("--return", dest="return_", nargs=2,
                         metavar=("ORGANIZACJA", "WYSTĄPIENIE"),
                         help="zwróć sprawozdanie do poprawy („do poprawy”) z nowym terminem "
                         "--new-date; przypomnienia jednostki ruszają od nowa")  # fmt: skip
     action.add_argument("--summon", action="store_true",
-                        help="wyślij jedno wezwanie do osób odpowiedzialnych za każde "
+                        help="wysyła jedno wezwanie do osób odpowiedzialnych za każde "
                         "sprawozdanie po terminie (najwyżej raz dziennie)")  # fmt: skip
     p.add_argument("--date", metavar="RRRR-MM-DD", help="dzień przyjęcia (domyślnie dziś)")
     p.add_argument("--new-date", metavar="RRRR-MM-DD", help="nowy termin poprawionego "
                    "sprawozdania (przy --return)")  # fmt: skip
     p.add_argument("--note", metavar="TEKST", help="uwaga do przyjęcia albo zwrotu")
     p.add_argument("--feeds", metavar="KATALOG", type=Path,
-                   help="zapisz też kalendarze .ics jednostki wyższego szczebla (jak „terminarz "
+                   help="zapisuje też kalendarze .ics jednostki wyższego szczebla (jak „terminarz "
                    "feed --out”) z liczbami sprawozdań w wydarzeniach, np. „wpłynęło 12 z 150; "
                    "po terminie 3”")  # fmt: skip
     p.add_argument("--by", metavar="OSOBA",
@@ -103,7 +103,7 @@ def cmd_status(ctx: Context) -> int:
     assert upper is not None
     by = _actor(upper, args.by)
     if args.orgs is None:
-        raise UsageError("„terminarz status” potrzebuje plików organizacji wdrożenia: podaj "
+        raise UsageError("„terminarz status” potrzebuje plików organizacji wdrożenia: należy podać "
                          "--orgs KATALOG albo --orgs PLIK-Z-LISTĄ")  # fmt: skip
     if args.new_date and not args.return_:
         raise UsageError("--new-date ma znaczenie tylko z --return")
@@ -114,8 +114,8 @@ def cmd_status(ctx: Context) -> int:
         try:
             period = Period.parse(args.period)
         except ValueError:
-            raise UsageError(f"--period: „{args.period}” nie jest okresem; podaj np. 2026-10, "
-                             "2026-Q4, 2026-H2 albo 2026") from None  # fmt: skip
+            raise UsageError(f"--period: „{args.period}” nie jest okresem; należy podać "
+                             "np. 2026-10, 2026-Q4, 2026-H2 albo 2026") from None  # fmt: skip
     today = ctx.today
     reporters = load_deployment(ctx, upper, organisation_files(args.orgs))
     if args.receive or args.return_:

@@ -19,6 +19,7 @@ temporary error) tells the caller to stop trying the remaining mails of the run.
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 import socket
@@ -30,6 +31,9 @@ from types import TracebackType
 
 from terminarz.errors import TerminarzError
 from terminarz.settings import SmtpSettings
+
+RETRY_LOG = logging.getLogger("terminarz.mail.retry")
+"""Each retry, as it is about to wait (level INFO): ``remind --verbose`` shows them."""
 
 ENV_PREFIX = "TERMINARZ_SMTP_"
 SECURITY_CHOICES = ("none", "starttls", "tls")
@@ -216,7 +220,7 @@ class Mailer:
         last: MailError | None = None
         for attempt in range(self.retry.attempts):
             if attempt:
-                self.sleep(self.retry.delays[attempt - 1])
+                self._wait(attempt, last)
             try:
                 self._smtp = self._connect()
                 return self._smtp
@@ -226,6 +230,13 @@ class Mailer:
                 last = exc
         assert last is not None
         raise ServerUnavailable(str(last))
+
+    def _wait(self, attempt: int, reason: MailError | None) -> None:
+        """Log the retry about to come (:data:`RETRY_LOG`), then wait before it."""
+        delay = self.retry.delays[attempt - 1]
+        RETRY_LOG.info("%s — ponowna próba %d z %d za %g s", reason or "odmowa serwera",
+                       attempt + 1, self.retry.attempts, delay)  # fmt: skip
+        self.sleep(delay)
 
     def close(self) -> None:
         """Say QUIT (ignoring a server that is already gone) and forget the connection."""
@@ -273,7 +284,7 @@ class Mailer:
         last: MailError | None = None
         for attempt in range(self.retry.attempts):
             if attempt:
-                self.sleep(self.retry.delays[attempt - 1])
+                self._wait(attempt, last or next(iter(refused.values()), None))
             started = bool(accepted or unknown or refused)
             try:
                 outcome = self._transaction(self.connection(), message, sender, waiting)
