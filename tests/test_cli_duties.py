@@ -191,7 +191,8 @@ def test_nobody_available_and_unassigned(run_cli: RunCli, tmp_path: Path):
     assert "BRAK PRZYPISANIA (brak wpisu w [[duties]])" in rows["mpips-03a@ops/2027-H1"]
     assert ("  mpips-03@ops/2026: wymaga wyznaczenia — nikt z grup nie jest dostępny w okresie "
             "przygotowania (nieobecni: a (pt 1 sty 2027–niedz 28 lut 2027 urlop macierzyński)); "
-            "wyznacza: Dyrektor (dyr), pkt II.5") in out.splitlines()  # fmt: skip
+            "wyznacza: Dyrektor (dyr) na podstawie wewnętrznej procedury obsługi sprawozdań"
+            ) in out.splitlines()  # fmt: skip
     who = ok(run_cli, "who", "mpips-03@ops/2026", "--config", str(config), *NOV)
     assert who.splitlines()[-1] == "Odpowiada: nikt — WYMAGA WYZNACZENIA przez: Dyrektor (dyr)"
     # check reports the obligation without a duty as an error
@@ -213,12 +214,12 @@ def test_who_explains_the_substitution(run_cli: RunCli):
     assert lines[2] == "Termin: poniedziałek, 1 lutego 2027 r."
     assert "  2. (zastępcza nr 1) Kierownik Działu Organizacji, Kadr i Płac (kier-dokip), " \
         "Pracownik DOKiP wyznaczony przez kierownika działu (prac-dokip)" in lines
-    assert "Wyznacza zastępstwo (pkt II.5): Dyrektor Ośrodka (dyrektor)" in lines
+    assert "Wyznacza zastępstwo: Dyrektor Ośrodka (dyrektor)" in lines
     assert ("  Kierownik Działu Świadczeń Pomocy Społecznej (kier-dsps) — nieobecność: od pon 18 "
             "sty 2027 do pt 5 lut 2027 (Urlop wypoczynkowy; źródło: urlopy.ics)") in lines
     assert ("Odpowiada: Kierownik Działu Organizacji, Kadr i Płac (kier-dokip), Pracownik DOKiP "
             "wyznaczony przez kierownika działu (prac-dokip) [zastępstwo]") in lines
-    assert "Zadania wewnętrzne (pkt II.4):" in lines
+    assert "Zadania wewnętrzne:" in lines
 
 
 def test_who_json(run_cli: RunCli):

@@ -24,7 +24,7 @@ from conftest import RunCli
 
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.notify.feeds import feed_set_for
-from terminarz.notify.letters import letter_context
+from terminarz.notify.letters import letter_context, render_letter
 from terminarz.org.plan import PlannedOccurrence, load_setup, plan_one
 
 DATA = Path(__file__).resolve().parent / "data" / "ops-substitution.toml"
@@ -151,11 +151,16 @@ def test_the_letter_is_signed_by_whoever_sends_it(
     context = letter_context(item, "dfk", setup.organisation, today=date(2027, 4, 9))
     assert context["signatory"]["name"] == "Celina Wrona"  # kier-dokip, standing in on 9 April
     assert context["substitute"] is True
+    # …but the data go to the DŚPS group, back at work and preparing the report in late April
+    assert context["deliver_to"] == {"plural": True, "names": "Anna Nowak, Beata Lis",
+                                     "emails": "anna.nowak@example.org, beata.lis@example.org"}
     with pytest.raises(KeyError):  # DOKiP would ask itself
         letter_context(item, "dokip", setup.organisation, today=date(2027, 4, 9))
     usual = planned(tmp_path / "b", calendar, "")
     context = letter_context(usual, "dfk", setup.organisation, today=date(2027, 4, 9))
     assert (context["signatory"]["name"], context["substitute"]) == ("Anna Nowak", False)
+    text = render_letter(context)
+    assert "Dane proszę przekazać osobom sporządzającym sprawozdanie (Anna Nowak, Beata" in text
 
 
 def test_the_unit_feed_keeps_a_handed_over_report_marked(

@@ -339,7 +339,7 @@ def test_the_director_designates_and_the_person_sees_it(site: Site) -> None:
                                                 "basis": "pkt II.5 Zasad — polecenie z 22.06.2026"})
     assert saved.status_code == 303
     page = site.signed_in("prac-dokip").get("/app/").text
-    assert "osoba wyznaczona (pkt II.5)" in page
+    assert "osoba wyznaczona" in page
     missing = post(director, "/app/wyznaczenie", {"occurrence": OCC, "person": "prac-dokip",
                                                   "basis": ""})
     assert missing.status_code == 400 and "Proszę podać podstawę" in missing.text
@@ -455,7 +455,7 @@ def test_the_director_designates_for_a_date_range(site: Site) -> None:
         "start": "2026-07-01", "end": "2026-07-31", "basis": "pkt II.5 — urlopy w DŚPS"})
     assert saved.status_code == 303
     assert "od 1 lipca 2026 r. do 31 lipca 2026 r." in director.get("/app/wyznaczenie").text
-    assert "osoba wyznaczona (pkt II.5)" in site.signed_in("prac-dokip").get("/app/").text
+    assert "osoba wyznaczona" in site.signed_in("prac-dokip").get("/app/").text
     reversed_range = post(director, "/app/wyznaczenie", {
         "mode": "range", "obligation": "mpips-03a@ops", "person": "prac-dokip",
         "start": "2026-07-31", "end": "2026-07-01", "basis": "x"})
@@ -468,6 +468,7 @@ def test_the_director_is_asked_to_designate_when_nobody_is_available(site: Site)
             store.add_absence(person=person, start=date(2026, 7, 6), end=date(2026, 7, 20),
                               category=AbsenceCategory.LEAVE, by=person, at=START)
     page = site.signed_in("dyrektor").get("/app/").text
-    assert "wyznaczenie osoby (pkt II.5)" in page and 'href="/app/wyznaczenie"' in page
+    assert "wyznaczenie osoby — nikt nie jest dostępny" in page
+    assert 'href="/app/wyznaczenie"' in page
     table = site.signed_in("dyrektor").get("/app/osrodek").text
     assert "wymaga wyznaczenia" in table

@@ -239,7 +239,7 @@ def test_a_clerk_a_head_and_the_director_do_their_month(browser: Any, served: Se
 
     # -- on a phone
     phone = sign_in(browser, served, "prac-dokip", phone=True)
-    assert "osoba wyznaczona (pkt II.5)" in phone.inner_text("main")
+    assert "osoba wyznaczona" in phone.inner_text("main")
     check(phone, served, "moje-terminy-telefon")
 
     # -- the log never shows a sign-in token

@@ -171,7 +171,7 @@ def register_who(sub: Any) -> None:
         "who", help="kto odpowiada za wystąpienie i dlaczego (zastępstwa, nieobecności)",
         description="Ścieżka ustalenia odpowiedzialności za wystąpienie obowiązku: grupy osób, "
         "kto jest nieobecny, kiedy i dlaczego, która grupa przejęła obowiązek, kto wyznacza "
-        "zastępstwo (pkt II.5), zadania wewnętrzne (pkt II.4) i data planowania.",
+        "zastępstwo, zadania wewnętrzne (prośby o dane i ich dostarczenie) i data planowania.",
         epilog="Przykłady:\n"
         "  terminarz who mpips-03@ops/2026 --config calendars/examples/osrodek-pomocy.toml "
         "--today 2026-11-24\n"
@@ -269,7 +269,7 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
     for index, tier in enumerate(duty.tiers):
         kind = "podstawowa" if index == 0 else f"zastępcza nr {index}"
         lines.append(f"  {index + 1}. ({kind}) {names(organisation, list(tier))}")
-    lines.append(f"Wyznacza zastępstwo (pkt II.5): {names(organisation, [duty.fallback])}")
+    lines.append(f"Wyznacza zastępstwo: {names(organisation, [duty.fallback])}")
     lines += ["", *resolution.reasons, ""]
     if resolution.needs_designation:
         lines.append(style.red(f"Odpowiada: nikt — WYMAGA WYZNACZENIA przez: "
@@ -282,7 +282,7 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
     if handed is not None:
         lines.append(handed)
     if item.tasks or item.left_out:
-        lines += ["", "Zadania wewnętrzne (pkt II.4):"]
+        lines += ["", "Zadania wewnętrzne:"]
         for task in item.tasks:
             lines.append(f"  {task_line(task, organisation)}")
             if task.why:
@@ -296,10 +296,11 @@ def who_lines(item: PlannedOccurrence, organisation: Organisation, ctx: Context)
 
 def register_request(sub: Any) -> None:
     p = sub.add_parser(
-        "request", help="pismo z prośbą o dane do sprawozdania (pkt II.4)",
+        "request", help="pismo z prośbą o dane do sprawozdania",
         description="Drukuje pisemną prośbę do działu lub podmiotu zewnętrznego o dane "
         "potrzebne do sprawozdania: adresat, zakres danych, sprawozdanie i okres, termin "
-        "dostarczenia z dniem tygodnia, podstawa (pkt II.4) i podpis osoby odpowiedzialnej. "
+        "dostarczenia z dniem tygodnia, podstawa ([organisation] request_basis) i podpis "
+        "osoby odpowiedzialnej. "
         "Szablony: templates/pismo.txt.j2 i templates/pismo.html.j2.",
         epilog="Przykłady:\n"
         "  terminarz request mpips-03@ops/2026 --unit dokip "
@@ -383,7 +384,7 @@ def why_line(item: PlannedOccurrence, organisation: Organisation) -> str | None:
         return None
     if resolution.designation is not None:
         d = resolution.designation
-        return (f"{item.id}: wyznaczenie (pkt II.5) — {organisation.person_name(d.person)} "
+        return (f"{item.id}: wyznaczenie — {organisation.person_name(d.person)} "
                 f"({d.person}), {d.basis}")  # fmt: skip
     away = []
     for person in resolution.unavailable:
@@ -397,8 +398,8 @@ def why_line(item: PlannedOccurrence, organisation: Organisation) -> str | None:
     if resolution.needs_designation:
         return (f"{item.id}: wymaga wyznaczenia — nikt z grup nie jest dostępny w okresie "
                 f"przygotowania (nieobecni: {absent}); wyznacza: "
-                f"{organisation.person_name(resolution.fallback)} ({resolution.fallback}), "
-                "pkt II.5")  # fmt: skip
+                f"{organisation.person_name(resolution.fallback)} ({resolution.fallback}) "
+                f"na podstawie {organisation.designation_basis}")  # fmt: skip
     return (f"{item.id}: zastępstwo — grupa zastępcza nr {resolution.tier} "
             f"({', '.join(resolution.responsible)}), bo cała wcześniejsza grupa jest nieobecna "
             f"w okresie przygotowania: {absent}")  # fmt: skip
@@ -498,7 +499,7 @@ def due_with_organisation(ctx: Context, start: Any, end: Any) -> int:
     write_undated(ctx, [w.undated for w in waiting],
                   tasks={w.id: w.task for w in waiting if w.task is not None})  # fmt: skip
     if tasks:
-        out.write(f"\n{style.bold('Zadania wewnętrzne (pkt II.4)')}\n")
+        out.write(f"\n{style.bold('Zadania wewnętrzne')}\n")
         write_notes(ctx, [task_line(task, organisation) for _, task in tasks], width, indent="  ")
     if finding:
         out.write(f"\n{style.bold('Ustalenie terminów (daty jeszcze nieogłoszone)')}\n")

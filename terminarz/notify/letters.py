@@ -64,6 +64,13 @@ def letter_context(
     else:
         role = head.role if head and head.role else f"Kierownik: {name}"
         lines = [role] if name.casefold() in role.casefold() else [role, name]
+    # the data go to whoever prepares the report on the delivery date (a substitute when
+    # the owners are away then), not necessarily to the one who signs the request
+    resolution = planned.resolution
+    preparers = [p for p in (organisation.person(i) for i in (resolution.owners if resolution
+                                                               else ())) if p is not None]
+    if not preparers and signatory is not None:
+        preparers = [signatory]
     signatory_role = signatory.role if signatory else ""
     if signatory and signatory_role.casefold() == signatory.name.casefold():
         signatory_role = ""
@@ -104,6 +111,11 @@ def letter_context(
             "unit": _unit_name(organisation, signatory.unit) if signatory else "",
         },
         "substitute": bool(duty.tiers) and signers[0] not in duty.tiers[0],
+        "deliver_to": {
+            "plural": len(preparers) > 1,
+            "names": ", ".join(p.name for p in preparers),
+            "emails": ", ".join(p.email for p in preparers if p.email),
+        },
     }
 
 

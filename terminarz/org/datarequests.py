@@ -272,7 +272,8 @@ def _sender_words(sender: Resolution, organisation: Organisation, day: date) -> 
     when = f"({short_date(day)})"
     if sender.needs_designation:
         return (f"w dniu wysłania prośby {when} nikt z grup nie jest w pracy — prośbę wysyła "
-                f"osoba wyznaczająca zastępstwo (pkt II.5): {who}")  # fmt: skip
+                f"osoba wyznaczająca zastępstwo na podstawie {organisation.designation_basis}: "
+                f"{who}")  # fmt: skip
     if sender.designation is not None:
         how = "wyznaczenie"
     elif sender.substitute:

@@ -62,7 +62,7 @@ ACTION_WORDS = {
     "absence": "zapisano nieobecność",
     "absence-withdrawn": "wycofano nieobecność",
     "absence-purged": "usunięto dawne nieobecności (okres przechowywania)",
-    "designation": "wyznaczono osobę (pkt II.5)",
+    "designation": "wyznaczono osobę",
     "designation-withdrawn": "wycofano wyznaczenie",
     "announced-date": "wpisano ogłoszony termin",
     "sign-in": "zalogowano się",
@@ -480,7 +480,7 @@ def designate() -> Any:
             errors.append("Proszę podać okres wyznaczenia: datę „od” i nie wcześniejszą "
                           "datę „do”.")
         if not basis:
-            errors.append("Proszę podać podstawę wyznaczenia (np. pkt II.5 Zasad, polecenie "
+            errors.append("Proszę podać podstawę wyznaczenia (np. polecenie dyrektora "
                           "z dnia …).")
         if not errors:
             g.store.add_designation(person=person, occurrence_id=target, start=start, end=end,

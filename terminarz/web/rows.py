@@ -85,12 +85,12 @@ def role_words(item: PlannedOccurrence | PendingOccurrence, person: str) -> str:
         return ""
     if person in res.responsible:
         if res.designation is not None:
-            return "osoba wyznaczona (pkt II.5)"
+            return "osoba wyznaczona"
         if res.tier:
             return f"zastępstwo (grupa {res.tier + 1})"
         return "odpowiedzialność podstawowa"
     if res.needs_designation and person == res.fallback:
-        return "wyznaczenie osoby (pkt II.5) — nikt nie jest dostępny"
+        return "wyznaczenie osoby — nikt nie jest dostępny"
     return ""
 
 
@@ -109,7 +109,7 @@ def why_words(item: PlannedOccurrence, organisation: Organisation) -> str:
         return f"wyznaczenie: {res.designation.basis}"
     if res.needs_designation:
         away = ", ".join(organisation.person_name(p) for p in res.unavailable)
-        return f"wszystkie grupy nieobecne ({away}) — wymaga wyznaczenia (pkt II.5)"
+        return f"wszystkie grupy nieobecne ({away}) — wymaga wyznaczenia"
     if res.substitute:
         away = ", ".join(organisation.person_name(p) for p in res.unavailable)
         return f"zastępstwo — nieobecni: {away}"
