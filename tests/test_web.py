@@ -236,7 +236,9 @@ def test_who_may_see_which_page(site: Site, person: str, path: str, status: int)
 def test_the_home_page_lists_roles_tasks_and_buttons(site: Site) -> None:
     page = site.signed_in("kier-dsps").get("/app/").text
     assert "MPiPS-03a" in page and "I półrocze 2026 r." in page
-    assert "środa, 15 lipca 2026 r." in page and "za 23 dni" in page
+    # Monday 22 June → Wednesday 15 July: 23 calendar days; working days 23–26 June (4),
+    # 29 June–3 July (5), 6–10 July (5), 13–15 July (3) = 17, as `due` shows them
+    assert "środa, 15 lipca 2026 r." in page and "za 17 dni rob. (23 dni)" in page
     assert "odpowiedzialność podstawowa" in page
     assert "Potwierdź wysłanie" in page
     assert "Dostarczyć dane: Dział Organizacji, Kadr i Płac" in page

@@ -209,10 +209,11 @@ def person_page(person: str) -> Any:
         abort(403)
     start = g.today - timedelta(days=rows.BACK_DAYS)
     items = planned(start, g.today + timedelta(days=rows.AHEAD_DAYS + 45))
-    mine = rows.my_deadlines(items, person, g.today, g.store.confirmations())
+    calendar = setup().institution.statutory()  # as `due` counts the days left
+    mine = rows.my_deadlines(items, person, g.today, g.store.confirmations(), calendar)
     waiting = plan_pending(setup(), start, g.today + timedelta(days=rows.AHEAD_DAYS),
                            today=g.today)  # fmt: skip
-    mine.undated.extend(rows.undated_rows(waiting, person, g.today))
+    mine.undated.extend(rows.undated_rows(waiting, person, g.today, calendar))
     return page("home.html.j2", deadlines=mine, subject=org.person(person),
                 own=person == g.person, here=request.script_root + request.path)
 

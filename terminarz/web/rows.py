@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from terminarz.errors import CalendarRangeError
+from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.datarequests import Task, TaskKind
 from terminarz.org.organisation import Organisation
 from terminarz.org.plan import PendingOccurrence, PlannedOccurrence, Setup
@@ -23,7 +25,7 @@ from terminarz.polish import (
     MONTHS_NOMINATIVE,
     WEEKDAYS_SHORT,
     date_words,
-    days_phrase,
+    days_left_words,
     long_date,
     short_date,
 )
@@ -165,17 +167,33 @@ class Row:
         return "r-" + "".join(c if c.isalnum() else "-" for c in self.id)
 
 
+def left_words(calendar: WorkingCalendar | None, today: date, day: date) -> str:
+    """How far ``day`` is, as everywhere else (``due``, feeds): working days, calendar days
+    in brackets — ``za 10 dni rob. (14 dni)``; calendar days only without a calendar."""
+    working = None
+    if calendar is not None:
+        try:
+            if day > today:
+                working = calendar.working_days_between(today + timedelta(days=1), day)
+            else:
+                working = -calendar.working_days_between(day + timedelta(days=1), today)
+        except CalendarRangeError:
+            working = None
+    return days_left_words(working, (day - today).days)
+
+
 def _title(item: PlannedOccurrence) -> str:
     ob = item.occurrence.obligation
     return f"{ob.label} — {ob.title}"
 
 
 def report_row(item: PlannedOccurrence, person: str, today: date,
-               confirmations: Mapping[str, Confirmation]) -> Row:  # fmt: skip
+               confirmations: Mapping[str, Confirmation],
+               calendar: WorkingCalendar | None = None) -> Row:  # fmt: skip
     due = item.due
     return Row(
         id=item.id, title=_title(item), period=item.occurrence.period.words(), due=due,
-        due_words=long_date(due), days=days_phrase((due - today).days),
+        due_words=long_date(due), days=left_words(calendar, today, due),
         basis=str(item.occurrence.obligation.basis), role=role_words(item, person),
         confirmation=confirmations.get(item.id), button="Potwierdź wysłanie",
         planning=long_date(item.planning_date) if item.planning_date else "",
@@ -190,11 +208,12 @@ def report_row(item: PlannedOccurrence, person: str, today: date,
 
 
 def task_row(item: PlannedOccurrence, task: Task, today: date,
-             confirmations: Mapping[str, Confirmation]) -> Row:  # fmt: skip
+             confirmations: Mapping[str, Confirmation],
+             calendar: WorkingCalendar | None = None) -> Row:  # fmt: skip
     return Row(
         id=task.id, title=f"{task.summary()}", period=item.occurrence.period.words(),
         due=task.due, due_words=long_date(task.working_date),
-        days=days_phrase((task.working_date - today).days),
+        days=left_words(calendar, today, task.working_date),
         basis=task.data, role=task_role_words(task), confirmation=confirmations.get(task.id),
         button="Dane dostarczone" if task.kind is TaskKind.DELIVER else "Prośba wysłana",
         is_task=True,
@@ -219,8 +238,8 @@ class UndatedRow:
         return "u-" + "".join(c if c.isalnum() else "-" for c in self.id)
 
 
-def undated_rows(items: Iterable[PendingOccurrence], person: str,
-                 today: date) -> list[UndatedRow]:  # fmt: skip
+def undated_rows(items: Iterable[PendingOccurrence], person: str, today: date,
+                 calendar: WorkingCalendar | None = None) -> list[UndatedRow]:  # fmt: skip
     """``person``'s reports still without a date (responsible for them or for finding the
     date out), in the order of the day their date is expected."""
     rows = []
@@ -234,7 +253,7 @@ def undated_rows(items: Iterable[PendingOccurrence], person: str,
             window=waiting.window_words(), basis=str(ob.basis),
             role=role_words(item, person) or "ustalenie terminu",
             find_by=long_date(task.working_date) if task is not None else "",
-            days=days_phrase((task.working_date - today).days) if task is not None else "",
+            days=left_words(calendar, today, task.working_date) if task is not None else "",
         ))  # fmt: skip
     return rows
 
@@ -248,17 +267,18 @@ class MyDeadlines:
 
 
 def my_deadlines(items: Iterable[PlannedOccurrence], person: str, today: date,
-                 confirmations: Mapping[str, Confirmation]) -> MyDeadlines:  # fmt: skip
+                 confirmations: Mapping[str, Confirmation],
+                 calendar: WorkingCalendar | None = None) -> MyDeadlines:  # fmt: skip
     """``person``'s reports and tasks: overdue, the next 60 days, recently confirmed."""
     result = MyDeadlines()
     start, end = today - timedelta(days=BACK_DAYS), today + timedelta(days=AHEAD_DAYS)
     rows: list[Row] = []
     for item in items:
         if person in item.owners and start <= item.due <= end:
-            rows.append(report_row(item, person, today, confirmations))
+            rows.append(report_row(item, person, today, confirmations, calendar))
         for task in item.tasks:
             if person in task.owners and start <= task.due <= end and person not in item.owners:
-                rows.append(task_row(item, task, today, confirmations))
+                rows.append(task_row(item, task, today, confirmations, calendar))
     rows.sort(key=lambda r: (r.due, r.id))
     for row in rows:
         if row.confirmation is not None:
