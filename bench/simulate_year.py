@@ -158,13 +158,20 @@ def month_table(sent: list[Sent], year: int, month: int) -> str:
     from collections import Counter
 
     from terminarz.notify.reminders import MailKind, step_words
-    from terminarz.polish import MONTHS_NOMINATIVE, short_date
+    from terminarz.polish import MONTHS_NOMINATIVE, plural, short_date
 
     rows = [s for s in sent if (s.day.year, s.day.month) == (year, month)]
     people = Counter(p for s in rows for p in (*s.to, *s.cc))
     kinds = Counter(MailKind(s.kind).polish for s in rows)
-    lines = [f"{MONTHS_NOMINATIVE[month - 1].capitalize()} {year}: {len(rows)} wiadomości "
-             f"({sum(len(s.envelope) for s in rows)} doręczeń) do {len(people)} osób",
+    deliveries = sum(len(s.envelope) for s in rows)
+
+    def count(n: int, one: str, few: str, many: str) -> str:
+        return f"{n} {plural(n, one, few, many)}"
+
+    lines = [f"{MONTHS_NOMINATIVE[month - 1].capitalize()} {year}: "
+             f"{count(len(rows), 'wiadomość', 'wiadomości', 'wiadomości')} "
+             f"({count(deliveries, 'doręczenie', 'doręczenia', 'doręczeń')}) do "
+             f"{count(len(people), 'osoby', 'osób', 'osób')}",
              "Dlaczego: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()),
              "Komu:     " + ", ".join(f"{p} {n}" for p, n in people.most_common()), ""]
     for s in rows:

@@ -134,3 +134,20 @@ def test_a_head_away_is_not_the_one_escalated_to(year: tuple[list, dict[str, dat
              and s.kind == "overdue" and s.step in ("T+1", "T+6") for p in s.to}  # fmt: skip
     assert steps == {(date(2027, 2, 2), p) for p in ("zast-dsps", "prac-dsps", "dyrektor")} | {
         (date(2027, 2, 9), p) for p in ("zast-dsps", "prac-dsps", "kier-dsps")}
+
+
+def test_no_unit_asks_itself_for_data(year: tuple[list, dict[str, date]]) -> None:  # type: ignore[type-arg]
+    """II.4: a request goes to another unit; when the unit holding the data prepares the
+    report itself (its people substitute), nobody asks it — and it is not told to deliver
+    the data to itself."""
+    from terminarz.org.plan import load_setup
+
+    sent, _ = year
+    organisation = load_setup(SIM.EXAMPLE, today=date(2027, 1, 1)).organisation
+    assert organisation is not None
+    requests = [s for s in sent if s.kind == "request"]
+    assert requests
+    for s in requests:
+        asked = s.step.rpartition(":")[0]
+        units = {p.unit for p in (organisation.person(i) for i in s.to) if p is not None}
+        assert asked not in units, (s.day, s.occurrence_id, s.step, s.to)
