@@ -16,7 +16,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -470,3 +470,41 @@ def test_step_keys_after_a_return_read_in_polish(key: str, words: str) -> None:
     from terminarz.notify.reminders import step_words
 
     assert step_words(key) == words
+
+
+def test_served_counts_follow_a_gmina_s_confirmation_within_the_refresh(
+    tmp_path: Path, calendar: object
+) -> None:
+    """``serve --orgs``: the voivode's feeds are cached by his own inputs, which a gmina's
+    confirmation does not touch when its rows live elsewhere; the counts are rebuilt at the
+    latest after REPORTING_REFRESH seconds."""
+    from terminarz.cli.common import organisation_files
+    from terminarz.notify.reporting import feeds_with_counts
+    from terminarz.web.server import REPORTING_REFRESH, FeedService
+
+    upper, state, gminy = three_gminas(tmp_path)
+    now = [datetime(2027, 1, 20, 8, 0, tzinfo=ZoneInfo("Europe/Warsaw"))]
+    decorate = feeds_with_counts(organisation_files(Path(gminy)), statutory=calendar,  # type: ignore[arg-type]
+                                 locate=lambda org: state)  # fmt: skip
+    upper_state = tmp_path / "wojewoda.sqlite3"  # the voivode's own store, not the gminas'
+    service = FeedService(config=upper, store=open_store(Location(scheme="sqlite", target=str(upper_state), origin="test"),
+                                           "uw-przyklad"),
+                          clock=lambda: now[0], secret=None, decorate=decorate)  # fmt: skip
+
+    def counts() -> str:
+        feed = service.feed("person/insp-osr")
+        assert feed is not None
+        text = feed.body.decode().replace("\r\n ", "").replace("\\;", ";")
+        found = re.search(r"wpłynęło \d+ z 3; po terminie \d+", text)
+        assert found is not None
+        return found.group(0)
+
+    try:
+        assert counts() == "wpłynęło 1 z 3; po terminie 2"
+        with open_store(state, "gops-002") as store:
+            store.confirm(OCC, by="kier", at=at("2027-01-20"))
+        assert counts() == "wpłynęło 1 z 3; po terminie 2"  # cached: nothing of its own changed
+        now[0] = now[0].replace(second=0) + timedelta(seconds=REPORTING_REFRESH)
+        assert counts() == "wpłynęło 2 z 3; po terminie 1"
+    finally:
+        service.close()

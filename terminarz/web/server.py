@@ -342,6 +342,9 @@ class Snapshot:
     index: tuple[bytes, str] | None = None
 
 
+REPORTING_REFRESH = 300  # seconds: how stale an upper level's counts of reporters may be
+
+
 class FeedService:
     """Feeds of one organisation file (or the bundled catalogues), regenerated on change.
 
@@ -412,6 +415,10 @@ class FeedService:
             else:
                 stats.append((str(path), st.st_mtime_ns, st.st_size))
         stats.append(self._store.version())
+        if self._decorate is not None:
+            # the reporters' counts come from other organisations' rows and files, which
+            # this key does not watch: rebuilt at least every REPORTING_REFRESH seconds
+            stats.append(int(self._clock().timestamp()) // REPORTING_REFRESH)
         return tuple(stats)
 
     def _current(self) -> Snapshot:
