@@ -486,9 +486,8 @@ def test_served_counts_follow_a_gmina_s_confirmation_within_the_refresh(
     now = [datetime(2027, 1, 20, 8, 0, tzinfo=ZoneInfo("Europe/Warsaw"))]
     decorate = feeds_with_counts(organisation_files(Path(gminy)), statutory=calendar,  # type: ignore[arg-type]
                                  locate=lambda org: state)  # fmt: skip
-    upper_state = tmp_path / "wojewoda.sqlite3"  # the voivode's own store, not the gminas'
-    service = FeedService(config=upper, store=open_store(Location(scheme="sqlite", target=str(upper_state), origin="test"),
-                                           "uw-przyklad"),
+    own = Location(scheme="sqlite", target=str(tmp_path / "wojewoda.sqlite3"), origin="test")
+    service = FeedService(config=upper, store=open_store(own, "uw-przyklad"),  # not the gminas'
                           clock=lambda: now[0], secret=None, decorate=decorate)  # fmt: skip
 
     def counts() -> str:
