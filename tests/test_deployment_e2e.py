@@ -51,7 +51,8 @@ def write_deployment(folder: Path) -> tuple[Path, dict[str, Path]]:
     home.mkdir()
     text = (EXAMPLES / "urzad-wojewodzki.toml").read_text(encoding="utf-8")
     files["uw"] = home / "org.toml"
-    mail = '\n[smtp]\nhost = "localhost"\nsender = "Wydział Polityki Społecznej <wps@uw.example.org>"\n'
+    mail = ('\n[smtp]\nhost = "localhost"\n'
+            'sender = "Wydział Polityki Społecznej <wps@uw.example.org>"\n')
     files["uw"].write_text(text + SHARED + mail, encoding="utf-8")
     listing = folder / "instytucje.txt"
     listing.write_text("".join(f"{p}\n" for p in files.values()), encoding="utf-8")
