@@ -20,7 +20,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -636,8 +636,8 @@ def _parse_act(raw: dict[str, Any], ck: Checker) -> Act | None:
     elif value is not None:
         repealed = ck.day(raw, "repealed", where=where)
         if repealed is None:
-            ck.problems[-1:] = [replace(ck.problems[-1], message="„repealed” musi być datą "
-                                        "utraty mocy (RRRR-MM-DD) albo tekstem \"unknown\"")]
+            ck.problems[-1:] = [ck.problems[-1]._replace(message="„repealed” musi być datą "
+                                "utraty mocy (RRRR-MM-DD) albo tekstem \"unknown\"")]
     verified = ck.day(raw, "status_verified", where=where)
     in_force = raw.get("in_force", "confirmed")
     if in_force not in ("confirmed", "unconfirmed", "conflicting"):
