@@ -102,6 +102,11 @@ def email_problem(value: str) -> str | None:
         return f"„{value}” nie jest adresem e-mail (zawiera spacje)"
     if text.count("@") != 1:
         return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
+    if text.index("@") <= 64 and re.fullmatch(_PLAIN_ADDRESS, text):
+        # A dot-atom before "@" and dot-separated labels of letters, digits and hyphens
+        # after it: every check below passes, and ``email.headerregistry`` (about 20 ms
+        # to import on a command's start) is needed only for what does not look like this.
+        return None
     from email.errors import HeaderParseError
     from email.headerregistry import Address
 
@@ -127,10 +132,12 @@ def split_mailbox(value: str) -> tuple[str, str]:
     mailbox (control characters, several addresses, an address :func:`email_problem`
     refuses). Used for ``[smtp] sender`` by ``check`` and by the mail code alike.
     """
-    from email.utils import getaddresses
-
     if (bad := control_character(value)) is not None:
         raise ValueError(f"nadawca nie może zawierać znaku sterującego (U+{ord(bad):04X})")
+    if email_problem(value) is None:  # a bare address, what getaddresses gives for it
+        return "", value
+    from email.utils import getaddresses
+
     pairs = getaddresses([value])
     if len(pairs) != 1 or not pairs[0][1]:
         raise ValueError(f"„{value}” nie jest jednym adresem nadawcy (np. Terminarz "
@@ -143,6 +150,8 @@ def split_mailbox(value: str) -> tuple[str, str]:
 
 
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+# compiled on first use (re's cache), not at every start
+_PLAIN_ADDRESS = _DOT_ATOM.pattern + r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -20,14 +20,13 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from terminarz.errors import Problem, TerminarzError, raise_if_errors
 from terminarz.law import compiled
-from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.periods import Frozen, Period, PeriodKind
 from terminarz.law.rules import (
     Act,
     AnnouncedDate,
@@ -110,30 +109,45 @@ class Catalogue(NamedTuple):
         return self.path.stem
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CatalogueSet:
+class CatalogueSet(Frozen):
     """Several catalogues used together; obligation ids are unique across them.
 
     The merged views (obligations, overrides, parties) are built once, when the set is
-    made: a century of occurrences asks for party names thousands of times.
+    made: a century of occurrences asks for party names thousands of times. Immutable;
+    equality, hash and repr (by ``catalogues`` alone) as of the frozen dataclass it was.
     """
 
+    __slots__ = ("_by_id", "announced", "catalogues", "obligations", "overrides", "parties")
     catalogues: tuple[Catalogue, ...]
-    obligations: tuple[Obligation, ...] = field(init=False, repr=False, compare=False)
-    overrides: dict[str, Override] = field(init=False, repr=False, compare=False)
-    parties: dict[str, Party] = field(init=False, repr=False, compare=False)
-    announced: dict[str, AnnouncedDate] = field(init=False, repr=False, compare=False)
-    _by_id: dict[str, Obligation] = field(init=False, repr=False, compare=False)
+    obligations: tuple[Obligation, ...]
+    overrides: dict[str, Override]
+    parties: dict[str, Party]
+    announced: dict[str, AnnouncedDate]
+    _by_id: dict[str, Obligation]
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "announced", merge_announced(self.catalogues))
-        obligations = tuple(o for c in self.catalogues for o in c.obligations)
-        object.__setattr__(self, "obligations", obligations)
-        object.__setattr__(self, "_by_id", {o.id: o for o in obligations})
-        object.__setattr__(
-            self, "overrides", {o.occurrence_id: o for c in self.catalogues for o in c.overrides}
-        )
-        object.__setattr__(self, "parties", {p.id: p for c in self.catalogues for p in c.parties})
+    def __init__(self, *, catalogues: tuple[Catalogue, ...]) -> None:
+        obligations = tuple(o for c in catalogues for o in c.obligations)
+        for name, value in (
+            ("catalogues", catalogues),
+            ("announced", merge_announced(catalogues)),
+            ("obligations", obligations),
+            ("_by_id", {o.id: o for o in obligations}),
+            ("overrides", {o.occurrence_id: o for c in catalogues for o in c.overrides}),
+            ("parties", {p.id: p for c in catalogues for p in c.parties}),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, CatalogueSet)
+        return self.catalogues == other.catalogues
+
+    def __hash__(self) -> int:
+        return hash((self.catalogues,))
+
+    def __repr__(self) -> str:
+        return f"CatalogueSet(catalogues={self.catalogues!r})"
 
     def with_announced(self, extra: Iterable[AnnouncedDate]) -> CatalogueSet:
         """This set with dates recorded outside the files (by the responsible person, through
@@ -636,8 +650,8 @@ def _parse_act(raw: dict[str, Any], ck: Checker) -> Act | None:
     elif value is not None:
         repealed = ck.day(raw, "repealed", where=where)
         if repealed is None:
-            ck.problems[-1:] = [replace(ck.problems[-1], message="„repealed” musi być datą "
-                                        "utraty mocy (RRRR-MM-DD) albo tekstem \"unknown\"")]
+            ck.problems[-1:] = [ck.problems[-1]._replace(message="„repealed” musi być datą "
+                                "utraty mocy (RRRR-MM-DD) albo tekstem \"unknown\"")]
     verified = ck.day(raw, "status_verified", where=where)
     in_force = raw.get("in_force", "confirmed")
     if in_force not in ("confirmed", "unconfirmed", "conflicting"):

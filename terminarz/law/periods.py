@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from terminarz.polish import MONTHS_NOMINATIVE, ROMAN
 
@@ -43,20 +43,91 @@ _POLISH_KIND = {
 _PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, order=True)
-class Period:
+class Frozen:
+    """Base of the law's plain immutable value classes (``__slots__``, set once in
+    ``__init__``): assigning or deleting a field raises
+    :class:`dataclasses.FrozenInstanceError`, as for the frozen dataclasses they were, and
+    they pickle and copy field by field. Defining such a class at every start costs a
+    fraction of what the dataclass machinery does (it compiles each generated method).
+    A subclass lists its fields in ``__slots__``."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise _frozen(name)
+
+    def __delattr__(self, name: str) -> None:
+        raise _frozen(name)
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        names: tuple[str, ...] = type(self).__slots__
+        return tuple(getattr(self, name) for name in names)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        names: tuple[str, ...] = type(self).__slots__
+        for name, value in zip(names, state, strict=True):
+            object.__setattr__(self, name, value)
+
+
+def _frozen(name: str) -> Exception:
+    from dataclasses import FrozenInstanceError  # only when the mistake happens
+
+    return FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+class Period(Frozen):
     """One period: ``index`` is the month (1–12), quarter (1–4), half (1–2) or 1 for a year.
 
     Ordering compares year, then index, so only periods of one kind sort meaningfully.
+    Immutable; equality, hash, order and repr as of the frozen, ordered dataclass it was.
     """
 
+    __slots__ = ("index", "kind", "year")
     year: int
     index: int
     kind: PeriodKind
 
-    def __post_init__(self) -> None:
-        if not 1 <= self.index <= self.kind.per_year:
-            raise ValueError(f"index {self.index} out of range for {self.kind}")
+    def __init__(self, *, year: int, index: int, kind: PeriodKind) -> None:
+        if not 1 <= index <= kind.per_year:
+            raise ValueError(f"index {index} out of range for {kind}")
+        object.__setattr__(self, "year", year)
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "kind", kind)
+
+    def _key(self) -> tuple[int, int, PeriodKind]:
+        return (self.year, self.index, self.kind)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Period)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: Period) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __le__(self, other: Period) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() <= other._key()
+
+    def __gt__(self, other: Period) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() > other._key()
+
+    def __ge__(self, other: Period) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() >= other._key()
+
+    def __repr__(self) -> str:
+        return f"Period(year={self.year!r}, index={self.index!r}, kind={self.kind!r})"
 
     @classmethod
     def parse(cls, text: str) -> Period:

@@ -31,7 +31,7 @@ from operator import attrgetter
 from typing import NamedTuple, TypeVar
 
 from terminarz.errors import CalendarRangeError
-from terminarz.law.periods import Period, PeriodKind
+from terminarz.law.periods import Frozen, Period, PeriodKind
 from terminarz.law.workdays import DayInfo, WorkingCalendar
 
 _T = TypeVar("_T")
@@ -679,12 +679,29 @@ def _month_length(year: int, month: int) -> int:
 # -- the trail: how a date was computed ---------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrailDay:
-    """One day looked at: counted as the n-th working day, or skipped for a reason."""
+class TrailDay(Frozen):
+    """One day looked at: counted as the n-th working day, or skipped for a reason.
+    Immutable; equality, hash and repr as of the frozen dataclass it was."""
 
+    __slots__ = ("count", "info")
     info: DayInfo
-    count: int | None = None
+    count: int | None
+
+    def __init__(self, *, info: DayInfo, count: int | None = None) -> None:
+        object.__setattr__(self, "info", info)
+        object.__setattr__(self, "count", count)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, TrailDay)
+        return (self.info, self.count) == (other.info, other.count)
+
+    def __hash__(self) -> int:
+        return hash((self.info, self.count))
+
+    def __repr__(self) -> str:
+        return f"TrailDay(info={self.info!r}, count={self.count!r})"
 
 
 class Trail(NamedTuple):

@@ -35,7 +35,6 @@ previous day the institution works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
@@ -105,8 +104,7 @@ class Task(NamedTuple):
         return f"Dostarczyć dane: {self.unit_name} → {self.occurrence_id}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NoTask:
+class NoTask(NamedTuple):
     """A task of II.4 left out because its unit would ask or supply itself, and why."""
 
     id: str

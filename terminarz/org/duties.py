@@ -18,7 +18,6 @@ and after the due date the whole window counts, so the result is stable.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -66,8 +65,7 @@ class Resolution(NamedTuple):
         return ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Handover:
+class Handover(NamedTuple):
     """A report that has left the unit(s) of its primary tier, and who has it now.
 
     The head of such a unit keeps seeing the report (``due --unit``, the unit's feed and

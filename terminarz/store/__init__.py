@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from terminarz.errors import TerminarzError
 
@@ -28,9 +27,9 @@ BACKENDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Location:
-    """Where a store is and why that one was chosen (``origin``, in Polish)."""
+class Location(NamedTuple):
+    """Where a store is and why that one was chosen (``origin``, in Polish); a typed
+    ``NamedTuple`` (immutable, cheap to define at every start)."""
 
     scheme: str
     target: str  # a path for SQLite, the whole URL for a server
