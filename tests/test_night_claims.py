@@ -24,6 +24,7 @@ from test_mail_sink import smtp_sink
 from test_shared_state import AWAY, DAY, ORG, copies, environment
 
 from terminarz.store import locate, open_store
+from terminarz.notify.runs import Walk
 from terminarz.store.base import NightMark
 
 INSTITUTIONS = 100
@@ -172,3 +173,16 @@ def test_a_mark_this_version_cannot_read_means_the_night_is_worked_again() -> No
     naive = NightMark(night=date(2027, 1, 18), worker="w:1",
                       finished_at=datetime(2027, 1, 18, 3, 0))  # fmt: skip
     assert not naive.done_since(date(2027, 1, 18), datetime(2027, 1, 18, 2, 0, tzinfo=WARSAW))
+
+
+def test_a_walk_takes_every_file_once_and_jumps_away_from_another_worker() -> None:
+    walk = Walk(10)
+    assert [walk.take(), walk.take()] == [0, 1]
+    walk.collided()  # untaken 2–9: go on from its middle, 6
+    assert [walk.take(), walk.take()] == [6, 7]
+    walk.collided()  # untaken 2–5 (4 files) and 8–9 (2): the middle of 2–5 is 4
+    assert [walk.take(), walk.take(), walk.take()] == [4, 5, 8]
+    walk.collided()  # untaken 2–3 and 9: the middle of 2–3 is 3
+    assert [walk.take(), walk.take(), walk.take(), walk.take()] == [3, 9, 2, None]
+    walk.collided()  # nothing left: nothing changes
+    assert walk.take() is None

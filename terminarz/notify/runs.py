@@ -159,7 +159,7 @@ def _outcomes(
     # another machine on a shared database) is passed over at first and taken up again at the
     # end, waiting for the lock as usual: mostly to find it done by that worker, or to take
     # over what a worker that died left (its lock ends with it).
-    first_wait: float | None = 0 if len(configs) > 1 and not dry_run else None
+    first_wait: float | None = 0 if night is not None else None
 
     def work(config: Path, wait: float | None = first_wait) -> Outcome:
         mailer: Mailer | None = getattr(local, "mailer", None)
@@ -178,21 +178,95 @@ def _outcomes(
         return work(config, None) if outcome.status is Status.LOCKED else outcome
 
     try:
-        if workers == 1:
-            outcomes: Iterable[Outcome] = map(work, configs)
-            if first_wait is not None:
-                outcomes = list(map(again, zip(configs, list(outcomes), strict=True)))
-            yield from outcomes
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="remind") as pool:
-                if first_wait is None:
+        if night is None:
+            if workers == 1:
+                yield from map(work, configs)
+            else:
+                with ThreadPoolExecutor(max_workers=workers,
+                                        thread_name_prefix="remind") as pool:  # fmt: skip
                     yield from pool.map(work, configs)
-                else:
-                    passed = list(pool.map(work, configs))
+        else:
+            passed = _walk(configs, work, workers)
+            if workers == 1:
+                yield from list(map(again, zip(configs, passed, strict=True)))
+            else:
+                with ThreadPoolExecutor(max_workers=workers,
+                                        thread_name_prefix="remind") as pool:  # fmt: skip
                     yield from pool.map(again, zip(configs, passed, strict=True))
     finally:
         for mailer in opened:
             mailer.close()
+
+
+def _walk(configs: list[Path], work: Callable[[Path], Outcome], threads: int) -> list[Outcome]:
+    """Each file's first outcome, in file order, from ``threads`` threads walking the files
+    in the order of a :class:`Walk`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    walk = Walk(len(configs))
+    outcomes: list[Outcome | None] = [None] * len(configs)
+
+    def walker() -> None:
+        while (index := walk.take()) is not None:
+            outcome = outcomes[index] = work(configs[index])
+            if outcome.status is Status.LOCKED:
+                walk.collided()
+
+    if threads == 1:
+        walker()
+    else:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="remind") as pool:
+            for future in [pool.submit(walker) for _ in range(threads)]:
+                future.result()
+    assert all(outcome is not None for outcome in outcomes)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+class Walk:
+    """The order in which a worker sharing a night takes its files (thread-safe).
+
+    Workers do not know of each other, and mostly start at the same file. Taking the files
+    in order, a worker that meets one another worker holds would follow that worker file by
+    file, the two passing each other at every step; instead it jumps to the middle of the
+    longest stretch of files it has not taken yet — where no worker is likely to be — and
+    goes on from there. Two workers thus split the files in halves, then the rest again in
+    halves, and each meets the other's files only where their stretches join.
+    """
+
+    def __init__(self, count: int) -> None:
+        import threading
+
+        self._taken = [False] * count
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> int | None:
+        """The next file's index (going on from the last one taken, around to the start),
+        or None when every file was taken."""
+        with self._lock:
+            count = len(self._taken)
+            for step in range(count):
+                index = (self._next + step) % count
+                if not self._taken[index]:
+                    self._taken[index] = True
+                    self._next = index + 1
+                    return index
+            return None
+
+    def collided(self) -> None:
+        """Another worker holds the file just taken: go on from the middle of the longest
+        stretch of files not taken yet."""
+        with self._lock:
+            best_start, best_length, start = 0, 0, None
+            for index, taken in enumerate([*self._taken, True]):
+                if not taken and start is None:
+                    start = index
+                elif taken and start is not None:
+                    if index - start > best_length:
+                        best_start, best_length = start, index - start
+                    start = None
+            if best_length:
+                self._next = best_start + best_length // 2
 
 
 def _process_count(files: int, workers: int, requested: int | None) -> int:
