@@ -12,7 +12,6 @@ the others (its run lock ends with it): at most one repeat, with the same Messag
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import time
 from collections import Counter
@@ -21,10 +20,18 @@ from pathlib import Path
 
 import pytest
 from test_mail_sink import smtp_sink
-from test_shared_state import AWAY, DAY, ORG, copies, environment
+from test_shared_state import (
+    AWAY,
+    DAY,
+    ORG,
+    copies,
+    delivered_with_one_repeat_at_most,
+    environment,
+    killed_mid_night,
+)
 
-from terminarz.store import locate, open_store
 from terminarz.notify.runs import Walk
+from terminarz.store import locate, open_store
 from terminarz.store.base import NightMark
 
 INSTITUTIONS = 100
@@ -112,20 +119,10 @@ def test_a_worker_killed_mid_night_leaves_its_institution_to_the_others(
 
     with smtp_sink(refuse=slow) as server:  # type: ignore[arg-type]
         env = environment(server, state)
-        victim = start(terminarz_exe, orgs, env)
-        deadline = time.monotonic() + 120
-        while len(server.sink.received) < len(expected) // 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
-        before = server.sink.take()
-        assert 0 < len(copies(before)) < len(expected)  # killed in the middle
+        before = killed_mid_night(start(terminarz_exe, orgs, env), server, len(expected))
         outputs = night(2, terminarz_exe, orgs, env)
         after = server.sink.take()
-    got = copies(before) + copies(after)
-    assert set(got) == set(expected)  # everything delivered
-    repeats = {key: n for key, n in got.items() if n > 1}
-    assert len(repeats) <= 1 and all(n == 2 for n in repeats.values())  # at most one repeat
+    delivered_with_one_repeat_at_most(copies(before) + copies(after), expected)
     survivors = worked(outputs)
     assert max(survivors.values()) == 1  # nothing worked twice by the survivors
     # What the victim finished before it died is passed over, not planned again; the rest
