@@ -19,7 +19,9 @@ state:
 After each night the very same messages (read back from the ledger) are sent raw
 with ``smtplib`` through as many connections as the night had workers — the cost of
 the mail itself, like for like — and the benchmark prints mails per second, the ratio
-to those raw sends, and PostgreSQL's ratio to SQLite with as many workers.
+to those raw sends, PostgreSQL's ratio to SQLite with as many workers, the CPU per mail,
+and how many institutions each worker loaded and planned (from its ``--verbose`` lines:
+workers sharing a night claim the institutions, so each is planned by one of them).
 
 It exits non-zero only when a night is wrong: a worker failed, a mail in the ledger
 is not sent, the server received another number of messages than the ledgers hold
@@ -37,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -55,6 +58,7 @@ from pg_server import postgres_binaries, running_postgres  # noqa: E402
 from terminarz.store.base import MailStatus, Store  # noqa: E402
 
 Opener = Callable[[Path, str], Store]  # (organisation file, organisation id) → its store
+WORKED = re.compile(rf"^terminarz remind {DAY} \(ops-\d+\): wysłano ", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class Night:
     decided: Counter[tuple[str, str]]  # (organisation, Message-ID) of every mail sent
     worker_cpu: float  # CPU seconds of the remind processes (user + system)
     database_cpu: float  # CPU seconds of the PostgreSQL server (0 for SQLite: in the workers)
+    worked: tuple[int, ...]  # institutions each worker loaded and planned (--verbose lines)
 
     @property
     def rate(self) -> float:
@@ -105,14 +110,18 @@ def night(backend: str, workers: int, folder: Path, configs: list[Path], sink: S
     import resource
 
     command = [sys.executable, "-m", "terminarz", "remind", "--orgs", str(folder),
-               "--today", DAY, "--jobs", "1"]  # fmt: skip
+               "--today", DAY, "--jobs", "1", "--verbose"]  # fmt: skip
     before = sink.received()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     database_before = cpu_seconds(database) if database is not None else 0.0
     started = time.perf_counter()
-    runs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE) for _ in range(workers)]  # fmt: skip
-    errors = [run.communicate(timeout=3600)[1] for run in runs]
+    outputs = [run.communicate(timeout=3600) for run in runs]
+    errors = [err for _, err in outputs]
+    # Each institution a worker loaded and planned has its summary line ("… wysłano N");
+    # one another worker had finished, a line of its own.
+    worked = tuple(len(WORKED.findall(out.decode())) for out, _ in outputs)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     worker_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
@@ -143,7 +152,7 @@ def night(backend: str, workers: int, folder: Path, configs: list[Path], sink: S
         fail("the raw sends did not all arrive")
     return Night(backend=backend, workers=workers, seconds=seconds, mails=len(messages),
                  raw_seconds=raw_seconds, decided=decided, worker_cpu=worker_cpu,
-                 database_cpu=database_cpu)  # fmt: skip
+                 database_cpu=database_cpu, worked=worked)  # fmt: skip
 
 
 def organisation_id(config: Path) -> str:
@@ -248,16 +257,20 @@ def main() -> int:
     print(f"institutions: {args.orgs}; mails per night: {sqlite[0].mails} "
           f"({sqlite[0].mails / args.orgs:.1f} per institution), each exactly once")
     print(f"{'night':<24}{'seconds':>9}{'mails/s':>10}{'raw mails/s':>13}{'t/raw':>8}"
-          f"{'t/SQLite':>10}{'CPU ms/mail: workers':>22}{'database':>10}")  # fmt: skip
+          f"{'t/SQLite':>10}{'CPU ms/mail: workers':>22}{'database':>10}"
+          f"{'  institutions planned per worker'}")  # fmt: skip
     for done in (*sqlite, *postgres):
         base = next(s for s in sqlite if s.workers == done.workers)
         label = f"{done.backend}, {done.workers} worker{'s' if done.workers > 1 else ''}"
         print(f"{label:<24}{done.seconds:>9.1f}{done.rate:>10.0f}{done.raw_rate:>13.0f}"
               f"{done.seconds / done.raw_seconds:>7.2f}x{done.seconds / base.seconds:>9.2f}x"
               f"{done.worker_cpu / done.mails * 1000:>22.2f}"
-              f"{done.database_cpu / done.mails * 1000:>10.2f}")
-    two, one = postgres[1], postgres[0]
-    print(f"PostgreSQL, 2 workers vs 1: {one.seconds / two.seconds:.2f}x the mails per second")
+              f"{done.database_cpu / done.mails * 1000:>10.2f}"
+              f"  {' + '.join(str(n) for n in done.worked)}")
+    for backend in (sqlite, postgres):
+        one, two = backend[0], backend[1]
+        print(f"{one.backend}, 2 workers vs 1: {one.seconds / two.seconds:.2f}x the mails per "
+              f"second, {two.worker_cpu / one.worker_cpu:.2f}x the workers' CPU")  # fmt: skip
     return 0
 
 

@@ -155,16 +155,27 @@ def test_a_worker_killed_mid_night_leaves_its_work_to_the_others(
         command = [str(terminarz_exe), "remind", "--orgs", str(orgs), "--today", DAY]
         victim = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 120
-        while len(server.sink.received) < len(expected) // 3 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        victim.send_signal(signal.SIGKILL)
-        victim.wait(timeout=30)
-        before = server.sink.take()
-        assert 0 < len(copies(before)) < len(expected)  # killed in the middle
+        before = killed_mid_night(victim, server, len(expected))
         workers(2, terminarz_exe, orgs, env)
         after = server.sink.take()
-    got = copies(before) + copies(after)
+    delivered_with_one_repeat_at_most(copies(before) + copies(after), expected)
+
+
+def killed_mid_night(victim: subprocess.Popen[bytes], server: SinkServer,
+                     expected: int) -> list[Received]:  # fmt: skip
+    """Kill ``victim`` once a third of the ``expected`` mails arrived; what had arrived."""
+    deadline = time.monotonic() + 120
+    while len(server.sink.received) < expected // 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    before = server.sink.take()
+    assert 0 < len(copies(before)) < expected  # killed in the middle
+    return before
+
+
+def delivered_with_one_repeat_at_most(got: Counter[tuple[str, str]],
+                                      expected: Counter[tuple[str, str]]) -> None:  # fmt: skip
     assert set(got) == set(expected)  # everything delivered
     repeats = {key: n for key, n in got.items() if n > 1}
     assert len(repeats) <= 1 and all(n == 2 for n in repeats.values())  # at most one repeat

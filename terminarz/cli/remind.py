@@ -178,6 +178,10 @@ def _report(outcomes: Iterable[Outcome], *, out: Any, dry_run: bool, verbose: bo
         code = max(code, int(outcome.status))
         result = outcome.result
         if result is None:
+            if outcome.elsewhere is not None:  # another worker of the night did it
+                if verbose:
+                    out.write(outcome.elsewhere + "\n")
+                continue
             sys.stderr.write(f"terminarz: {outcome.error}\n")
             continue
         if dry_run:

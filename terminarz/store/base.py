@@ -554,6 +554,22 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def store_catalogue(self, copy: CachedCatalogue) -> None: ...
 
+    # -- the night's work of an organisation (several workers on one store) --------------------
+    # Several ``remind --orgs`` workers (processes, machines) may share a night. The holder of an
+    # organisation's run lock is the one worker at work on it — the lock is its lease, ended by
+    # the database or the system when the holder dies — and records here, before letting the
+    # lock go, that it finished the night; the others then pass over the organisation without
+    # loading or planning it again.
+
+    @abc.abstractmethod
+    def night_mark(self) -> NightMark | None:
+        """Who last finished a night's work of this organisation, and when (None: never).
+        Read under :meth:`run_lock`."""
+
+    @abc.abstractmethod
+    def finish_night(self, mark: NightMark) -> None:
+        """Record ``mark`` (replacing the previous one), under :meth:`run_lock`."""
+
 
 def confirmation_from_row(row: Sequence[object]) -> Confirmation:
     """(occurrence_id, confirmed_by, confirmed_at, note) as a backend reads it."""
@@ -618,3 +634,37 @@ Opener = Callable[[str, str], Store]  # (location, organisation) → Store
 def batched(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+# -- the night's work of an organisation -----------------------------------------------------
+
+NIGHT_KEY = "night"  # its key in ``org_meta``, where each backend keeps the last mark
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NightMark:
+    """A night's work of one organisation, finished by ``worker`` at ``finished_at``."""
+
+    night: date
+    worker: str
+    finished_at: datetime
+
+    def done_since(self, night: date, started: datetime) -> bool:
+        """Whether another worker of the same night finished it (after ``started``, when the
+        asking worker began): a later run — a retry, a run after a change — works it again."""
+        if (self.finished_at.tzinfo is None) != (started.tzinfo is None):
+            return False  # clocks that cannot be compared: worked again, nothing is lost
+        return self.night == night and self.finished_at > started
+
+    def encode(self) -> str:
+        return f"{self.night.isoformat()} {self.finished_at.isoformat()} {self.worker}"
+
+    @classmethod
+    def decode(cls, value: str) -> NightMark | None:
+        """A stored mark (None for one this version cannot read: the night is worked again)."""
+        try:
+            night, finished, worker = value.split(" ", 2)
+            return cls(night=date.fromisoformat(night), worker=worker,
+                       finished_at=datetime.fromisoformat(finished))  # fmt: skip
+        except ValueError:
+            return None

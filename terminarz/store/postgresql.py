@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from terminarz.store.base import (
+    NIGHT_KEY,
     AbsenceCategory,
     AuditEntry,
     CachedCatalogue,
@@ -35,6 +36,7 @@ from terminarz.store.base import (
     Delivery,
     Key,
     MailRecord,
+    NightMark,
     Receipt,
     ReceiptAction,
     RecordedAbsence,
@@ -815,6 +817,27 @@ class PostgresStore(Store):
             [(self.organisation, copy.url, copy.body, copy.etag, copy.last_modified,
               copy.fetched_at, copy.checked_at)],
         )  # fmt: skip
+
+    # -- the night's work (see :meth:`terminarz.store.base.Store.night_mark`) ---------------
+
+    def night_mark(self) -> NightMark | None:
+        # Read by the run lock's holder: the server is asked to probe the connection, so that
+        # the lock of a machine that vanished (a power cut: its socket never closed) is freed
+        # within about a minute and its organisations taken over by the other workers.
+        rows = self._query(
+            "SELECT (SELECT value FROM org_meta WHERE organisation = ? AND key = ?), "
+            "set_config('tcp_keepalives_idle', '30', false), "
+            "set_config('tcp_keepalives_interval', '10', false), "
+            "set_config('tcp_keepalives_count', '3', false)",
+            (self.organisation, NIGHT_KEY),
+        )  # fmt: skip
+        value = rows[0][0] if rows else None
+        return None if value is None else NightMark.decode(str(value))
+
+    def finish_night(self, mark: NightMark) -> None:
+        self._update("INSERT INTO org_meta (organisation, key, value) VALUES (?, ?, ?) "
+                     "ON CONFLICT (organisation, key) DO UPDATE SET value = excluded.value",
+                     [(self.organisation, NIGHT_KEY, mark.encode())])  # fmt: skip
 
 
 def _reason(exc: BaseException) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terminarz.store.base import (
+    NIGHT_KEY,
     AbsenceCategory,
     AuditEntry,
     CachedCatalogue,
@@ -29,6 +30,7 @@ from terminarz.store.base import (
     Delivery,
     Key,
     MailRecord,
+    NightMark,
     Receipt,
     ReceiptAction,
     RecordedAbsence,
@@ -1115,6 +1117,17 @@ class SQLiteStore(Store):
             [(self.organisation, copy.url, copy.body, copy.etag, copy.last_modified,
               copy.fetched_at, copy.checked_at)],
         )  # fmt: skip
+
+    # -- the night's work (see :meth:`terminarz.store.base.Store.night_mark`) ---------------
+
+    def night_mark(self) -> NightMark | None:
+        row = self._conn.execute("SELECT value FROM org_meta WHERE organisation = ? AND key = ?",
+                                 (self.organisation, NIGHT_KEY)).fetchone()  # fmt: skip
+        return None if row is None else NightMark.decode(str(row[0]))
+
+    def finish_night(self, mark: NightMark) -> None:
+        self._update("INSERT OR REPLACE INTO org_meta (organisation, key, value) VALUES (?, ?, ?)",
+                     [(self.organisation, NIGHT_KEY, mark.encode())])  # fmt: skip
 
 
 def _sqlite_reason(exc: sqlite3.Error, path: Path | None = None) -> str:
