@@ -265,3 +265,22 @@ def test_every_kind_has_both_templates(kind: MailKind) -> None:
     folder = templates_dir() / "mail"
     assert (folder / f"{kind.value}.txt.j2").is_file()
     assert (folder / f"{kind.value}.html.j2").is_file()
+
+
+def test_mails_tell_colleagues_when_but_not_why_someone_is_away(
+    setups: dict[str, Setup], renderer: MailRenderer
+) -> None:
+    """RODO: the handover goes to the substitutes with the absent people in copy; it says
+    from when to when each is away, never the category (a sick leave is health data) nor
+    the HR calendar it came from. ``who`` — the administrator's — keeps both."""
+    mail = pick(setups, "example", date(2027, 1, 18), MailKind.HANDOVER, "prac-dokip")
+    rendered = renderer.render(mail.kind, composer(setups["example"], renderer).view(
+        mail, today=date(2027, 1, 18)))  # fmt: skip
+    for text in (rendered.text, rendered.html):
+        assert "od pon 25 sty 2027 do pt 12 lut 2027" in text  # zast-dsps, away
+        for detail in ("zwolnienie lekarskie", "Urlop wypoczynkowy", "szkolenie wyjazdowe",
+                       "urlopy.ics"):
+            assert detail not in text, detail
+    resolution = mail.planned.resolution
+    assert resolution is not None
+    assert any("(zwolnienie lekarskie)" in line for line in resolution.reasons)

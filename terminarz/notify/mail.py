@@ -349,7 +349,7 @@ class MailComposer:
             unavailable=tuple(self.person(p) for p in resolution.unavailable),
             absences=tuple(self._absence_lines(item)),
             fallback=self.person(resolution.fallback),
-            reasons=resolution.reasons,
+            reasons=resolution.plain_reasons or resolution.reasons,
             awaited=tuple(self._awaited(item, today)),
             task=self._task(mail.task, item, today) if mail.task is not None else None,
             step_day=on_date(mail.day),
@@ -428,8 +428,8 @@ class MailComposer:
         for a in sorted(item.resolution.absent, key=lambda a: (a.start, a.person)):
             span = (f"{short_date(a.start)}" if a.start == a.end
                     else f"od {short_date(a.start)} do {short_date(a.end)}")  # fmt: skip
-            reason = f" ({a.reason})" if a.reason else ""
-            lines.append(f"{self.person(a.person).name}: {span}{reason}")
+            # no category (urlop, zwolnienie …): colleagues read this (RODO)
+            lines.append(f"{self.person(a.person).name}: {span}")
         return lines
 
     def _awaited(self, item: PlannedOccurrence, today: date) -> list[AwaitedView]:

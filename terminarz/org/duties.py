@@ -47,6 +47,9 @@ class Resolution(NamedTuple):
     unavailable: tuple[str, ...] = ()
     window: tuple[date, ...] = ()
     reasons: tuple[str, ...] = ()
+    # the same trail without the absences' categories and sources, for what colleagues
+    # read (mails): "nieobecność: od … do …" only (RODO — a sick leave is health data)
+    plain_reasons: tuple[str, ...] = ()
 
     @property
     def owners(self) -> tuple[str, ...]:
@@ -146,8 +149,14 @@ def resolve(
     full = preparation_window(occurrence.due, duty.prepare_days, calendar)
     window = effective_window(full, today)
     reasons = [_window_line(full, window, occurrence.due)]
+    plain = list(reasons)
+
+    def say(text: str, without_details: str | None = None) -> None:
+        reasons.append(text)
+        plain.append(text if without_details is None else without_details)
+
     if organisation.valid_from is not None and occurrence.due < organisation.valid_from:
-        reasons.append(f"Uwaga: procedura obowiązuje od {short_date(organisation.valid_from)}, "
+        say(f"Uwaga: procedura obowiązuje od {short_date(organisation.valid_from)}, "
                        "a termin jest wcześniejszy.")  # fmt: skip
 
     absences_by_person: dict[str, list[Absence]] = {}
@@ -165,23 +174,26 @@ def resolve(
     designation = _designation(occurrence, organisation, window)
     if designation is not None:
         absent_here = absences_by_person.get(designation.person, [])
-        reasons.append(
+        say(
             f"Wyznaczenie: {_who(organisation, designation.person)} — od "
             f"{short_date(designation.start)} do {short_date(designation.end)}; podstawa: "
             f"{designation.basis}. Wyznaczenie ma pierwszeństwo przed grupami."
         )
         if not present_days(designation.person):
-            reasons.append(f"Uwaga: osoba wyznaczona jest nieobecna przez cały okres "
-                           f"przygotowania ({_absence_words(absent_here)}).")  # fmt: skip
+            say(f"Uwaga: osoba wyznaczona jest nieobecna przez cały okres "
+                f"przygotowania ({_absence_words(absent_here)}).",
+                f"Uwaga: osoba wyznaczona jest nieobecna przez cały okres "
+                f"przygotowania ({_absence_words(absent_here, details=False)}).")  # fmt: skip
         return Resolution(
             responsible=(designation.person,), tier=None, substitute=False,
             needs_designation=False, fallback=duty.fallback, designation=designation,
             absent=tuple(absent_here), window=window, reasons=tuple(reasons),
+            plain_reasons=tuple(plain),
         )  # fmt: skip
 
     for index, tier in enumerate(duty.tiers):
         available = []
-        lines = []
+        lines: list[tuple[str, str]] = []  # (with the absences' details, without)
         for person in tier:
             own = absences_by_person.get(person, [])
             absent.extend(own)
@@ -189,22 +201,26 @@ def resolve(
             if days:
                 available.append(person)
                 if own:
-                    lines.append(f"  {_who(organisation, person)} — w pracy w części okresu "
-                                 f"({', '.join(short_date(d) for d in days)}); nieobecność: "
-                                 f"{_absence_words(own)}")  # fmt: skip
+                    head = (f"  {_who(organisation, person)} — w pracy w części okresu "
+                            f"({', '.join(short_date(d) for d in days)}); nieobecność: ")
+                    lines.append((head + _absence_words(own),
+                                  head + _absence_words(own, details=False)))
                 else:
-                    lines.append(f"  {_who(organisation, person)} — w pracy")
+                    lines.append((f"  {_who(organisation, person)} — w pracy",) * 2)
             else:
                 unavailable.append(person)
-                lines.append(f"  {_who(organisation, person)} — nieobecność: {_absence_words(own)}")
-        reasons.append(f"{_tier_name(index)}:")
-        reasons.extend(lines)
+                head = f"  {_who(organisation, person)} — nieobecność: "
+                lines.append((head + _absence_words(own),
+                              head + _absence_words(own, details=False)))
+        say(f"{_tier_name(index)}:")
+        for detailed, without in lines:
+            say(detailed, without)
         if available:
             if index == 0:
-                reasons.append("Odpowiada grupa podstawowa: "
+                say("Odpowiada grupa podstawowa: "
                                f"{_names(organisation, available)}.")  # fmt: skip
             else:
-                reasons.append(
+                say(
                     f"Cała grupa {'podstawowa' if index == 1 else 'poprzednia'} jest nieobecna "
                     f"w okresie przygotowania — zastępstwo: {_tier_name(index).lower()} "
                     f"({_names(organisation, available)})."
@@ -213,8 +229,9 @@ def resolve(
                 responsible=tuple(available), tier=index, substitute=index > 0,
                 needs_designation=False, fallback=duty.fallback, absent=tuple(absent),
                 unavailable=tuple(unavailable), window=window, reasons=tuple(reasons),
+                plain_reasons=tuple(plain),
             )  # fmt: skip
-    reasons.append(
+    say(
         "Nikt z wyznaczonych osób nie jest dostępny w okresie przygotowania — wymaga "
         f"wyznaczenia: {_who(organisation, duty.fallback)} wyznacza i upoważnia inną osobę "
         f"(na podstawie {organisation.designation_basis})."
@@ -223,6 +240,7 @@ def resolve(
         responsible=(), tier=None, substitute=False, needs_designation=True,
         fallback=duty.fallback, absent=tuple(absent), unavailable=tuple(unavailable),
         window=window, reasons=tuple(reasons),
+        plain_reasons=tuple(plain),
     )  # fmt: skip
 
 
@@ -256,7 +274,9 @@ def _names(organisation: Organisation, people: list[str]) -> str:
     return ", ".join(_who(organisation, p) for p in people)
 
 
-def _absence_words(absences: list[Absence]) -> str:
+def _absence_words(absences: list[Absence], *, details: bool = True) -> str:
+    """``od pon 18 sty 2027 do pt 5 lut 2027 (Urlop wypoczynkowy; źródło: urlopy.ics)``;
+    without ``details`` only the dates (what colleagues may read)."""
     parts = []
     for absence in sorted(absences, key=lambda a: a.start):
         span = (
@@ -264,6 +284,9 @@ def _absence_words(absences: list[Absence]) -> str:
             if absence.start == absence.end
             else f"od {short_date(absence.start)} do {short_date(absence.end)}"
         )
+        if not details:
+            parts.append(span)
+            continue
         extra = [absence.reason] if absence.reason else []
         if absence.source:
             extra.append(f"źródło: {absence.source}")
