@@ -317,3 +317,26 @@ def test_edges_of_supported_years(calendar: WorkingCalendar):
     assert calendar.nth_working_day(1990, 1, 1) == D(1990, 1, 2)
     # 31 Dec 2100 is a Friday, a working day.
     assert calendar.on_or_after(D(2100, 12, 31)) == D(2100, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("today", "day", "left"),
+    [
+        # Mon 22 June → Wed 15 July 2026: 23–26 June (4), 29 June–3 July (5), 6–10 July (5),
+        # 13–15 July (3)
+        (D(2026, 6, 22), D(2026, 7, 15), 17),
+        (D(2026, 7, 15), D(2026, 7, 15), 0),
+        # Sat 30 Jan 2027 → Mon 1 Feb: only the Monday counts
+        (D(2027, 1, 30), D(2027, 2, 1), 1),
+        # Thu 5 Nov → Mon 30 Nov 2026, backwards: 6 Nov (1), 9, 10, 12, 13 (11 Nov a
+        # holiday; 5), 16–20 (10), 23–27 (15), 30 (16)
+        (D(2026, 11, 30), D(2026, 11, 5), -16),
+        # Mon 28 Dec 2026 → Fri 15 Jan 2027: 29–31 Dec (3), 4, 5, 7, 8 Jan (1 and 6 Jan
+        # holidays; 7), 11–15 (12)
+        (D(2026, 12, 28), D(2027, 1, 15), 12),
+    ],
+)  # fmt: skip
+def test_working_days_left_is_signed_and_hand_counted(
+    calendar: WorkingCalendar, today: date, day: date, left: int
+) -> None:
+    assert calendar.working_days_left(today, day) == left

@@ -238,6 +238,14 @@ class WorkingCalendar:
                 i += len(days)
         return first + _SINCE_FIRST[days[i]]
 
+    def working_days_left(self, today: date, day: date) -> int:
+        """Signed working days from ``today`` to ``day``, the way reminders count them: after
+        today up to and including ``day`` (positive), 0 on it, and for a past ``day`` minus
+        those after it up to and including today."""
+        if day >= today:
+            return self.working_days_between(today + timedelta(days=1), day)
+        return -self.working_days_between(day + timedelta(days=1), today)
+
     def working_days_between(self, start: date, end: date) -> int:
         """How many working days lie in the closed range [start, end] (0 if end < start)."""
         if end < start:

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from terminarz.errors import TerminarzError
 from terminarz.law.explain import short_explanation
 from terminarz.law.rules import Occurrence, trail
-from terminarz.law.workdays import WorkingCalendar
 from terminarz.links import LinkClaim, expiry, link_url
 from terminarz.notify.feeds import event_summary
 from terminarz.notify.reminders import (
@@ -288,7 +287,7 @@ class MailComposer:
         calendar = self._setup.institution
         # "za N dni roboczych" counts to the statutory due date; the planning date (when the
         # institution is closed that day) is told separately.
-        left = _working_days(self._setup.statutory, today, item.due)
+        left = self._setup.statutory.working_days_left(today, item.due)
         tier = tier_to = None
         if resolution.tier is not None and resolution.tier > 0:
             tier = f"grupa zastępcza nr {resolution.tier}"
@@ -446,7 +445,7 @@ class MailComposer:
         pair = {t.kind: t for t in item.tasks if t.unit == task.unit}
         request = pair.get(TaskKind.REQUEST, task)
         deliver = pair.get(TaskKind.DELIVER, task)
-        left = _working_days(self._setup.statutory, today, task.due)
+        left = self._setup.statutory.working_days_left(today, task.due)
         return TaskView(
             kind=task.kind.value,
             unit_id=task.unit,
@@ -514,7 +513,7 @@ class MailComposer:
         to = [recipient, *(p for p in map(self.person, mail.addressees[1:])
                            if p.email and p.email != recipient.email)]  # fmt: skip
         several = len(to) > 1
-        left = _working_days(self._setup.statutory, today, task.working_date)
+        left = self._setup.statutory.working_days_left(today, task.working_date)
         fallback = item.duty.fallback if item.duty is not None else ""
         contact = self.contact(mail.addressees, fallback)
         view = FindDateView(
@@ -570,13 +569,6 @@ class FindDateView:
     contact: str | None = None
     to: tuple[PersonView, ...] = ()  # every addressee (``recipient`` first)
     several: bool = False
-
-
-def _working_days(calendar: WorkingCalendar, today: date, day: date) -> int:
-    """Working days from ``today`` to ``day``: positive before it, 0 on it, negative after."""
-    if day >= today:
-        return calendar.working_days_between(today + timedelta(days=1), day)
-    return -calendar.working_days_between(day + timedelta(days=1), today)
 
 
 def _later_tiers(tiers: tuple[tuple[str, ...], ...], resolution: Any) -> list[str]:

@@ -173,10 +173,7 @@ def left_words(calendar: WorkingCalendar | None, today: date, day: date) -> str:
     working = None
     if calendar is not None:
         try:
-            if day > today:
-                working = calendar.working_days_between(today + timedelta(days=1), day)
-            else:
-                working = -calendar.working_days_between(day + timedelta(days=1), today)
+            working = calendar.working_days_left(today, day)
         except CalendarRangeError:
             working = None
     return days_left_words(working, (day - today).days)
