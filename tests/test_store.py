@@ -340,6 +340,37 @@ def test_a_state_file_of_release_0_1_0_migrates_with_nothing_lost(tmp_path: Path
         assert other.history() == [] and other.confirmations() == {}
 
 
+def test_many_workers_open_one_new_file_at_once(tmp_path: Path) -> None:
+    """``remind --orgs`` opens one new state file from several threads at the same moment.
+    SQLite answers the switch to write-ahead logging with "database is locked" at once,
+    ignoring the busy timeout (it failed one night in CI; before the fix 10 of 300 new
+    files opened by four threads failed): every opening must wait its turn instead."""
+    import threading
+
+    from terminarz.store.sqlite import connect
+
+    failures: list[BaseException] = []
+
+    def open_once(path: Path, start: threading.Barrier) -> None:
+        start.wait()
+        try:
+            connect(path, check_same_thread=False).close()
+        except BaseException as exc:  # collected for the assertion below
+            failures.append(exc)
+
+    for attempt in range(60):
+        path = tmp_path / f"stan-{attempt}.sqlite3"
+        start = threading.Barrier(4)
+        threads = [threading.Thread(target=open_once, args=(path, start)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+    assert failures == []
+
+
 def test_a_newer_schema_and_a_corrupt_file_are_refused(tmp_path: Path) -> None:
     newer = tmp_path / "newer.sqlite3"
     with sqlite3.connect(newer) as raw:
