@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from terminarz.cli.common import Context, json_encoder
+from terminarz.cli.common import Context, json_encoder, json_string
 from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_width, write_notes
 from terminarz.errors import CalendarRangeError, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows
@@ -22,6 +21,8 @@ from terminarz.law.rules import (
 from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
 
 if TYPE_CHECKING:
+    from terminarz.law.periods import Period
+    from terminarz.law.rules import AnnouncedDate
     from terminarz.law.workdays import WorkingCalendar
     from terminarz.org.datarequests import Task
     from terminarz.store.base import Confirmation
@@ -143,18 +144,25 @@ def occurrence_json(
 class OccurrenceRows:
     """Occurrences as ``--format json`` rows, what belongs to the obligation built once.
 
-    :meth:`json` is the row as a dict. :meth:`text` is the same row as JSON text, with the
-    obligation's keys (names, basis, source — most of a row's bytes) encoded once per
-    obligation and only the occurrence's own keys encoded per row: same content (the
-    obligation's keys come last), a fraction of the time for thousands of rows.
+    :meth:`json` is the row as a dict. :meth:`text` is the same row as JSON text, written
+    for thousands of rows (a century of a catalogue is 8,052): the obligation's keys (names,
+    basis, source — most of a row's bytes) are encoded once per obligation, a period's and
+    a date's once per period and date, and only what is the occurrence's own is put into
+    the row's text — every string through ``json``'s own C string encoder. The content is
+    :meth:`json`'s (a test compares them row by row); the occurrence's keys come first, the
+    ``extra`` keys next, the obligation's last.
     """
 
     def __init__(self, catalogues: CatalogueSet, today: date, left: DaysLeft | None) -> None:
         self._catalogues = catalogues
         self._today = today
         self._left = left
-        self._constant: dict[str, tuple[dict[str, object], str]] = {}
+        self._constant: dict[str, tuple[dict[str, object], str, str, str]] = {}
         self._encode: Callable[[object], str] | None = None
+        self._string: Callable[[str], str] | None = None
+        self._periods: dict[int, tuple[Period, str, str]] = {}
+        self._dates: dict[date, str] = {}
+        self._extra: dict[tuple[str, ...], str] = {}
 
     def json(self, occ: Occurrence) -> dict[str, object]:
         return self._varying(occ) | self._of(occ.obligation)[0]
@@ -163,13 +171,68 @@ class OccurrenceRows:
         """The row with ``extra`` keys, as compact JSON text."""
         if self._encode is None:
             self._encode = json_encoder()
-        row = self._varying(occ)
-        row.update(extra)
-        varying = self._encode(row)
-        return f"{varying[:-1]}, {self._of(occ.obligation)[1]}}}"
+            self._string = json_string()
+        encode = self._encode
+        ob = occ.obligation
+        constant = self._constant.get(ob.id) or self._of(ob)
+        period = occ.period
+        period_keys = self._periods.get(id(period)) or self._period(period)
+        due = occ.due
+        nominal = occ.nominal
+        override = occ.override
+        found = occ.announced
+        return "".join((
+            constant[2], period_keys[1], period_keys[2],
+            ', "due": "', due.isoformat(), '", "nominal": "', nominal.isoformat(),
+            '", "shifted": ', _TRUE if nominal != due and override is None else _FALSE,
+            ', "override": ', "null" if override is None else encode(
+                {"due": override.due.isoformat(), "basis": override.basis}),
+            ", ", self._dates.get(due) or self._date(due),
+            ', "announced": ', "null" if found is None else _TRUE,
+            ", ", constant[3] if found is None else self._grade(found.grade),
+            ', "announcement": ', "null" if found is None else encode(_announcement(found)),
+            ', "repealed_act": ', _TRUE if ob.act.repealed_by(due) else _FALSE,
+            ", ", self._extra_text(extra), ", ", constant[1], "}",
+        ))  # fmt: skip
 
-    def _of(self, ob: Obligation) -> tuple[dict[str, object], str]:
-        """The keys of a row that depend only on its obligation, and their JSON text."""
+    def _period(self, period: Period) -> tuple[Period, str, str]:
+        """The period's text as JSON without its closing quote (the end of a row's id) and
+        its keys' JSON, made once per period object (kept, so its ``id`` stays its own)."""
+        text = str(period)
+        string = self._string or json_string()
+        found = self._periods[id(period)] = (
+            period, f'{string(text)[1:]}, ',
+            f'"period": {string(text)}, "period_words": {string(period.for_words())}',
+        )  # fmt: skip
+        return found
+
+    def _date(self, due: date) -> str:
+        """The JSON of the days left to a due date, made once per date."""
+        left = self._left.working(due) if self._left is not None else None
+        found = self._dates[due] = (f'"days_left": {(due - self._today).days}, '
+                                    f'"working_days_left": {"null" if left is None else left}')
+        return found
+
+    def _grade(self, grade: Grade) -> str:
+        encode = self._encode or json_encoder()
+        return encode({"grade": str(grade), "check": grade.needs_check,
+                       "source_mark": grade.mark or None})[1:-1]  # fmt: skip
+
+    def _extra_text(self, extra: dict[str, object]) -> str:
+        """The JSON of the ``extra`` keys; when all are null, made once per set of keys."""
+        encode = self._encode or json_encoder()
+        values = tuple(extra.values())
+        if values.count(None) != len(values):
+            return encode(extra)[1:-1]
+        key = tuple(extra)
+        found = self._extra.get(key)
+        if found is None:
+            found = self._extra[key] = encode(extra)[1:-1]
+        return found
+
+    def _of(self, ob: Obligation) -> tuple[dict[str, object], str, str, str]:
+        """The keys of a row that depend only on its obligation, their JSON text, the start
+        of a row's JSON up to its id's period, and the JSON of the obligation's grade."""
         found = self._constant.get(ob.id)
         if found is None:
             keys: dict[str, object] = {
@@ -180,7 +243,10 @@ class OccurrenceRows:
                 "source": _source_record(ob), "act_in_force": ob.act.in_force or "confirmed",
                 "window": None,
             }  # fmt: skip
-            found = self._constant[ob.id] = (keys, json_encoder()(keys)[1:-1])
+            encode = self._encode or json_encoder()
+            start = '{"id": ' + (self._string or json_string())(f"{ob.id}/")[:-1]
+            found = self._constant[ob.id] = (keys, encode(keys)[1:-1], start,
+                                             self._grade(ob.grade))  # fmt: skip
         return found
 
     def _varying(self, occ: Occurrence) -> dict[str, object]:
@@ -204,14 +270,18 @@ class OccurrenceRows:
             "grade": str(grade),
             "check": grade.needs_check,
             "source_mark": grade.mark or None,
-            "announcement": (
-                {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
-                 "where": found.where, "basis": found.basis, "origin": found.origin,
-                 "local": found.local}
-                if found is not None else None
-            ),
+            "announcement": _announcement(found) if found is not None else None,
             "repealed_act": occ.obligation.act.repealed_by(occ.due),
         }  # fmt: skip
+
+
+_TRUE, _FALSE = "true", "false"
+
+
+def _announcement(found: AnnouncedDate) -> dict[str, object]:
+    return {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
+            "where": found.where, "basis": found.basis, "origin": found.origin,
+            "local": found.local}  # fmt: skip
 
 
 def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str, object]:
@@ -257,8 +327,7 @@ def task_row_json(
     }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DueRow:
+class DueRow(NamedTuple):
     """One line of the ``due`` table, with or without an organisation's columns."""
 
     occurrence: Occurrence

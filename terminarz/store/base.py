@@ -34,11 +34,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from terminarz.errors import TerminarzError
 
@@ -79,8 +78,7 @@ _STATUS_POLISH = {
 MailStatus = DeliveryStatus  # the name ``terminarz log`` and older code know
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Recipient:
+class Recipient(NamedTuple):
     """One envelope address of a message: who it is (a person id, when known) and the role."""
 
     address: str
@@ -88,8 +86,7 @@ class Recipient:
     role: str = "to"  # to | cc
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Claim:
+class Claim(NamedTuple):
     """A message about to be sent: its key, where it goes and its complete bytes.
 
     ``recipient`` is the audience the message was decided for (a person id, or a
@@ -125,8 +122,7 @@ class Claim:
         )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Delivery:
+class Delivery(NamedTuple):
     """One address of one message, as the ledger holds it."""
 
     id: int
@@ -140,8 +136,7 @@ class Delivery:
     unknown_resent: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MailRecord:
+class MailRecord(NamedTuple):
     """One message of the ledger with its deliveries (without the bytes: see
     :meth:`Store.message`). ``status`` sums the deliveries up."""
 
@@ -187,8 +182,7 @@ def summary_status(deliveries: Sequence[Delivery]) -> DeliveryStatus:
     return DeliveryStatus.CANCELLED
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Confirmation:
+class Confirmation(NamedTuple):
     """A report (or an internal task: ``…#dane:fk``) confirmed as done."""
 
     occurrence_id: str
@@ -205,8 +199,7 @@ class Confirmation:
         return self.confirmed_at
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConfirmationEvent:
+class ConfirmationEvent(NamedTuple):
     occurrence_id: str
     action: str  # done | undone
     person: str | None
@@ -221,8 +214,7 @@ class AbsenceCategory(StrEnum):
     OTHER = "inna"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordedAbsence:
+class RecordedAbsence(NamedTuple):
     """An absence a person (or their head) recorded; no free text (RODO)."""
 
     id: int
@@ -234,8 +226,7 @@ class RecordedAbsence:
     recorded_at: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordedDesignation:
+class RecordedDesignation(NamedTuple):
     """A designation under II.5: ``person`` handles ``occurrence_id`` (or every occurrence
     due in ``start``–``end``), on ``basis``."""
 
@@ -249,8 +240,7 @@ class RecordedDesignation:
     recorded_at: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordedDate:
+class RecordedDate(NamedTuple):
     """An announced deadline entered by hand, with where it was read."""
 
     id: int
@@ -261,8 +251,7 @@ class RecordedDate:
     recorded_at: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditEntry:
+class AuditEntry(NamedTuple):
     id: int
     at: str
     actor: str | None
@@ -280,8 +269,7 @@ class ReceiptAction(StrEnum):
         return "przyjęto" if self is ReceiptAction.RECEIVED else "do poprawy"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Receipt:
+class Receipt(NamedTuple):
     """What the receiving (upper-level) organisation ``upper`` recorded about a report of
     the store's organisation: ``day`` is the day it was received, or for a return the new
     date the corrected report is due."""
@@ -315,8 +303,7 @@ def last_returns(receipts: Iterable[Receipt]) -> dict[str, Receipt]:
     return {r.occurrence_id: r for r in receipts if r.action is ReceiptAction.RETURNED}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CachedCatalogue:
+class CachedCatalogue(NamedTuple):
     """The last good copy of a catalogue published at ``url``, with its HTTP validators."""
 
     url: str
@@ -641,8 +628,7 @@ def batched(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
 NIGHT_KEY = "night"  # its key in ``org_meta``, where each backend keeps the last mark
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NightMark:
+class NightMark(NamedTuple):
     """A night's work of one organisation, finished by ``worker`` at ``finished_at``."""
 
     night: date
