@@ -66,3 +66,52 @@ def test_a_row_is_the_same_text_whatever_came_before(
     alone = [OccurrenceRows(all_catalogues, TODAY, DaysLeft(calendar, TODAY)).text(o, extra)
              for o in found]  # fmt: skip
     assert together == alone
+
+
+def test_rows_in_utf8_are_written_as_bytes_or_as_text() -> None:
+    """A UTF-8 stream gets the bytes on its buffer (after what it holds as text); any other
+    stream — one without a buffer, or another encoding — gets the same JSON as text."""
+    import io
+
+    from terminarz.cli.common import write_json_rows_utf8
+
+    rows = ['{"a": "zażółć"}'.encode(), b'{"b": null}']
+    wanted = '[\n{"a": "zażółć"},\n{"b": null}\n]\n'
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="UTF8")
+    stream.write("przed\n")
+    write_json_rows_utf8(rows, stream)
+    assert raw.getvalue().decode("utf-8") == "przed\n" + wanted
+    text = io.StringIO()
+    write_json_rows_utf8(rows, text)
+    assert text.getvalue() == wanted
+    other = io.TextIOWrapper(io.BytesIO(), encoding="utf-16")
+    write_json_rows_utf8(rows, other)
+    other.flush()
+    assert other.buffer.getvalue().decode("utf-16") == wanted  # type: ignore[attr-defined]
+    empty = io.StringIO()
+    write_json_rows_utf8([], empty)
+    assert empty.getvalue() == "[]\n"
+
+
+def test_days_left_counted_at_once_are_those_counted_one_by_one(
+    calendar: WorkingCalendar,
+) -> None:
+    """``DaysLeft.many`` (one step per month) gives what ``working`` gives date by date — on
+    working days and days off, the 1st of a month on a working day and on a holiday, past
+    and future, and null outside the calendar's years; hand-checked anchors too."""
+    days = [date(1990, 1, 1) + timedelta(days=n) for n in range(0, 40_500, 7)]
+    days += [date(2026, 1, 1), date(2026, 1, 2), date(2026, 11, 1), date(2026, 11, 2),
+             date(2026, 11, 30), date(2026, 12, 1), date(2027, 1, 18), date(1989, 12, 31),
+             date(2101, 1, 1)]  # fmt: skip
+    one_by_one = DaysLeft(calendar, TODAY)
+    wanted = {day: one_by_one.working(day) for day in days}
+    assert DaysLeft(calendar, TODAY).many(reversed(days)) == wanted
+    # From Monday 30 Nov 2026, counted by hand: Tuesday 1 Dec is 1 working day away.
+    # Monday 18 Jan 2027 is 31: December has 23 weekdays, of them Thursday 24 (Wigilia, a
+    # holiday from 2025) and Friday 25 are off — 21; January up to the 18th: Friday 1 and
+    # Wednesday 6 are holidays — 4–8 (4), 11–15 (5), 18 (1) — 10.
+    assert wanted[date(2026, 12, 1)] == 1
+    assert wanted[date(2027, 1, 18)] == 31
+    assert wanted[date(2026, 11, 30)] == 0
+    assert wanted[date(1989, 12, 31)] is None and wanted[date(2101, 1, 1)] is None

@@ -158,11 +158,20 @@ class Act(NamedTuple):
         With an unknown repeal date, the days after its status was recorded
         (``status_verified``) count as after; without that date, every day does.
         """
+        first = self.repealed_from()
+        return first is not None and day >= first
+
+    def repealed_from(self) -> date | None:
+        """The first day :meth:`repealed_by` counts as after the act lost force (None: none
+        is): the repeal date; with an unknown one, the day after its status was recorded,
+        or the earliest day of all."""
         if self.repealed is not None:
-            return day >= self.repealed
+            return self.repealed
         if self.repeal_unknown:
-            return self.status_verified is None or day > self.status_verified
-        return False
+            if self.status_verified is None:
+                return date.min
+            return self.status_verified + timedelta(days=1)
+        return None
 
     def in_force_during(self, start: date, end: date) -> bool:
         """Whether the act applies to some day of [start, end] (for the default set).

@@ -29,8 +29,6 @@ Every write is its own transaction, so a process killed at any point leaves a
 consistent store.
 """
 
-from __future__ import annotations
-
 import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -329,7 +327,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> "Store":
         return self
 
     def __exit__(
@@ -341,7 +339,7 @@ class Store(abc.ABC):
         self.close()
 
     @abc.abstractmethod
-    def for_organisation(self, organisation: str) -> Store:
+    def for_organisation(self, organisation: str) -> "Store":
         """The same store for another organisation, on this store's connection (reading a
         whole deployment without a connection per organisation). Closing it leaves this
         store open; it must not outlive this store nor be used from another thread."""
@@ -439,7 +437,7 @@ class Store(abc.ABC):
     # -- feeds -----------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def publication(self) -> PublicationMemory:
+    def publication(self) -> "PublicationMemory":
         """The publication memory of this organisation's feeds."""
 
     # -- what people record (each write is audited) ------------------------------------------
@@ -549,12 +547,12 @@ class Store(abc.ABC):
     # loading or planning it again.
 
     @abc.abstractmethod
-    def night_mark(self) -> NightMark | None:
+    def night_mark(self) -> "NightMark | None":
         """Who last finished a night's work of this organisation, and when (None: never).
         Read under :meth:`run_lock`."""
 
     @abc.abstractmethod
-    def finish_night(self, mark: NightMark) -> None:
+    def finish_night(self, mark: "NightMark") -> None:
         """Record ``mark`` (replacing the previous one), under :meth:`run_lock`."""
 
 
@@ -646,7 +644,7 @@ class NightMark(NamedTuple):
         return f"{self.night.isoformat()} {self.finished_at.isoformat()} {self.worker}"
 
     @classmethod
-    def decode(cls, value: str) -> NightMark | None:
+    def decode(cls, value: str) -> "NightMark | None":
         """A stored mark (None for one this version cannot read: the night is worked again)."""
         try:
             night, finished, worker = value.split(" ", 2)
