@@ -8,8 +8,6 @@ Environment overrides (``TERMINARZ_SMTP_*``) are applied by the caller that
 sends mail, not here, so that ``check`` reports the file as written.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 

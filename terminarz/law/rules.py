@@ -18,8 +18,6 @@ The deadline vocabulary is closed:
   for the planning date and for periods still without a date).
 """
 
-from __future__ import annotations
-
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -337,7 +335,7 @@ class AnnouncedDate(NamedTuple):
     notes: str = ""
     origin: str = ""
     local: bool = False
-    replaced: AnnouncedDate | None = None
+    replaced: "AnnouncedDate | None" = None
 
     def lines(self) -> list[str]:
         """Polish lines citing the announcement, for ``explain`` and feeds."""
@@ -386,7 +384,7 @@ class Occurrence(NamedTuple):
         periods: Sequence[Period],
         nominals: Sequence[date],
         dues: Sequence[date],
-    ) -> list[Occurrence]:
+    ) -> "list[Occurrence]":
         """One obligation's occurrences for parallel runs of periods and dates, no overrides.
 
         The same tuples the constructor makes, without its keyword handling, for
@@ -541,7 +539,7 @@ def _run(
     start: date,
     end: date,
     own: Mapping[str, Override] | None,
-    shared: dict[PeriodKind, _Periods],
+    shared: "dict[PeriodKind, _Periods]",
 ) -> list[Occurrence]:
     """One obligation's occurrences due in [start, end] (``own``: its overrides), by period."""
     kind = obligation.period_kind

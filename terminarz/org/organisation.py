@@ -19,8 +19,6 @@ catalogues too (obligations without a duty, designations of unknown
 occurrences, levels no catalogue knows) by :func:`cross_check`.
 """
 
-from __future__ import annotations
-
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence

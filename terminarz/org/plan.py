@@ -7,8 +7,6 @@ feeds and the reminders all use. Without an organisation file the plan is the
 bundled catalogues alone: no duties, no tasks, no planning dates.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -42,7 +40,7 @@ class Setup(NamedTuple):
     warnings: tuple[Problem, ...] = ()  # e.g. an absence source skipped (on_error = "skip")
     default_catalogues: bool = False  # every bundled catalogue, none named
 
-    def in_force(self, start: date, end: date) -> Setup:
+    def in_force(self, start: date, end: date) -> "Setup":
         """Without named catalogues: only the bundled acts in force on some day of
         [start, end] (a repealed act is used only when named); else ``self``."""
         if not self.default_catalogues:
