@@ -9,15 +9,25 @@ Friday, as in crontab). The settings check the shape; the scheduler builds the t
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from terminarz.errors import TerminarzError
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
-TIMEZONE = ZoneInfo("Europe/Warsaw")
+
+@functools.cache
+def warsaw() -> ZoneInfo:
+    """Europe/Warsaw, the scheduler's time zone (``zoneinfo`` imported only when a schedule
+    runs: checking the expression in ``[reminders] schedule`` needs no zone)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/Warsaw")
+
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
@@ -93,7 +103,7 @@ def cron_trigger(expression: str) -> CronTrigger:
             raise ValueError(f"expected 5 or 6 fields, got {len(fields)}")
         return CronTrigger(
             second=second, minute=minute, hour=hour, day=day, month=month,
-            day_of_week=crontab_weekdays(dow), timezone=TIMEZONE,
+            day_of_week=crontab_weekdays(dow), timezone=warsaw(),
         )  # fmt: skip
     except ValueError as exc:
         raise TerminarzError(

@@ -7,7 +7,8 @@ its own Polish message from that, so the CLI prints it as is and exits 2.
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
+
+from terminarz.records import Record
 
 
 class Severity(StrEnum):
@@ -15,9 +16,9 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """One finding about a user's file: where it is and what is wrong (in Polish); a typed
-    ``NamedTuple`` (immutable, cheap to define at every start)."""
+    record (:class:`terminarz.records.Record`: immutable, cheap to define at every start)."""
 
     message: str
     path: Path | None = None

@@ -9,7 +9,9 @@ in this order:
 1. a source checkout or an editable install — next to the package;
 2. the data directory of the install scheme whose library directory holds the package
    (pip puts a distribution's code and data with one scheme): a regular, ``--user`` or
-   virtual-environment install, found without reading the distribution's records;
+   virtual-environment install, found without reading the distribution's records (for a
+   virtual environment or a prefix, whose library is ``<prefix>/lib/pythonX.Y/
+   site-packages``, without asking ``sysconfig`` either);
 3. the files the installed distribution recorded (``importlib.metadata``): exactly
    where pip put them, whatever the scheme;
 4. the data directory of every ``sysconfig`` install scheme (``posix_prefix``,
@@ -120,11 +122,27 @@ def _scheme_folders() -> list[Path]:
     return folders
 
 
+def _prefix_folder() -> list[Path]:
+    """``<prefix>/share/terminarz`` when the package lies in ``<prefix>``'s own library
+    folder, ``<prefix>/lib/pythonX.Y/site-packages``: the ``venv`` and ``posix_prefix``
+    install schemes (a virtual environment, a regular install into a prefix), whose data
+    folder is the prefix itself. What :func:`_own_scheme_folders` finds for them, without
+    importing ``sysconfig`` and expanding its configuration (about 3 ms at every start)."""
+    if os.name != "posix":
+        return []
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    for prefix in dict.fromkeys((sys.prefix, sys.exec_prefix)):
+        library = Path(prefix) / "lib" / version / "site-packages"
+        if _PACKAGE.parent in (library, library.resolve()):
+            return [Path(prefix) / _SHARE]
+    return []
+
+
 def candidates() -> Iterator[Path]:
     """Every folder searched for ``calendars/`` and ``templates/``, in order; each group
     is computed only when the folders before it have been looked at."""
     yield _PACKAGE.parent
-    for group in (_own_scheme_folders, _recorded, _scheme_folders):
+    for group in (_prefix_folder, _own_scheme_folders, _recorded, _scheme_folders):
         yield from group()
 
 

@@ -9,15 +9,16 @@ sends mail, not here, so that ``check`` reports the file as written.
 """
 
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
+from terminarz.records import Record
 from terminarz.tomlcheck import Checker, Where
 
 SETTINGS_SECTIONS = ("state", "feeds", "server", "smtp", "reminders")
 RETRY_DELAYS = (2, 10, 30)
 
 
-class StateSettings(NamedTuple):
+class StateSettings(Record):
     """``[state]``: where the store is — ``url`` (``sqlite:///…``, ``postgresql://…``) wins
     over ``path`` (a SQLite file); neither: the user's data directory."""
 
@@ -25,7 +26,7 @@ class StateSettings(NamedTuple):
     url: str | None = None
 
 
-class FeedSettings(NamedTuple):
+class FeedSettings(Record):
     """``[feeds]``: horizon of generated feeds and what is published without a token;
     ``short_name`` names the calendars ("MOPR Przykładowo — …") instead of the full name."""
 
@@ -36,7 +37,7 @@ class FeedSettings(NamedTuple):
     alarm_days: int = 2
 
 
-class ServerSettings(NamedTuple):
+class ServerSettings(Record):
     """``[server]``: the HTTP server for feeds and confirmation links."""
 
     host: str = "127.0.0.1"
@@ -56,7 +57,7 @@ class ServerSettings(NamedTuple):
     shared: bool = False
 
 
-class SmtpSettings(NamedTuple):
+class SmtpSettings(Record):
     """``[smtp]``: the mail server; the password only by the name of an environment variable."""
 
     host: str = "localhost"
@@ -69,7 +70,7 @@ class SmtpSettings(NamedTuple):
     retry_delays: tuple[int, ...] = RETRY_DELAYS  # seconds before each retry of a failed send
 
 
-class ReminderSettings(NamedTuple):
+class ReminderSettings(Record):
     """``[reminders]``: the nightly job's schedule and escalation.
 
     A late report is escalated on the first working day after its due date, then
@@ -88,11 +89,11 @@ class ReminderSettings(NamedTuple):
     lock_timeout: int = 600
 
 
-class Settings(NamedTuple):
-    """Every settings table of an organisation file. This and the tables other than
-    ``[smtp]`` are typed ``NamedTuple``s: immutable, the same fields, defaults, equality
-    and repr as the frozen dataclasses they were, and cheaper to define at every start
-    (copies with changes by ``_replace``). The defaults are shared, immutable instances."""
+class Settings(Record):
+    """Every settings table of an organisation file. This and every table are records
+    (:class:`terminarz.records.Record`): immutable, the same fields, defaults, equality and
+    repr as the frozen dataclasses they were, and cheaper to define at every start (copies
+    with changes by ``_replace``). The defaults are shared, immutable instances."""
 
     state: StateSettings = StateSettings()
     feeds: FeedSettings = FeedSettings()

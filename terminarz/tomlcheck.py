@@ -18,8 +18,9 @@ from typing import Any
 
 from terminarz.errors import Problem, Severity, TerminarzError
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?")
-_TOML_LINE = re.compile(r"at line (\d+)")
+# Patterns as text: ``re`` compiles each on first use (and keeps it), not at every start.
+_HEADER = r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?"
+_TOML_LINE = r"at line (\d+)"
 MAX_FILE_BYTES = 2_000_000
 
 
@@ -114,7 +115,7 @@ def email_problem(value: str) -> str | None:
         address = Address(addr_spec=text)
     except (HeaderParseError, ValueError, IndexError, TypeError):
         return f"„{value}” nie jest adresem e-mail (oczekiwano postaci nazwa@domena.pl)"
-    if not _DOT_ATOM.fullmatch(text.rpartition("@")[0]) or len(text.rpartition("@")[0]) > 64:
+    if not re.fullmatch(_DOT_ATOM, text.rpartition("@")[0]) or len(text.rpartition("@")[0]) > 64:
         return (f"„{value}” nie jest adresem e-mail (niedozwolone znaki przed „@”, np. "
                 "cudzysłów, nawias ostry albo przecinek)")  # fmt: skip
     domain = address.domain
@@ -149,19 +150,18 @@ def split_mailbox(value: str) -> tuple[str, str]:
     return name, address
 
 
-_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-# compiled on first use (re's cache), not at every start
-_PLAIN_ADDRESS = _DOT_ATOM.pattern + r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_DOT_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_PLAIN_ADDRESS = _DOT_ATOM + r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
 
 
 def control_character(text: str) -> str | None:
     """The first control character of ``text`` (C0 including TAB, CR, LF, DEL, C1, and
     the Unicode line and paragraph separators), or None. Such characters have no place
     in a one-line value — a name, an address, a path — and could change a mail header."""
-    m = _CONTROL.search(text)
+    m = re.search(_CONTROL, text)
     return m.group(0) if m else None
 
 
@@ -192,7 +192,7 @@ def parse_toml(path: Path, raw: bytes) -> tuple[dict[str, Any], str]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = _TOML_LINE.search(str(exc))
+        m = re.search(_TOML_LINE, str(exc))
         line = int(m.group(1)) if m else max(len(text.splitlines()), 1)  # "at end of document"
         raise TerminarzError(
             f"błąd składni TOML: {toml_error_in_polish(str(exc))}", path=path, line=line
@@ -226,13 +226,13 @@ _TOML_MESSAGES = (
     ("Unescaped '\\' in a string", "w tekście ukośnik „\\” trzeba zapisać jako „\\\\”"),
     ("Unterminated string", "niezamknięty tekst — brak cudzysłowu zamykającego"),
 )
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+_TOML_POSITION = r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)"
 
 
 def toml_error_in_polish(message: str) -> str:
     """tomllib's English message in Polish, with the column; the original kept in brackets."""
-    position = _TOML_POSITION.search(message)
-    bare = _TOML_POSITION.sub("", message).strip()
+    position = re.search(_TOML_POSITION, message)
+    bare = re.sub(_TOML_POSITION, "", message).strip()
     where = ""
     if position and position.group(2):
         where = f" (kolumna {position.group(2)})"
@@ -251,7 +251,7 @@ class LineIndex:
         self._lines = text.splitlines()
         self._headers: list[tuple[int, str, bool]] = []  # (line number, name, is array)
         for number, line in enumerate(self._lines, start=1):
-            m = _HEADER.match(line)
+            m = re.match(_HEADER, line)
             if m and not line.lstrip().startswith("#"):
                 self._headers.append((number, m.group(1).strip('"'), line.lstrip()[:2] == "[["))
 
@@ -281,7 +281,7 @@ class LineIndex:
         pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
         for number in range(start + 1, len(self._lines) + 1):
             line = self._lines[number - 1]
-            if _HEADER.match(line):
+            if re.match(_HEADER, line):
                 break
             if pattern.match(line):
                 return number

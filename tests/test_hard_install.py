@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / "python3"
 PROBE = """
 import json
+import sys
 from terminarz import paths
 try:
     root = str(paths.data_root())
@@ -29,7 +30,8 @@ try:
 except Exception as exc:
     root, error = None, f"{type(exc).__name__}: {exc}"
 print(json.dumps({"root": root, "error": error,
-                  "catalogues": [p.name for p in paths.bundled_catalogues()] if root else []}))
+                  "catalogues": [p.name for p in paths.bundled_catalogues()] if root else [],
+                  "sysconfig": "sysconfig" in sys.modules}))
 """
 
 
@@ -74,6 +76,7 @@ def test_regular_install_into_a_virtual_environment(wheel: Path, fresh_python: P
     found = _probe(python, cwd=tmp_path)
     assert found["root"] == str((env_dir / "share" / "terminarz").resolve())
     assert "mpips-1992.toml" in found["catalogues"]  # type: ignore[operator]
+    assert found["sysconfig"] is False  # a virtual environment's folders, without asking it
 
 
 def test_user_install(wheel: Path, tmp_path: Path) -> None:

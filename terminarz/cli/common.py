@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from terminarz.errors import UsageError
 from terminarz.law.catalogue import CatalogueSet, load_catalogues
@@ -20,6 +20,7 @@ from terminarz.law.periods import Period, PeriodKind
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.paths import bundled_catalogues, holiday_table_path
 from terminarz.polish import month_text, parse_date
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -324,7 +325,7 @@ class Context:
 # -- terminal output ------------------------------------------------------------------------
 
 
-class Style(NamedTuple):
+class Style(Record):
     """ANSI emphasis, off when ``NO_COLOR`` is set or the output is not a terminal."""
 
     enabled: bool

@@ -6,7 +6,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import groupby
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from terminarz.cli.common import Context, json_encoder, json_string
 from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_width, write_notes
@@ -20,6 +20,7 @@ from terminarz.law.rules import (
     split_occurrence_id,
 )
 from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from terminarz.law.periods import Period
@@ -388,7 +389,7 @@ def task_row_json(
     }  # fmt: skip
 
 
-class DueRow(NamedTuple):
+class DueRow(Record):
     """One line of the ``due`` table, with or without an organisation's columns."""
 
     occurrence: Occurrence

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from terminarz.cli.common import (
     EXIT_USAGE,
@@ -34,6 +34,7 @@ from terminarz.cli.common import (
 )
 from terminarz.cli.feeds import add_state, midnight, write_feeds
 from terminarz.errors import TerminarzError, UsageError
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from terminarz.law.workdays import WorkingCalendar
@@ -399,7 +400,7 @@ NO_ORGANISATION = (
 )
 
 
-class Target(NamedTuple):
+class Target(Record):
     """What ``done``/``undone`` names: the id, and who is responsible for it (``who``'s
     resolution; empty without an organisation)."""
 

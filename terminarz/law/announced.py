@@ -15,12 +15,13 @@ working day to plan for.
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.periods import Period
 from terminarz.law.rules import AnnouncedDate, Obligation, Occurrence, occurrence_id
 from terminarz.law.workdays import WorkingCalendar
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from terminarz.errors import Problem
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 FIND_DATE_LEAD = 10  # working days before the window opens: the "ustal termin" task
 
 
-class Window(NamedTuple):
+class Window(Record):
     """Days after a period's end in which the known dates fell (inclusive)."""
 
     first: int
@@ -41,7 +42,7 @@ class Window(NamedTuple):
         return end + timedelta(days=self.first), end + timedelta(days=self.last)
 
 
-class UndatedOccurrence(NamedTuple):
+class UndatedOccurrence(Record):
     """A period of an announced obligation whose date is not known yet (``due`` is None)."""
 
     obligation: Obligation

@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from terminarz.errors import Problem, TerminarzError, raise_if_errors
 from terminarz.law import compiled
@@ -40,6 +40,7 @@ from terminarz.law.rules import (
     occurrence_id,
     split_occurrence_id,
 )
+from terminarz.records import Record
 from terminarz.tomlcheck import (
     MAX_FILE_BYTES,
     Checker,
@@ -69,7 +70,7 @@ _OVERRIDE = ("occurrence", "due", "basis")
 _PROVENANCE = ("paragraph", "text", "note")
 
 
-class Provision(NamedTuple):
+class Provision(Record):
     """A provision of the act that sets no deadline but explains the others (e.g. § 6)."""
 
     paragraph: str
@@ -77,7 +78,7 @@ class Provision(NamedTuple):
     note: str = ""
 
 
-class Schedule(NamedTuple):
+class Schedule(Record):
     """A schedule file's header: who published the dates, how strong they are."""
 
     id: str
@@ -89,7 +90,7 @@ class Schedule(NamedTuple):
     notes: str = ""
 
 
-class Catalogue(NamedTuple):
+class Catalogue(Record):
     """One file. For a schedule file ``act`` describes the schedule and ``schedule`` is set."""
 
     path: Path

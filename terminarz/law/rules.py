@@ -25,11 +25,12 @@ from datetime import date, timedelta
 from enum import StrEnum
 from itertools import repeat
 from operator import attrgetter
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.periods import Frozen, Period, PeriodKind
 from terminarz.law.workdays import DayInfo, WorkingCalendar
+from terminarz.records import Record
 
 _T = TypeVar("_T")
 
@@ -92,7 +93,7 @@ _GRADE_MARKS = {
 }
 
 
-class Source(NamedTuple):
+class Source(Record):
     """Where a rule was read and how strong that is."""
 
     grade: Grade
@@ -121,7 +122,7 @@ class IfNonWorking(StrEnum):
     KEEP = "keep"
 
 
-class Act(NamedTuple):
+class Act(Record):
     """The legal act a catalogue encodes."""
 
     id: str
@@ -193,7 +194,7 @@ class Act(NamedTuple):
         return ""
 
 
-class Citation(NamedTuple):
+class Citation(Record):
     """A provision of an act: ``§ 3 ust. 1 pkt 1`` or ``art. 16a ust. 4``, with the quote.
 
     ``text`` describes a basis that is not a provision (e.g. a survey of the
@@ -227,7 +228,7 @@ class Citation(NamedTuple):
         return f"{short} {self.act}" if short else self.act
 
 
-class Deadline(NamedTuple):
+class Deadline(Record):
     kind: DeadlineKind
     n: int | None = None  # nth_working_day
     day: int | None = None  # fixed
@@ -252,14 +253,14 @@ class Deadline(NamedTuple):
         return f"{self.day}. dzień {month}, {shift}"
 
 
-class Party(NamedTuple):
+class Party(Record):
     """A level that submits reports or a body that receives them (rup, wup, wus, …)."""
 
     id: str
     name: str
 
 
-class Obligation(NamedTuple):
+class Obligation(Record):
     """One reporting obligation; ``deadline`` is None for a duty without a date of its own.
 
     ``periods`` lists the period indices it applies to (e.g. ``(1,)`` for the
@@ -308,7 +309,7 @@ class Obligation(NamedTuple):
         return not (self.valid_to is not None and period.last_day > self.valid_to.last_day)
 
 
-class Override(NamedTuple):
+class Override(Record):
     """A date announced for one occurrence (e.g. by the ministry for one year); it wins."""
 
     occurrence_id: str
@@ -317,7 +318,7 @@ class Override(NamedTuple):
     source: str = ""  # where it was written: "catalogue.toml(12)", shown by `who`
 
 
-class AnnouncedDate(NamedTuple):
+class AnnouncedDate(Record):
     """The date announced for one occurrence of an ``announced`` obligation.
 
     ``origin`` names the file that recorded it (a catalogue, a voivode's
@@ -355,7 +356,7 @@ class AnnouncedDate(NamedTuple):
         return lines
 
 
-class Occurrence(NamedTuple):
+class Occurrence(Record):
     obligation: Obligation
     period: Period
     nominal: date
@@ -707,7 +708,7 @@ class TrailDay(Frozen):
         return f"TrailDay(info={self.info!r}, count={self.count!r})"
 
 
-class Trail(NamedTuple):
+class Trail(Record):
     occurrence: Occurrence
     rule: str
     month: tuple[int, int]

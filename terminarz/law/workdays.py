@@ -16,11 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import accumulate, compress
-from typing import NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR, HolidaySource
 from terminarz.polish import WEEKDAYS
+from terminarz.records import Record
 
 # Monday to Sunday: 1 for the days of the week that are working days unless a holiday.
 _WEEK = bytes((1, 1, 1, 1, 1, 0, 0))
@@ -46,7 +46,7 @@ class DayKind(StrEnum):
     DAY_OFF = "day-off"  # the institution's own day off
 
 
-class DayInfo(NamedTuple):
+class DayInfo(Record):
     """Why a day is, or is not, a working day."""
 
     day: date

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from terminarz.errors import TerminarzError
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from terminarz.org.organisation import Organisation
@@ -32,7 +33,7 @@ TIMEOUT = 20  # seconds
 USER_AGENT = "terminarz (schedules of reports)"  # HTTP headers are Latin-1: ASCII only
 
 
-class Fetched(NamedTuple):
+class Fetched(Record):
     """One request: ``body`` when the address gave a new copy, ``unchanged`` for a 304,
     ``error`` (Polish) when it could not be read."""
 

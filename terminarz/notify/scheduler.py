@@ -23,7 +23,7 @@ from datetime import date, datetime
 from types import FrameType
 from typing import Any
 
-from terminarz.crontab import TIMEZONE, cron_trigger
+from terminarz.crontab import cron_trigger, warsaw
 
 MISFIRE_GRACE = 6 * 3600
 JOB_ID = "terminarz-nightly"
@@ -33,7 +33,7 @@ log = logging.getLogger("terminarz.daemon")
 
 def now() -> datetime:
     """The current time in Europe/Warsaw."""
-    return datetime.now(TIMEZONE)
+    return datetime.now(warsaw())
 
 
 def today() -> date:
@@ -66,7 +66,7 @@ def run_daemon(
     )
 
     trigger = cron_trigger(schedule)
-    scheduler = BlockingScheduler(timezone=TIMEZONE)
+    scheduler = BlockingScheduler(timezone=warsaw())
     running = threading.Lock()  # held while a run works; shutdown waits for it
 
     def nightly() -> None:

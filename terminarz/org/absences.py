@@ -205,12 +205,14 @@ def parse_absences(
     return absences
 
 
-_VEVENT = re.compile(rb"BEGIN:VEVENT\r?\n.*?END:VEVENT(?:\r?\n)?", re.S | re.I)
-_FOLD = re.compile(rb"\r?\n[ \t]")
-_RECURRING = re.compile(rb"^(?:RRULE|RDATE|EXRULE|RECURRENCE-ID)[;:]", re.M | re.I)
-_DURATION = re.compile(rb"^DURATION[;:]", re.M | re.I)
-_DTSTART = re.compile(rb"^DTSTART[^:\r\n]*:(\d{8})", re.M | re.I)
-_DTEND = re.compile(rb"^DTEND[^:\r\n]*:(\d{8})", re.M | re.I)
+# Patterns as text: ``re`` compiles each on first use (and keeps it), only when a calendar
+# is scanned — not at every start of a command whose calendar is taken from the cache.
+_VEVENT = rb"(?si)BEGIN:VEVENT\r?\n.*?END:VEVENT(?:\r?\n)?"
+_FOLD = rb"\r?\n[ \t]"
+_RECURRING = rb"(?mi)^(?:RRULE|RDATE|EXRULE|RECURRENCE-ID)[;:]"
+_DURATION = rb"(?mi)^DURATION[;:]"
+_DTSTART = rb"(?mi)^DTSTART[^:\r\n]*:(\d{8})"
+_DTEND = rb"(?mi)^DTEND[^:\r\n]*:(\d{8})"
 
 
 def drop_events_outside(raw: bytes, window: tuple[date, date]) -> bytes:
@@ -231,19 +233,19 @@ def drop_events_outside(raw: bytes, window: tuple[date, date]) -> bytes:
 
     def keep(match: re.Match[bytes]) -> bytes:
         block = match.group(0)
-        if _RECURRING.search(block) or _DURATION.search(block):
+        if re.search(_RECURRING, block) or re.search(_DURATION, block):
             return block
-        start = _DTSTART.search(block)
+        start = re.search(_DTSTART, block)
         if start is None:
             return block
-        end = _DTEND.search(block)
+        end = re.search(_DTEND, block)
         begins = start.group(1)
         ends = max(begins, end.group(1)) if end is not None else begins
         if ends < first or begins > last:
             return b""
         return block
 
-    return _VEVENT.sub(keep, _FOLD.sub(b"", raw))
+    return re.sub(_VEVENT, keep, re.sub(_FOLD, b"", raw))
 
 
 def _margin(window: tuple[date, date]) -> tuple[date, date]:

@@ -35,7 +35,7 @@ previous day the institution works.
 
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.announced import UndatedOccurrence, find_date_day
@@ -43,6 +43,7 @@ from terminarz.law.rules import Occurrence
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.organisation import Duty, Input, Organisation
 from terminarz.polish import short_date
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from terminarz.org.duties import Resolution
@@ -71,7 +72,7 @@ _POLISH = {
 }
 
 
-class Task(NamedTuple):
+class Task(Record):
     """One internal, dated task derived from an occurrence and an input of its duty."""
 
     id: str
@@ -102,7 +103,7 @@ class Task(NamedTuple):
         return f"Dostarczyć dane: {self.unit_name} → {self.occurrence_id}"
 
 
-class NoTask(NamedTuple):
+class NoTask(Record):
     """A task of II.4 left out because its unit would ask or supply itself, and why."""
 
     id: str

@@ -17,16 +17,16 @@ and after the due date the whole window counts, so the result is stable.
 
 from collections.abc import Iterable
 from datetime import date
-from typing import NamedTuple
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.rules import Occurrence
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.org.organisation import Absence, Designation, Duty, Organisation
 from terminarz.polish import plural, short_date
+from terminarz.records import Record
 
 
-class Resolution(NamedTuple):
+class Resolution(Record):
     """Who handles an occurrence.
 
     ``tier`` is the index of the tier that took over (0 = primary), None for a
@@ -66,7 +66,7 @@ class Resolution(NamedTuple):
         return ""
 
 
-class Handover(NamedTuple):
+class Handover(Record):
     """A report that has left the unit(s) of its primary tier, and who has it now.
 
     The head of such a unit keeps seeing the report (``due --unit``, the unit's feed and

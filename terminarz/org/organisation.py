@@ -26,9 +26,10 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from terminarz.errors import Problem, Severity, ValidationError
+from terminarz.records import Record
 from terminarz.settings import SETTINGS_SECTIONS, Settings, parse_settings
 from terminarz.tomlcheck import Checker, LineIndex, Where, describe, email_problem, read_toml
 
@@ -77,7 +78,7 @@ class OnError(StrEnum):
     SKIP = "skip"  # warn and go on with the other sources
 
 
-class Person(NamedTuple):
+class Person(Record):
     id: str
     name: str
     email: str
@@ -87,13 +88,13 @@ class Person(NamedTuple):
     login: str | None = None  # the user name single sign-on sends ([server] trusted_user_header)
 
 
-class Unit(NamedTuple):
+class Unit(Record):
     id: str
     name: str
     head: str | None = None
 
 
-class Input(NamedTuple):
+class Input(Record):
     """Data another unit (``unit`` set) or an outside body (``email`` set) must deliver (II.4).
 
     ``id`` is the unit id for an internal unit, or the body's own id; task ids
@@ -114,7 +115,7 @@ class Input(NamedTuple):
         return self.unit is None
 
 
-class Duty(NamedTuple):
+class Duty(Record):
     """Who handles a group of obligations: ordered tiers of people and a fallback (II.5).
 
     ``obligations`` are obligation ids or glob patterns (``mpips-03*@ops``).
@@ -145,7 +146,7 @@ class Duty(NamedTuple):
         return tuple(seen)
 
 
-class Absence(NamedTuple):
+class Absence(Record):
     """A person away from ``start`` to ``end`` (both inclusive)."""
 
     person: str
@@ -158,7 +159,7 @@ class Absence(NamedTuple):
         return self.start <= day <= self.end
 
 
-class AbsenceSource(NamedTuple):
+class AbsenceSource(Record):
     """An iCalendar file or http(s) URL (e.g. an HR leave calendar) read for absences."""
 
     source: str
@@ -178,7 +179,7 @@ class AbsenceSource(NamedTuple):
         return str(self.base / self.source)
 
 
-class Designation(NamedTuple):
+class Designation(Record):
     """The director's designation (II.5): ``person`` handles ``target`` from ``start`` to ``end``.
 
     ``target`` is an obligation id (every occurrence whose preparation falls in
@@ -196,7 +197,7 @@ class Designation(NamedTuple):
         return "/" in self.target
 
 
-class Organisation(NamedTuple):
+class Organisation(Record):
     id: str
     name: str
     levels: tuple[str, ...]
@@ -428,6 +429,8 @@ def _catalogue_paths(refs: list[str], base: Path, ck: Checker, w: Where) -> list
 
 
 def _valid_timezone(name: str) -> bool:
+    if name == "Europe/Warsaw":  # the default and the usual value: no zone database needed
+        return True
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:

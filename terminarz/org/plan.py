@@ -10,7 +10,6 @@ bundled catalogues alone: no duties, no tasks, no planning dates.
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import NamedTuple
 
 from terminarz.errors import CalendarRangeError, Problem, Severity, UsageError
 from terminarz.law.announced import UndatedOccurrence, find_date_day, undated
@@ -26,9 +25,10 @@ from terminarz.org.organisation import (
     Organisation,
     load_organisation,
 )
+from terminarz.records import Record
 
 
-class Setup(NamedTuple):
+class Setup(Record):
     """Everything a plan needs; ``obligations`` are those the organisation must fulfil
     (its levels and selection), or every obligation of the catalogues without one."""
 
@@ -55,7 +55,7 @@ class Setup(NamedTuple):
         )  # fmt: skip
 
 
-class PlannedOccurrence(NamedTuple):
+class PlannedOccurrence(Record):
     """An occurrence with its duty, who handles it, its internal tasks and planning date.
 
     ``planning_date`` is set when the institution does not work on the due date:
@@ -102,7 +102,7 @@ class PlannedOccurrence(NamedTuple):
         return found if found is not None and unit in found.from_units else None
 
 
-class PendingOccurrence(NamedTuple):
+class PendingOccurrence(Record):
     """A period of an announced obligation still without a date, with who finds it out.
 
     ``task`` is the ``#termin`` task (None without an organisation, or outside the

@@ -11,9 +11,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from terminarz.errors import TerminarzError
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from terminarz.store.base import Store
@@ -27,9 +28,9 @@ BACKENDS: dict[str, str] = {
 }
 
 
-class Location(NamedTuple):
+class Location(Record):
     """Where a store is and why that one was chosen (``origin``, in Polish); a typed
-    ``NamedTuple`` (immutable, cheap to define at every start)."""
+    record (:class:`terminarz.records.Record`: immutable, cheap to define at every start)."""
 
     scheme: str
     target: str  # a path for SQLite, the whole URL for a server

@@ -35,9 +35,10 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from terminarz.errors import TerminarzError
+from terminarz.records import Record
 
 if TYPE_CHECKING:
     from terminarz.store.publication import PublicationMemory
@@ -76,7 +77,7 @@ _STATUS_POLISH = {
 MailStatus = DeliveryStatus  # the name ``terminarz log`` and older code know
 
 
-class Recipient(NamedTuple):
+class Recipient(Record):
     """One envelope address of a message: who it is (a person id, when known) and the role."""
 
     address: str
@@ -84,7 +85,7 @@ class Recipient(NamedTuple):
     role: str = "to"  # to | cc
 
 
-class Claim(NamedTuple):
+class Claim(Record):
     """A message about to be sent: its key, where it goes and its complete bytes.
 
     ``recipient`` is the audience the message was decided for (a person id, or a
@@ -120,7 +121,7 @@ class Claim(NamedTuple):
         )  # fmt: skip
 
 
-class Delivery(NamedTuple):
+class Delivery(Record):
     """One address of one message, as the ledger holds it."""
 
     id: int
@@ -134,7 +135,7 @@ class Delivery(NamedTuple):
     unknown_resent: bool = False
 
 
-class MailRecord(NamedTuple):
+class MailRecord(Record):
     """One message of the ledger with its deliveries (without the bytes: see
     :meth:`Store.message`). ``status`` sums the deliveries up."""
 
@@ -180,7 +181,7 @@ def summary_status(deliveries: Sequence[Delivery]) -> DeliveryStatus:
     return DeliveryStatus.CANCELLED
 
 
-class Confirmation(NamedTuple):
+class Confirmation(Record):
     """A report (or an internal task: ``…#dane:fk``) confirmed as done."""
 
     occurrence_id: str
@@ -197,7 +198,7 @@ class Confirmation(NamedTuple):
         return self.confirmed_at
 
 
-class ConfirmationEvent(NamedTuple):
+class ConfirmationEvent(Record):
     occurrence_id: str
     action: str  # done | undone
     person: str | None
@@ -212,7 +213,7 @@ class AbsenceCategory(StrEnum):
     OTHER = "inna"
 
 
-class RecordedAbsence(NamedTuple):
+class RecordedAbsence(Record):
     """An absence a person (or their head) recorded; no free text (RODO)."""
 
     id: int
@@ -224,7 +225,7 @@ class RecordedAbsence(NamedTuple):
     recorded_at: str
 
 
-class RecordedDesignation(NamedTuple):
+class RecordedDesignation(Record):
     """A designation under II.5: ``person`` handles ``occurrence_id`` (or every occurrence
     due in ``start``–``end``), on ``basis``."""
 
@@ -238,7 +239,7 @@ class RecordedDesignation(NamedTuple):
     recorded_at: str
 
 
-class RecordedDate(NamedTuple):
+class RecordedDate(Record):
     """An announced deadline entered by hand, with where it was read."""
 
     id: int
@@ -249,7 +250,7 @@ class RecordedDate(NamedTuple):
     recorded_at: str
 
 
-class AuditEntry(NamedTuple):
+class AuditEntry(Record):
     id: int
     at: str
     actor: str | None
@@ -267,7 +268,7 @@ class ReceiptAction(StrEnum):
         return "przyjęto" if self is ReceiptAction.RECEIVED else "do poprawy"
 
 
-class Receipt(NamedTuple):
+class Receipt(Record):
     """What the receiving (upper-level) organisation ``upper`` recorded about a report of
     the store's organisation: ``day`` is the day it was received, or for a return the new
     date the corrected report is due."""
@@ -301,7 +302,7 @@ def last_returns(receipts: Iterable[Receipt]) -> dict[str, Receipt]:
     return {r.occurrence_id: r for r in receipts if r.action is ReceiptAction.RETURNED}
 
 
-class CachedCatalogue(NamedTuple):
+class CachedCatalogue(Record):
     """The last good copy of a catalogue published at ``url``, with its HTTP validators."""
 
     url: str
@@ -626,7 +627,7 @@ def batched(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
 NIGHT_KEY = "night"  # its key in ``org_meta``, where each backend keeps the last mark
 
 
-class NightMark(NamedTuple):
+class NightMark(Record):
     """A night's work of one organisation, finished by ``worker`` at ``finished_at``."""
 
     night: date
