@@ -3,6 +3,7 @@
     python3 bench/bench_startup.py               # a fresh virtual environment, 15 rounds
     python3 bench/bench_startup.py --runs 25
     python3 bench/bench_startup.py --venv DIR    # reuse DIR (made by an earlier run)
+    python3 bench/bench_startup.py --instructions  # also count each command's instructions
 
 Installs the project as a user installs it — ``pip install .`` (not editable) into a new
 virtual environment — and times, in that environment, each command below and a bare
@@ -23,6 +24,12 @@ command run as a new user, with no state database (there are no confirmations to
 ``due --month`` with the database is printed too. Also printed, as a floor: a bare
 interpreter importing only the standard modules ``due`` needs (argparse, pathlib, …).
 
+With ``--instructions`` (and ``valgrind`` installed) each command is also run once under
+callgrind, with ``PYTHONHASHSEED=0``, and its count of executed instructions is printed
+beside the times, as a ratio to ``python -c pass``'s: on a shared machine, whose load
+stretches every wall time (the bare interpreter's most of all, which flatters the ratios),
+the counts do not move with the load. The verdicts stay on the wall times.
+
 Targets (issue 15), each checked here; exit code 0 when all are met, 1 otherwise:
 
 - ``due --month 2026-01``                                  ≤ 3× ``python -c pass``
@@ -36,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -48,8 +56,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "calendars" / "examples" / "osrodek-pomocy.toml"
-FLOOR = ("import argparse, datetime, dataclasses, locale, pathlib, pickle, shutil, typing, "
-         "zoneinfo; argparse.ArgumentParser().parse_args([])")
+FLOOR = ("import argparse, bisect, datetime, locale, pathlib, zlib; "
+         "argparse.ArgumentParser().parse_args([])")  # what `due --month` imports of the stdlib
 JSON_ARGS = ["due", "--catalogue", "mpips-1992", "--from", "1992-01-01", "--to", "2100-12-31",
              "--format", "json"]  # fmt: skip
 
@@ -90,11 +98,27 @@ def run(argv: list[str], env: dict[str, str], out: Path) -> tuple[float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
+def instructions(argv: list[str], env: dict[str, str], out: Path) -> int:
+    """The instructions one whole process executes (callgrind's count, hash seed fixed)."""
+    with out.open("wb") as sink:
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                               *argv], stdout=sink, stderr=subprocess.PIPE,
+                              env=env | {"PYTHONHASHSEED": "0"}, check=True)  # fmt: skip
+    found = re.search(rb"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count from valgrind for {' '.join(argv)}")
+    return int(found.group(1))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="rounds (default 15)")
     parser.add_argument("--venv", type=Path, help="reuse this environment (made if missing)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each command's instructions once (valgrind)")
     args = parser.parse_args(argv)
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (apt install valgrind)")
 
     work = Path(tempfile.mkdtemp(prefix="terminarz-bench-startup-"))
     try:
@@ -144,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                 wall, used = run(command(case), env | dict(case.env), out)
                 times[case.label].append(wall)
                 cpu[case.label].append(used)
+        counted = {case.label: instructions(command(case), env | dict(case.env), out)
+                   for case in cases} if args.instructions else {}  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)  # with the new environment, if one was made
 
@@ -152,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu_bare = statistics.median(cpu["python -c pass"])
     missed = []
     print(f"\n{'command':40} {'wall median':>11} {'min–max':>15} {'×pass':>7}  "
-          f"{'cpu':>7} {'×pass':>6}  target (on wall)")  # fmt: skip
+          f"{'cpu':>7} {'×pass':>6}  {'instructions ×pass  ' if counted else ''}"
+          "target (on wall)")  # fmt: skip
     for case in cases:
         values = times[case.label]
         ratio = medians[case.label] / bare
@@ -164,8 +191,12 @@ def main(argv: list[str] | None = None) -> int:
                 missed.append(case.label)
         spread = f"{min(values) * 1e3:6.1f}–{max(values) * 1e3:6.1f}"
         used = statistics.median(cpu[case.label])
+        count = ""
+        if counted:
+            mine, base = counted[case.label], counted["python -c pass"]
+            count = f"{mine / 1e6:7.0f} M {mine / base:5.2f}×  "
         print(f"{case.label:40} {medians[case.label] * 1e3:8.1f} ms {spread} {ratio:6.2f}×  "
-              f"{used * 1e3:4.0f} ms {used / cpu_bare:5.2f}×  {verdict}")  # fmt: skip
+              f"{used * 1e3:4.0f} ms {used / cpu_bare:5.2f}×  {count}{verdict}")  # fmt: skip
     buffered = medians[cases[-2].label]
     unbuffered = medians[cases[-1].label]
     change = unbuffered / buffered - 1

@@ -17,7 +17,6 @@ costs under half of that and nothing is compiled.
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar
 
 __all__ = ["Record"]
 
@@ -47,7 +46,7 @@ class _RecordType(type):
         return super().__new__(mcls, name, bases, namespace)
 
 
-class _Record(tuple[Any, ...], metaclass=_RecordType):
+class _Record(tuple, metaclass=_RecordType):  # type: ignore[type-arg]
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
     _field_defaults: ClassVar[dict[str, Any]] = {}
@@ -100,7 +99,9 @@ class _Record(tuple[Any, ...], metaclass=_RecordType):
         return tuple.__new__(cls, values)
 
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
     from typing import NamedTuple as Record
 else:
     Record = _Record

@@ -14,9 +14,12 @@ import stat
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from terminarz.errors import Problem, Severity, TerminarzError
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 # Patterns as text: ``re`` compiles each on first use (and keeps it), not at every start.
 _HEADER = r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"]+)\s*\]\]?"

@@ -18,10 +18,13 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
 from terminarz.errors import TerminarzError
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 EXIT_IO = 1
 

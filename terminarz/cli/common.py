@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from terminarz.errors import UsageError
 from terminarz.law.catalogue import CatalogueSet, load_catalogues
@@ -22,8 +21,10 @@ from terminarz.paths import bundled_catalogues, holiday_table_path
 from terminarz.polish import month_text, parse_date
 from terminarz.records import Record
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from datetime import datetime
+    from typing import Any, NoReturn, TextIO
 
     from terminarz.org.organisation import Organisation
     from terminarz.org.plan import Setup

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from terminarz.cli.common import (
     Context,
@@ -62,7 +61,10 @@ from terminarz.polish import (
     short_date,
 )
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
+    from typing import Any
+
     from terminarz.store.base import Confirmation
 
 # -- due --------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from itertools import groupby
-from typing import TYPE_CHECKING
 
 from terminarz.cli.common import Context, json_encoder, json_string
 from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_width, write_notes
@@ -22,6 +21,7 @@ from terminarz.law.rules import (
 from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
 from terminarz.records import Record
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from terminarz.law.periods import Period
     from terminarz.law.rules import AnnouncedDate

@@ -12,10 +12,11 @@ Sunday or holiday it stays there, and :func:`planning_day` gives the previous
 working day to plan for.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.periods import Period
@@ -23,6 +24,7 @@ from terminarz.law.rules import AnnouncedDate, Obligation, Occurrence, occurrenc
 from terminarz.law.workdays import WorkingCalendar
 from terminarz.records import Record
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from terminarz.errors import Problem
     from terminarz.law.catalogue import Catalogue
@@ -161,8 +163,8 @@ def planning_day(occ: Occurrence, calendar: WorkingCalendar) -> date | None:
 
 
 def missing_dates(
-    catalogues: "list[Catalogue]", today: date, wanted: set[str] | None = None
-) -> "list[Problem]":
+    catalogues: list[Catalogue], today: date, wanted: set[str] | None = None
+) -> list[Problem]:
     """A warning for every period whose date is expected within a year of ``today`` and not
     known yet (``wanted``: only these obligation ids)."""
     from terminarz.errors import Problem, Severity

@@ -15,12 +15,13 @@ The loader checks every value and reports all problems of all files at once;
 unknown keys are errors.
 """
 
+from __future__ import annotations
+
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
 
 from terminarz.errors import Problem, TerminarzError, raise_if_errors
 from terminarz.law import compiled
@@ -50,6 +51,10 @@ from terminarz.tomlcheck import (
     parse_toml,
     read_limited,
 )
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
 
 _TOP = ("act", "defaults", "parties", "obligations", "overrides", "provenance", "announced")
 _SCHEDULE_TOP = ("schedule", "announced")
@@ -148,7 +153,7 @@ class CatalogueSet(Frozen):
     def __repr__(self) -> str:
         return f"CatalogueSet(catalogues={self.catalogues!r})"
 
-    def with_announced(self, extra: Iterable[AnnouncedDate]) -> "CatalogueSet":
+    def with_announced(self, extra: Iterable[AnnouncedDate]) -> CatalogueSet:
         """This set with dates recorded outside the files (by the responsible person, through
         the pages): they win over every file's date for their period, keeping the one they
         replaced. A date for an obligation that is not ``announced`` is left out."""
@@ -164,7 +169,7 @@ class CatalogueSet(Frozen):
         object.__setattr__(copy, "announced", merged)
         return copy
 
-    def with_overrides(self, extra: Iterable[Override]) -> "CatalogueSet":
+    def with_overrides(self, extra: Iterable[Override]) -> CatalogueSet:
         """This set with dates set outside the files (e.g. the new date of a report returned
         for correction by its recipient); they win over a file's override of the same
         occurrence. An announced obligation's date is its announcement: use
@@ -929,7 +934,8 @@ its last day; anything else is a typo (``2207-01-29`` for ``2027-01-29``) that w
 silently remove the deadline from ``due``, the feeds and the reminders."""
 
 
-E = TypeVar("E", PeriodKind, DeadlineKind, IfNonWorking, Grade)
+if TYPE_CHECKING:
+    E = TypeVar("E", PeriodKind, DeadlineKind, IfNonWorking, Grade)
 
 
 def _enum(

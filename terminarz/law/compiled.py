@@ -28,7 +28,10 @@ import os
 import sys
 import zlib
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT = 1  # of an entry: bump when its layout changes
 MAGIC = b"terminarz-compiled-catalogue\n"

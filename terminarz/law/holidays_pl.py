@@ -17,16 +17,21 @@ import sys
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Protocol
 
 FIRST_YEAR = 1990
 LAST_YEAR = 2100
 
 
-class HolidaySource(Protocol):
-    """Anything that names the statutory holidays of a year (date → Polish name)."""
+if TYPE_CHECKING:  # a protocol for the type checker only: no class to make at every start
 
-    def year(self, year: int) -> Mapping[date, str]: ...
+    class HolidaySource(Protocol):
+        """Anything that names the statutory holidays of a year (date → Polish name)."""
+
+        def year(self, year: int) -> Mapping[date, str]: ...
 
 
 class LibraryHolidays:

@@ -9,9 +9,12 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
 
 from terminarz.polish import MONTHS_NOMINATIVE, ROMAN
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class PeriodKind(StrEnum):

@@ -18,6 +18,8 @@ The deadline vocabulary is closed:
   for the planning date and for periods still without a date).
 """
 
+from __future__ import annotations
+
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,14 +27,18 @@ from datetime import date, timedelta
 from enum import StrEnum
 from itertools import repeat
 from operator import attrgetter
-from typing import TypeVar
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.periods import Frozen, Period, PeriodKind
 from terminarz.law.workdays import DayInfo, WorkingCalendar
 from terminarz.records import Record
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+if TYPE_CHECKING:
+    _T = TypeVar("_T")
 
 
 class DeadlineKind(StrEnum):
@@ -336,7 +342,7 @@ class AnnouncedDate(Record):
     notes: str = ""
     origin: str = ""
     local: bool = False
-    replaced: "AnnouncedDate | None" = None
+    replaced: AnnouncedDate | None = None
 
     def lines(self) -> list[str]:
         """Polish lines citing the announcement, for ``explain`` and feeds."""
@@ -385,7 +391,7 @@ class Occurrence(Record):
         periods: Sequence[Period],
         nominals: Sequence[date],
         dues: Sequence[date],
-    ) -> "list[Occurrence]":
+    ) -> list[Occurrence]:
         """One obligation's occurrences for parallel runs of periods and dates, no overrides.
 
         The same tuples the constructor makes, without its keyword handling, for
@@ -540,7 +546,7 @@ def _run(
     start: date,
     end: date,
     own: Mapping[str, Override] | None,
-    shared: "dict[PeriodKind, _Periods]",
+    shared: dict[PeriodKind, _Periods],
 ) -> list[Occurrence]:
     """One obligation's occurrences due in [start, end] (``own``: its overrides), by period."""
     kind = obligation.period_kind

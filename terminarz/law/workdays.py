@@ -11,6 +11,8 @@ never a walk day by day. :meth:`WorkingCalendar.nth_working_days` answers a
 whole run of months in one call, for :func:`terminarz.law.rules.expand`.
 """
 
+from __future__ import annotations
+
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -18,9 +20,13 @@ from enum import StrEnum
 from itertools import accumulate, compress
 
 from terminarz.errors import CalendarRangeError
-from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR, HolidaySource
+from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
 from terminarz.polish import WEEKDAYS
 from terminarz.records import Record
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from terminarz.law.holidays_pl import HolidaySource
 
 # Monday to Sunday: 1 for the days of the week that are working days unless a holiday.
 _WEEK = bytes((1, 1, 1, 1, 1, 0, 0))
@@ -105,11 +111,11 @@ class WorkingCalendar:
 
     def with_institution(
         self, *, days_off: Mapping[date, str], working_days: Iterable[date] = ()
-    ) -> "WorkingCalendar":
+    ) -> WorkingCalendar:
         """The same statutory holidays plus an institution's own days off and working days."""
         return WorkingCalendar(self._holidays, days_off=days_off, working_days=working_days)
 
-    def statutory(self) -> "WorkingCalendar":
+    def statutory(self) -> WorkingCalendar:
         """This calendar without the institution's changes."""
         return self if self.is_statutory else WorkingCalendar(self._holidays)
 
@@ -138,7 +144,7 @@ class WorkingCalendar:
 
     # -- queries -----------------------------------------------------------------
 
-    def _month(self, year: int, month: int) -> "_Month":
+    def _month(self, year: int, month: int) -> _Month:
         if not 1 <= month <= 12:
             raise ValueError(f"month must be 1–12, got {month}")
         return self._days[year * 12 + month - 1]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from terminarz.errors import TerminarzError
 from terminarz.records import Record
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from terminarz.store.base import Store
 
