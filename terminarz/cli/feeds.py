@@ -71,6 +71,10 @@ Przykłady:
 
 Pliki: all.ics, level/<poziom>.ics, a z plikiem organizacji także unit/<dział>.ics
 i person/<osoba>.ics. Plik jest zapisywany tylko wtedy, gdy jego treść się zmieniła.
+Gdy od poprzedniego uruchomienia nie zmieniło się nic, z czego powstają kalendarze (plik
+organizacji i wskazane w nim pliki, baza stanu, data, opcje), a zapisane pliki są
+nienaruszone, polecenie kończy pracę bez ponownego ich tworzenia (zapis tego stanu jest
+przechowywany w katalogu pamięci podręcznej użytkownika, np. ~/.cache/terminarz/feeds/).
 Z --orgs kalendarze każdej instytucji trafiają do podkatalogu nazwanego jej identyfikatorem.
 """
 
@@ -150,13 +154,14 @@ def cmd_feed(ctx: Context) -> int:
 
 def feed_key(ctx: Context, start: date | None, end: date | None) -> str:
     """What names one ``feed`` run's record (:mod:`terminarz.notify.fingerprint`): the output
-    folder, the organisation file, the options and the environment that choose the
-    catalogues and the store (the day is compared apart)."""
+    folder as given (the report names it so), the organisation file, the options, the
+    working folder and the environment that choose the catalogues and the store (the day is
+    compared apart)."""
     args = ctx.args
     config = ctx.config
     given = args.catalogue or []
     parts = [
-        str(args.out.absolute()), str(config.absolute()) if config is not None else "",
+        str(args.out), str(config.absolute()) if config is not None else "",
         *(str(Path(c).absolute()) for c in given), "|", args.state or "", str(start), str(end),
         os.getcwd(),
         *(os.environ.get(name, "") for name in ("TERMINARZ_STATE_URL", "XDG_DATA_HOME",

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 FORMAT = 1  # of the record: bump when what it holds changes
 LIBRARIES = ("holidays", "icalendar", "recurring_ical_events")
-"""Distributions whose version can change what a generation writes (their ``dist-info``)."""
+"""Libraries whose version can change what a generation writes."""
 MISSING = "-"  # the stamp of a file that is not there
 
 
@@ -105,8 +105,8 @@ def output_stamp(path: str) -> str:
 
 def code_version() -> str:
     """terminarz's and Python's versions, the size and time of every module of the package
-    (a changed module in a development copy counts as a new version), and the ``dist-info``
-    names (so the versions) of :data:`LIBRARIES`."""
+    (a changed module in a development copy counts as a new version), and where and when
+    :data:`LIBRARIES` were installed."""
     import terminarz
 
     package = Path(terminarz.__file__).parent
@@ -124,22 +124,26 @@ def code_version() -> str:
                 parts.append(f"{entry.path}:{st.st_size}:{st.st_mtime_ns}")
             elif entry.is_dir() and entry.name != "__pycache__" and folder == package:
                 folders.append(Path(entry.path))
-    parts += distributions(LIBRARIES)
+    parts += libraries(LIBRARIES)
     return "\x1f".join(parts)
 
 
-def distributions(names: Iterable[str]) -> list[str]:
-    """The ``dist-info`` folder names of the installed distributions ``names`` (read from
-    the folders on ``sys.path``, without importing ``importlib.metadata``)."""
-    prefixes = tuple(f"{name}-" for name in names)
+def libraries(names: Iterable[str]) -> list[str]:
+    """Where each of the modules ``names`` is installed, with the size and time of its file
+    (a new version is new files): found by the import system's finders, whose listing of
+    the installation's folder is already cached — neither imported nor looked up in
+    ``importlib.metadata``."""
     found = []
-    for entry in sys.path:
-        try:
-            listing = os.listdir(entry or ".")
-        except OSError:
-            continue
-        found += [n for n in listing if n.startswith(prefixes) and n.endswith(".dist-info")]
-    return sorted(found)
+    for name in names:
+        spec = None
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(name, None) if find is not None else None
+            if spec is not None:
+                break
+        origin = getattr(spec, "origin", None)
+        found.append(f"{name}:{origin}:{output_stamp(origin) if origin else MISSING}")
+    return found
 
 
 # -- the record on disk ------------------------------------------------------------------
