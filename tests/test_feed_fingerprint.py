@@ -57,6 +57,7 @@ class Deployment:
         self.config = self.org / "osrodek-pomocy.toml"
         self.state = root / "stan.sqlite3"
         self.out = root / "kalendarze"
+        self.env = {**os.environ, "XDG_CACHE_HOME": str(root / "cache")}  # its own records
 
     def args(self, today: str = "2026-11-30") -> list[str]:
         return ["--config", str(self.config), "--state", str(self.state), "--out", str(self.out),
@@ -66,6 +67,7 @@ class Deployment:
         result = subprocess.run(
             [sys.executable, "-c", PROBE, "feed", *self.args(today), *extra],
             capture_output=True, text=True, encoding="utf-8", check=False, cwd=self.root,
+            env=self.env,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         loaded = [line for line in result.stderr.splitlines() if line.startswith("wczytano: ")]
@@ -211,6 +213,20 @@ def test_a_deleted_or_edited_output_is_written_again(deployment: Deployment, dam
     assert not deployment.feed().rendered
 
 
+def test_a_damaged_record_means_a_generation(deployment: Deployment) -> None:
+    import marshal
+
+    records = list((deployment.root / "cache" / "terminarz" / "feeds").glob("*.marshal"))
+    assert len(records) == 1
+    for damage in (b"\x00uszkodzony", marshal.dumps((1, "inny")),
+                   marshal.dumps((1, *["x"] * 12))):  # fmt: skip
+        records[0].write_bytes(damage)
+        again = deployment.feed()
+        assert again.rendered and again.lines[-1].endswith("zmienionych plików: 0")
+        assert deployment.feed().rendered  # the first record after damage is incomplete
+        assert not deployment.feed().rendered
+
+
 def test_the_next_day_generates_again(deployment: Deployment) -> None:
     changed = deployment.feed(today="2026-12-01")
     assert changed.rendered
@@ -227,7 +243,7 @@ def test_another_generation_into_the_same_memory_is_noticed(deployment: Deployme
         [sys.executable, "-m", "terminarz", "feed", "--config", str(deployment.config),
          "--state", str(deployment.state), "--out", str(deployment.root / "inne"),
          "--today", "2026-11-30", "--from", "2026-11-30", "--to", "2026-12-31"],
-        capture_output=True, text=True, encoding="utf-8", check=False,
+        capture_output=True, text=True, encoding="utf-8", check=False, env=deployment.env,
     )  # fmt: skip
     assert other.returncode == 0, other.stderr
     changed = deployment.feed()
@@ -246,7 +262,7 @@ def test_a_setup_with_warnings_always_generates(tmp_path: Path) -> None:
     for _ in range(3):
         result = subprocess.run(
             [sys.executable, "-c", PROBE, "feed", *site.args()],
-            capture_output=True, text=True, encoding="utf-8", check=False,
+            capture_output=True, text=True, encoding="utf-8", check=False, env=site.env,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         assert "harmonogram https://example.org/harmonogram.toml nie został jeszcze pobrany" \

@@ -167,7 +167,24 @@ def load(key: str) -> Record | None:
         record = Record(*value[1:])
     except (OSError, ValueError, EOFError, TypeError, IndexError):
         return None
-    return record if record.key == key else None
+    return record if record.key == key and _well_formed(record) else None
+
+
+def _well_formed(record: Record) -> bool:
+    """Whether every field has the type :meth:`Check.unchanged` relies on (a damaged file
+    that still decodes is simply not used)."""
+    texts = (record.key, record.code, record.day, record.scheme, record.target,
+             record.organisation, record.state)  # fmt: skip
+    pairs = (*record.files, *record.published, *record.outputs)
+    return (
+        isinstance(record.complete, bool)
+        and all(isinstance(t, str) for t in texts)
+        and all(isinstance(t, tuple) for t in (record.files, record.published, record.outputs))
+        and all(isinstance(p, tuple) and len(p) == 2 and all(isinstance(v, str) for v in p)
+                for p in pairs)
+        and isinstance(record.lines, tuple) and len(record.lines) > 0
+        and all(isinstance(line, str) for line in record.lines)
+    )  # fmt: skip
 
 
 def save(record: Record) -> None:
