@@ -55,7 +55,7 @@ class Deployment:
         for name in ("osrodek-pomocy.toml", "terminy-osrodka.toml", "urlopy.ics"):
             shutil.copy2(EXAMPLES / name, self.org / name)
         self.config = self.org / "osrodek-pomocy.toml"
-        self.state = root / "stan.sqlite3"
+        self.state: Path | str = root / "stan.sqlite3"  # or a PostgreSQL address
         self.out = root / "kalendarze"
         self.env = {**os.environ, "XDG_CACHE_HOME": str(root / "cache")}  # its own records
 
@@ -250,6 +250,46 @@ def test_another_generation_into_the_same_memory_is_noticed(deployment: Deployme
     assert changed.rendered
     assert changed.lines[-1].endswith("zmienionych plików: 0")
     assert {p: p.read_bytes() for p in deployment.out.rglob("*.ics")} == before
+
+
+def test_an_edited_catalogue_given_on_the_command_line_is_read_again(tmp_path: Path) -> None:
+    """Without an organisation file: the catalogue of ``--catalogue`` is an input too. OZPS
+    for 2025 is due on 30 April 2026, a Thursday; moved to the 29th, a Wednesday."""
+    from terminarz.paths import calendars_dir
+
+    site = Deployment(tmp_path)
+    catalogue = tmp_path / "ups.toml"
+    shutil.copy2(calendars_dir() / "ups-2004.toml", catalogue)
+    args = ["--out", str(site.out), "--state", str(site.state), "--today", "2026-11-30",
+            "--catalogue", str(catalogue), "--verbose"]  # fmt: skip
+
+    def feed() -> bool:
+        result = subprocess.run([sys.executable, "-c", PROBE, "feed", *args], capture_output=True,
+                                text=True, encoding="utf-8", check=False, env=site.env)
+        assert result.returncode == 0, result.stderr
+        return "wczytano: icalendar" in result.stderr
+
+    assert [feed(), feed(), feed()] == [True, True, False]
+    assert site.events("level/ops.ics")["ozps@ops/2025"][1] == "20260430"
+    head = 'recipients = ["rg"]\nperiod = "year"\ndeadline = { kind = "fixed", day = '
+    same_size_edit(catalogue, (f"{head}30", f"{head}29"))  # OZPS of the gmina only
+    assert feed()
+    assert site.events("level/ops.ics")["ozps@ops/2025"][1] == "20260429"
+    assert not feed()
+
+
+def test_the_fast_path_on_a_postgresql_state(
+    tmp_path: Path, postgres_url: str, run_cli: Callable[..., subprocess.CompletedProcess[str]]
+) -> None:
+    site = Deployment(tmp_path)
+    site.state = postgres_url  # no password in the address: the record may keep it
+    assert [site.feed().rendered for _ in range(3)] == [True, True, False]
+    done = run_cli("done", "ozps-powiat@ops/2025", "--by", "kier-dsps", "--config",
+                   str(site.config), "--state", postgres_url)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert site.feed().rendered
+    assert site.events("person/kier-dsps.ics")["ozps-powiat@ops/2025"][0].startswith("✔ ")
+    assert not site.feed().rendered
 
 
 def test_a_setup_with_warnings_always_generates(tmp_path: Path) -> None:
