@@ -4,8 +4,6 @@ Every error carries where it happened (file, line, entry id, field) and builds
 its own Polish message from that, so the CLI prints it as is and exits 2.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path

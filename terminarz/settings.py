@@ -8,9 +8,6 @@ Environment overrides (``TERMINARZ_SMTP_*``) are applied by the caller that
 sends mail, not here, so that ``check`` reports the file as written.
 """
 
-from __future__ import annotations
-
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -59,8 +56,7 @@ class ServerSettings(NamedTuple):
     shared: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SmtpSettings:
+class SmtpSettings(NamedTuple):
     """``[smtp]``: the mail server; the password only by the name of an environment variable."""
 
     host: str = "localhost"
@@ -96,8 +92,7 @@ class Settings(NamedTuple):
     """Every settings table of an organisation file. This and the tables other than
     ``[smtp]`` are typed ``NamedTuple``s: immutable, the same fields, defaults, equality
     and repr as the frozen dataclasses they were, and cheaper to define at every start
-    (``SmtpSettings`` stays a dataclass: the mail code copies it with
-    ``dataclasses.replace``). The defaults are shared, immutable instances."""
+    (copies with changes by ``_replace``). The defaults are shared, immutable instances."""
 
     state: StateSettings = StateSettings()
     feeds: FeedSettings = FeedSettings()

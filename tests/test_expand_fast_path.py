@@ -153,7 +153,7 @@ def test_expand_drops_a_shift_after_2100(calendar: WorkingCalendar):
     ]
 
 
-def test_expanded_objects_are_ordinary_frozen_dataclasses(calendar: WorkingCalendar):
+def test_expanded_objects_are_ordinary_immutable_records(calendar: WorkingCalendar):
     ob = obligation(15, IfNonWorking.NEXT)
     [occ] = expand([ob], calendar, D(2026, 2, 1), D(2026, 2, 28))
     # 15 Feb 2026 is a Sunday, so Mon 16 Feb.
@@ -166,16 +166,16 @@ def test_expanded_objects_are_ordinary_frozen_dataclasses(calendar: WorkingCalen
     assert occ.override is None
     assert occ.period == Period(year=2026, index=1, kind=PeriodKind.MONTH)
     assert hash(occ.period) == hash(Period.parse("2026-01"))
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         occ.due = D(2026, 2, 17)  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         occ.period.index = 2  # type: ignore[misc]
-    assert dataclasses.replace(occ, due=D(2026, 2, 17)).due == D(2026, 2, 17)
+    assert occ._replace(due=D(2026, 2, 17)).due == D(2026, 2, 17)
 
 
 def test_expand_shares_one_period_object_per_period(calendar: WorkingCalendar):
     a = obligation(15, IfNonWorking.NEXT)
-    b = dataclasses.replace(a, id="test-2@ops")
+    b = a._replace(id="test-2@ops")
     got = expand([a, b], calendar, D(2026, 1, 1), D(2026, 12, 31))
     assert len(got) == 24
     by_period: dict[str, list[Occurrence]] = {}

@@ -46,6 +46,7 @@ class Sink:
     refuse: Refuse | None = None
     refuse_rcpt: Callable[[str], str | None] | None = None  # address → a reply to refuse it
     answer_after: float = 0.0  # seconds to wait, after keeping a message, before answering
+    hold: Callable[[], bool] | None = None  # while it says False, every message waits (≤ 2 min)
     received: list[Received] = field(default_factory=list)
     kept: list[Received] = field(default_factory=list)  # everything ever taken
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,6 +62,13 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.hold is not None:
+            import asyncio
+            import time
+
+            deadline = time.monotonic() + 120
+            while not self.hold() and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)  # the server's other sessions go on meanwhile
         if self.refuse is not None:
             reply = self.refuse(envelope)
             if reply is not None:

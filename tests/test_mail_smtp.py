@@ -6,7 +6,6 @@ instead of waited.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -34,12 +33,12 @@ BASE = SmtpSettings(
     ("env", "expected"),
     [
         ({}, BASE),
-        ({"TERMINARZ_SMTP_HOST": "127.0.0.1"}, replace(BASE, host="127.0.0.1")),
-        ({"TERMINARZ_SMTP_PORT": "2525"}, replace(BASE, port=2525)),
-        ({"TERMINARZ_SMTP_SECURITY": "tls"}, replace(BASE, security="tls")),
-        ({"TERMINARZ_SMTP_USERNAME": "anna"}, replace(BASE, username="anna")),
-        ({"TERMINARZ_SMTP_USERNAME": ""}, replace(BASE, username=None)),
-        ({"TERMINARZ_SMTP_SENDER": "ops@example.org"}, replace(BASE, sender="ops@example.org")),
+        ({"TERMINARZ_SMTP_HOST": "127.0.0.1"}, BASE._replace(host="127.0.0.1")),
+        ({"TERMINARZ_SMTP_PORT": "2525"}, BASE._replace(port=2525)),
+        ({"TERMINARZ_SMTP_SECURITY": "tls"}, BASE._replace(security="tls")),
+        ({"TERMINARZ_SMTP_USERNAME": "anna"}, BASE._replace(username="anna")),
+        ({"TERMINARZ_SMTP_USERNAME": ""}, BASE._replace(username=None)),
+        ({"TERMINARZ_SMTP_SENDER": "ops@example.org"}, BASE._replace(sender="ops@example.org")),
     ],
     ids=["none", "host", "port", "security", "username", "no-username", "sender"],
 )
@@ -65,7 +64,7 @@ def test_wrong_override_names_the_variable(env: dict[str, str], message: str) ->
 
 def test_password_only_from_the_named_variable() -> None:
     assert smtp_password(BASE, {"SMTP_HASLO": "tajne"}) == "tajne"
-    assert smtp_password(replace(BASE, password_env=None), {"SMTP_HASLO": "tajne"}) is None
+    assert smtp_password(BASE._replace(password_env=None), {"SMTP_HASLO": "tajne"}) is None
     with pytest.raises(TerminarzError, match="zmienna środowiskowa SMTP_HASLO"):
         smtp_password(BASE, {})
 

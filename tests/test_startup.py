@@ -4,6 +4,9 @@ only its own sub-command's parser, and that parser is the one the whole parser h
 from __future__ import annotations
 
 import argparse
+import ast
+import os
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +27,34 @@ def test_one_command_parser_is_the_same_as_in_the_whole_parser(name: str) -> Non
     assert list(alone) == [name]
     assert alone[name].format_help() == FULL[name].format_help()
     assert alone[name].get_default("handler") is FULL[name].get_default("handler")
+
+
+def test_the_table_of_commands_names_the_module_that_registers_each() -> None:
+    """A run imports only the module ``COMMANDS`` names for its command: every command of
+    the whole parser is in the table, and its handler comes from that module."""
+    from terminarz.cli import COMMANDS, MODULES
+
+    assert sorted(COMMANDS) == sorted(FULL)
+    assert set(COMMANDS.values()) == set(MODULES)
+    for name, parser in FULL.items():
+        handler = parser.get_default("handler")
+        assert handler.__module__ in (f"terminarz.cli.{COMMANDS[name]}", "terminarz.cli.web"), name
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    """``due`` in a fresh interpreter: the modules of the other commands are not imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from terminarz.cli import main; main(['due', '--month', '2026-01', "
+            "'--today', '2026-01-05']); print(sorted(m for m in sys.modules "
+            "if m.startswith('terminarz.cli.')), file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         encoding="utf-8", timeout=120, check=True)  # fmt: skip
+    loaded = ast.literal_eval(run.stderr.strip().splitlines()[-1])
+    assert "terminarz.cli.core" in loaded
+    for other in ("duties", "feeds", "remind", "status", "web"):
+        assert f"terminarz.cli.{other}" not in loaded
 
 
 def test_an_unknown_command_gets_the_whole_parser_and_its_list() -> None:
@@ -65,3 +96,51 @@ def test_the_user_data_folder_is_the_one_platformdirs_gives(
             user_data_path()
         return
     assert user_data_path() == expected
+
+
+@pytest.mark.parametrize("given", [None, "America/New_York", "UTC"])
+def test_today_in_warsaw_from_the_c_library_is_zoneinfos_and_leaves_tz_alone(
+    given: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI reads Warsaw's date through the C library's zone database (no ``zoneinfo``
+    import); it is the date ``zoneinfo`` gives at that moment, whatever the process's own
+    ``TZ``, which is left as it was."""
+    import time
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from terminarz.cli.common import _c_library_today, warsaw_today
+
+    if given is None:
+        monkeypatch.delenv("TZ", raising=False)
+    else:
+        monkeypatch.setenv("TZ", given)
+    time.tzset()
+    names = time.tzname
+    before = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+    read = _c_library_today()
+    after = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+    assert read in (before, after)
+    assert warsaw_today() in (before, after)
+    assert os.environ.get("TZ") == given and time.tzname == names
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_without_the_c_librarys_zone_the_date_comes_from_zoneinfo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty zone folder for the C library (``TZDIR``): it would count from UTC under
+    another name, so the CLI asks ``zoneinfo`` (which finds the zone elsewhere)."""
+    import time
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from terminarz.cli.common import _c_library_today, warsaw_today
+
+    monkeypatch.setenv("TZDIR", str(tmp_path))
+    assert _c_library_today() is None
+    before = datetime.now(ZoneInfo("Europe/Warsaw")).date()
+    assert warsaw_today() in (before, datetime.now(ZoneInfo("Europe/Warsaw")).date())
+    monkeypatch.undo()
+    time.tzset()

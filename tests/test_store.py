@@ -10,7 +10,6 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -304,7 +303,7 @@ def test_remote_catalogues_keep_the_last_good_copy(make_store: MakeStore) -> Non
                                 checked_at="2027-01-04T06:00:00+01:00")  # fmt: skip
         store.store_catalogue(first)
         assert store.cached_catalogue(url) == first
-        newer = replace(first, body=b"[act]\nid = 'x'\n", etag='"v2"',
+        newer = first._replace(body=b"[act]\nid = 'x'\n", etag='"v2"',
                         fetched_at="2027-01-05T06:00:00+01:00",
                         checked_at="2027-01-05T06:00:00+01:00")  # fmt: skip
         store.store_catalogue(newer)

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from terminarz.cli import core, duties, feeds, remind, status
 from terminarz.cli.common import EXIT_USAGE, Context, PolishParser
 from terminarz.errors import TerminarzError
 
@@ -52,21 +50,38 @@ Przykłady:
 """
 
 
+MODULES = ("core", "duties", "feeds", "remind", "status")
+"""The modules of ``terminarz.cli`` that register commands, in the order of the help."""
+
+COMMANDS = {
+    "due": "core", "explain": "core", "workdays": "core", "catalogue": "core", "check": "core",
+    "who": "duties", "request": "duties",
+    "feed": "feeds", "serve": "feeds", "feed-url": "feeds", "login-url": "feeds",
+    "remind": "remind", "log": "remind", "done": "remind", "undone": "remind",
+    "daemon": "remind",
+    "status": "status",
+}  # fmt: skip
+"""Which module registers each command: a run imports only its command's module (a test
+checks this table against what the modules register)."""
+
+
 def build_parser(command: str | None = None) -> PolishParser:
     """The whole parser, or with ``command`` one that builds only that sub-command's parser
-    (what a run pays for: argparse makes each option with a look-up of the terminal's
-    size). An unknown ``command`` gives the whole parser, whose error lists them all."""
+    from only that command's module (what a run pays for: importing every command's module,
+    and argparse makes each option with a look-up of the terminal's size). An unknown
+    ``command`` gives the whole parser, whose error lists them all."""
     parser = PolishParser(prog="terminarz", description=DESCRIPTION, epilog=EXAMPLES)
     sub: Any = parser.add_subparsers(
         title="polecenia", dest="command", metavar="POLECENIE", parser_class=PolishParser
     )
+    modules: tuple[str, ...] = MODULES
     if command is not None:
+        if command not in COMMANDS:
+            return build_parser()
         sub = _OneCommand(sub, command)
-    core.register(sub)
-    duties.register(sub)
-    feeds.register(sub)
-    remind.register(sub)
-    status.register(sub)
+        modules = (COMMANDS[command],)
+    for name in modules:
+        __import__(f"terminarz.cli.{name}", fromlist=["register"]).register(sub)
     if isinstance(sub, _OneCommand) and not sub.built:
         return build_parser()
     return parser
@@ -244,7 +259,7 @@ def _undecodable(text: str) -> bool:
     return False
 
 
-_OUT_OF_RANGE = re.compile(r"out of range|too large|overflow|must be in", re.IGNORECASE)
+_OUT_OF_RANGE = ("out of range", "too large", "overflow", "must be in")
 
 
 def _value_message(exc: BaseException) -> str | None:
@@ -257,7 +272,7 @@ def _value_message(exc: BaseException) -> str | None:
         )
     if "null byte" in text or "null character" in text:
         return "ścieżka albo wartość zawiera niedozwolony znak NUL"
-    if isinstance(exc, OverflowError) or _OUT_OF_RANGE.search(text):
+    if isinstance(exc, OverflowError) or any(words in text.lower() for words in _OUT_OF_RANGE):
         return (
             "data wykracza poza obsługiwany zakres (np. rok 9999); należy podać datę z lat "
             "1900–2199"

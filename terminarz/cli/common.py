@@ -9,10 +9,9 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
 
 from terminarz.errors import UsageError
 from terminarz.law.catalogue import CatalogueSet, load_catalogues
@@ -49,7 +48,28 @@ _TRANSLATIONS = (
 )
 
 
+def terminal_columns() -> int:
+    """The terminal's width as :func:`shutil.get_terminal_size` gives it (``COLUMNS``, else
+    the terminal of standard output, else 80), without importing ``shutil`` (with ``bz2``
+    and ``lzma``) on every start: argparse asks for it with each option it adds."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 class PolishHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:  # fmt: skip
+        super().__init__(prog, indent_increment, max_help_position,
+                         terminal_columns() - 2 if width is None else width)  # fmt: skip
+
     def add_usage(
         self,
         usage: str | None,
@@ -124,11 +144,40 @@ def parse_month(text: str, *, option: str = "--month") -> Period:
 
 
 def warsaw_today() -> date:
-    """Today's date in Europe/Warsaw — the one place the CLI reads the clock."""
+    """Today's date in Europe/Warsaw — the one place the CLI reads the clock.
+
+    Read through the C library's time-zone database (the system's, the one ``zoneinfo``
+    reads first too), which costs nothing to load; ``zoneinfo`` (with ``sysconfig``, about
+    3 ms at every start) only where the C library has no such zone."""
+    day = _c_library_today()
+    if day is not None:
+        return day
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def _c_library_today() -> date | None:
+    """Today's date in Europe/Warsaw by ``time.localtime`` with ``TZ`` set for the call and
+    restored after it; None when the C library does not know the zone (it then silently
+    counts from UTC under another name: only CET/CEST is Warsaw's)."""
+    import time
+
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = TIMEZONE
+    try:
+        time.tzset()
+        if tuple(time.tzname) != ("CET", "CEST"):
+            return None
+        now = time.localtime()
+        return date(now.tm_year, now.tm_mon, now.tm_mday)
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
 
 
 # -- shared options ---------------------------------------------------------------------
@@ -192,15 +241,15 @@ def add_format(parser: argparse.ArgumentParser) -> None:
 # -- the context a command works in ---------------------------------------------------------
 
 
-@dataclass(kw_only=True)
 class Context:
     """The parsed arguments plus everything loaded on demand from them."""
 
-    args: argparse.Namespace
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    _catalogues: CatalogueSet | None = None
-    _calendar: WorkingCalendar | None = None
-    _setup: Setup | None = None
+    def __init__(self, *, args: argparse.Namespace, out: TextIO | None = None) -> None:
+        self.args = args
+        self.out: TextIO = sys.stdout if out is None else out
+        self._catalogues: CatalogueSet | None = None
+        self._calendar: WorkingCalendar | None = None
+        self._setup: Setup | None = None
 
     @property
     def today(self) -> date:
@@ -275,8 +324,7 @@ class Context:
 # -- terminal output ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Style:
+class Style(NamedTuple):
     """ANSI emphasis, off when ``NO_COLOR`` is set or the output is not a terminal."""
 
     enabled: bool
@@ -335,6 +383,23 @@ def write_json_rows(rows: Sequence[str], out: TextIO) -> None:
     out.write("".join(("[\n", ",\n".join(rows), "\n]\n")) if rows else "[]\n")
 
 
+def write_json_rows_utf8(rows: Sequence[bytes], out: TextIO) -> None:
+    """:func:`write_json_rows` for rows already in UTF-8: written as bytes to the stream's
+    buffer when it writes UTF-8 (no text to encode: a century of rows is megabytes), else
+    as text."""
+    import codecs
+
+    data = b"".join((b"[\n", b",\n".join(rows), b"\n]\n")) if rows else b"[]\n"
+    buffer = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
+        out.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:
+        out.write(data.decode("utf-8"))
+
+
 def json_encoder() -> Callable[[object], str]:
     """Compact JSON of one value, ``ensure_ascii=False``. One C encoder serves every element
     of a list: ``JSONEncoder.encode`` would build a new one per element, costing as much as
@@ -352,6 +417,14 @@ def json_encoder() -> Callable[[object], str]:
                              True)  # fmt: skip
     join = "".join
     return lambda value: join(encoder(value, 0))
+
+
+def json_string() -> Callable[[str], str]:
+    """A string as JSON text (``ensure_ascii=False``): ``json``'s own C function, which its
+    encoder uses for every string."""
+    from json.encoder import encode_basestring
+
+    return encode_basestring
 
 
 def store_location(ctx: Context | None, setup: Setup | None) -> Location:

@@ -18,7 +18,7 @@ from terminarz.cli.common import (
     parse_day,
     parse_month,
     read_confirmations,
-    write_json_rows,
+    write_json_rows_utf8,
 )
 from terminarz.cli.duetable import (
     DaysLeft,
@@ -192,16 +192,18 @@ def cmd_due(ctx: Context) -> int:
     if args.format == "json":
         json_rows = OccurrenceRows(catalogues, today, DaysLeft(ctx.calendar, today))
         encode = json_encoder()
+        nothing: dict[str, object] = {"planning_date": None, "confirmed": None}
 
         def extra(o: Occurrence) -> dict[str, object]:
             confirmation = confirmed.get(o.id) if confirmed else None
+            if confirmation is None and o.announced is None:
+                return nothing  # one shared dictionary: its JSON is made once
             return {"planning_date": _iso(planning_day(o, ctx.calendar)),
                     "confirmed": confirmed_json(confirmation)}  # fmt: skip
 
-        write_json_rows([json_rows.text(o, extra(o)) for o in occurrences]
-                        + [encode(undated_json(u, catalogues)
-                                  | {"planning_date": None, "confirmed": None})
-                           for u in waiting], ctx.out)  # fmt: skip
+        write_json_rows_utf8(json_rows.rows(occurrences, extra)
+                             + [encode(undated_json(u, catalogues) | nothing).encode("utf-8")
+                                for u in waiting], ctx.out)  # fmt: skip
         return 0
     rows = [DueRow(occurrence=o, confirmation=confirmed.get(o.id),
                    planning_date=planning_day(o, ctx.calendar)) for o in occurrences]

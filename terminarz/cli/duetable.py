@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from itertools import groupby
+from typing import TYPE_CHECKING, NamedTuple
 
-from terminarz.cli.common import Context, json_encoder
+from terminarz.cli.common import Context, json_encoder, json_string
 from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_width, write_notes
 from terminarz.errors import CalendarRangeError, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows
@@ -22,6 +22,8 @@ from terminarz.law.rules import (
 from terminarz.polish import MONTHS_NOMINATIVE, days_left_words, short_date
 
 if TYPE_CHECKING:
+    from terminarz.law.periods import Period
+    from terminarz.law.rules import AnnouncedDate
     from terminarz.law.workdays import WorkingCalendar
     from terminarz.org.datarequests import Task
     from terminarz.store.base import Confirmation
@@ -124,6 +126,25 @@ class DaysLeft:
             )
         return self._seen[day]
 
+    def many(self, days: Iterable[date]) -> dict[date, int | None]:
+        """:meth:`working` of many days at once: sorted, a month's earlier working days are
+        counted once for all its days (a century of due dates: one step per month)."""
+        found: dict[date, int | None] = {}
+        for month, group in groupby(sorted(set(days)), key=_running_month):
+            try:
+                before = self._upto(_first_of(month))
+                numbers = self._month(month)
+            except CalendarRangeError:
+                before = None
+            for day in group:
+                if before is None or self._today is None:
+                    found[day] = None
+                else:  # _upto(1st) counts the 1st itself when it is a working day
+                    first = 1 if numbers and numbers[0] == 1 else 0
+                    found[day] = before - first + bisect_right(numbers, day.day) - self._today
+        self._seen.update(found)
+        return found
+
     def words(self, day: date) -> str:
         """``za 10 dni rob. (14 dni)`` — see :func:`terminarz.polish.days_left_words`."""
         return days_left_words(self.working(day), (day - self.today).days)
@@ -131,6 +152,10 @@ class DaysLeft:
 
 def _running_month(day: date) -> int:
     return day.year * 12 + day.month - 1
+
+
+def _first_of(month: int) -> date:
+    return date(month // 12, month % 12 + 1, 1)
 
 
 def occurrence_json(
@@ -143,33 +168,124 @@ def occurrence_json(
 class OccurrenceRows:
     """Occurrences as ``--format json`` rows, what belongs to the obligation built once.
 
-    :meth:`json` is the row as a dict. :meth:`text` is the same row as JSON text, with the
-    obligation's keys (names, basis, source — most of a row's bytes) encoded once per
-    obligation and only the occurrence's own keys encoded per row: same content (the
-    obligation's keys come last), a fraction of the time for thousands of rows.
+    :meth:`json` is the row as a dict. :meth:`text` is the same row as JSON text, written
+    for thousands of rows (a century of a catalogue is 8,052): the obligation's keys (names,
+    basis, source — most of a row's bytes) are encoded once per obligation, a period's and
+    a date's once per period and date, and only what is the occurrence's own is put into
+    the row's text — every string through ``json``'s own C string encoder. The content is
+    :meth:`json`'s (a test compares them row by row); the occurrence's keys come first, the
+    ``extra`` keys next, the obligation's last.
     """
 
     def __init__(self, catalogues: CatalogueSet, today: date, left: DaysLeft | None) -> None:
         self._catalogues = catalogues
         self._today = today
         self._left = left
-        self._constant: dict[str, tuple[dict[str, object], str]] = {}
-        self._encode: Callable[[object], str] | None = None
+        self._constant: dict[str, _Constant] = {}
+        self._encode = json_encoder()
+        self._string = json_string()
+        self._periods: dict[int, tuple[Period, bytes]] = {}
+        self._dates: dict[date, tuple[bytes, bytes]] = {}
+        self._last_extra: dict[str, object] | None = None
+        self._last_extra_text = b""
 
     def json(self, occ: Occurrence) -> dict[str, object]:
         return self._varying(occ) | self._of(occ.obligation)[0]
 
     def text(self, occ: Occurrence, extra: dict[str, object]) -> str:
         """The row with ``extra`` keys, as compact JSON text."""
-        if self._encode is None:
-            self._encode = json_encoder()
-        row = self._varying(occ)
-        row.update(extra)
-        varying = self._encode(row)
-        return f"{varying[:-1]}, {self._of(occ.obligation)[1]}}}"
+        return self.row(occ, extra).decode("utf-8")
 
-    def _of(self, ob: Obligation) -> tuple[dict[str, object], str]:
-        """The keys of a row that depend only on its obligation, and their JSON text."""
+    def rows(self, occurrences: Sequence[Occurrence],
+             extra: Callable[[Occurrence], dict[str, object]]) -> list[bytes]:  # fmt: skip
+        """:meth:`row` of every occurrence (with ``extra(occurrence)``), the days left to all
+        their dates counted at once first."""
+        if self._left is not None:
+            self._left.many(o.due for o in occurrences)
+        row = self.row
+        return [row(o, extra(o)) for o in occurrences]
+
+    def row(self, occ: Occurrence, extra: dict[str, object]) -> bytes:
+        """The row with ``extra`` keys, as compact JSON in UTF-8 (what is written)."""
+        ob = occ.obligation
+        constant = self._constant.get(ob.id) or self._of(ob)
+        period = occ.period
+        period_keys = self._periods.get(id(period)) or self._period(period)
+        due = occ.due
+        dates = self._dates
+        due_keys = dates.get(due) or self._date(due)
+        repealed_from = constant[4]
+        repealed = _IN_FORCE if repealed_from is None or due < repealed_from else _REPEALED
+        extra_text = (self._last_extra_text if extra is self._last_extra
+                      else self._extra_text(extra))  # fmt: skip
+        if occ.override is None and occ.announced is None:
+            nominal = occ.nominal
+            nominal_keys = dates.get(nominal) or self._date(nominal)
+            return b"".join((
+                constant[2], period_keys[1], due_keys[0], b'", "nominal": "', nominal_keys[0],
+                _PLAIN if nominal == due else _SHIFTED, due_keys[1], constant[3], repealed,
+                extra_text, constant[1],
+            ))  # fmt: skip
+        return b"".join((constant[2], period_keys[1], *self._unusual(occ, due_keys), repealed,
+                         extra_text, constant[1]))  # fmt: skip
+
+    def _unusual(self, occ: Occurrence, due_keys: tuple[bytes, bytes]) -> tuple[bytes, ...]:
+        """The middle of a row with an override or an announced date."""
+        encode = self._encode
+        override = occ.override
+        found = occ.announced
+        shifted = occ.nominal != occ.due and override is None
+        text = ", ".join((
+            f'", "nominal": "{occ.nominal.isoformat()}", "shifted": '
+            f"{'true' if shifted else 'false'}",
+            '"override": ' + ("null" if override is None else encode(
+                {"due": override.due.isoformat(), "basis": override.basis})),
+        ))  # fmt: skip
+        announced = (self._grade_keys(occ.obligation.grade) if found is None else
+                     (', "announced": true, ' + self._grade(found.grade) + ', "announcement": '
+                      + encode(_announcement(found))).encode("utf-8"))  # fmt: skip
+        return (due_keys[0], text.encode("utf-8"), due_keys[1], announced)
+
+    def _period(self, period: Period) -> tuple[Period, bytes]:
+        """The row's JSON from its id's period (without the id's closing quote) to the period's
+        keys, made once per period object (kept, so its ``id`` stays its own)."""
+        text = str(period)
+        string = self._string
+        keys = (f'{string(text)[1:]}, "period": {string(text)}, '
+                f'"period_words": {string(period.for_words())}, "due": "')  # fmt: skip
+        found = self._periods[id(period)] = (period, keys.encode("utf-8"))
+        return found
+
+    def _date(self, day: date) -> tuple[bytes, bytes]:
+        """A date as text, and the JSON of the days left to it, made once per date."""
+        left = self._left.working(day) if self._left is not None else None
+        found = self._dates[day] = (
+            day.isoformat().encode("ascii"),
+            f', "days_left": {(day - self._today).days}, '
+            f'"working_days_left": {"null" if left is None else left}'.encode("ascii"),
+        )  # fmt: skip
+        return found
+
+    def _grade(self, grade: Grade) -> str:
+        encode = self._encode
+        return encode({"grade": str(grade), "check": grade.needs_check,
+                       "source_mark": grade.mark or None})[1:-1]  # fmt: skip
+
+    def _extra_text(self, extra: dict[str, object]) -> bytes:
+        """The JSON of the ``extra`` keys between commas; the same dictionary object as the
+        last row's (a caller's shared "nothing extra") is encoded once."""
+        if extra is self._last_extra:
+            return self._last_extra_text
+        encode = self._encode
+        text = (", " + encode(extra)[1:-1] + ", ").encode("utf-8")
+        self._last_extra, self._last_extra_text = extra, text
+        return text
+
+    def _of(self, ob: Obligation) -> _Constant:
+        """The keys of a row that depend only on its obligation, their JSON (with the row's
+        closing brace), the start of a row's JSON up to its id's period, the JSON of the
+        keys from ``announced`` to ``announcement`` of a row without an announcement, and the
+        first day its act counts as repealed."""
         found = self._constant.get(ob.id)
         if found is None:
             keys: dict[str, object] = {
@@ -180,8 +296,17 @@ class OccurrenceRows:
                 "source": _source_record(ob), "act_in_force": ob.act.in_force or "confirmed",
                 "window": None,
             }  # fmt: skip
-            found = self._constant[ob.id] = (keys, json_encoder()(keys)[1:-1])
+            encode = self._encode
+            start = '{"id": ' + self._string(f"{ob.id}/")[:-1]
+            found = self._constant[ob.id] = (keys, (encode(keys)[1:-1] + "}").encode("utf-8"),
+                                             start.encode("utf-8"), self._grade_keys(ob.grade),
+                                             ob.act.repealed_from())  # fmt: skip
         return found
+
+    def _grade_keys(self, grade: Grade) -> bytes:
+        """The keys of a row without an announcement, from ``announced`` to ``announcement``."""
+        return (', "announced": null, ' + self._grade(grade)
+                + ', "announcement": null').encode("utf-8")  # fmt: skip
 
     def _varying(self, occ: Occurrence) -> dict[str, object]:
         found = occ.announced
@@ -204,14 +329,20 @@ class OccurrenceRows:
             "grade": str(grade),
             "check": grade.needs_check,
             "source_mark": grade.mark or None,
-            "announcement": (
-                {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
-                 "where": found.where, "basis": found.basis, "origin": found.origin,
-                 "local": found.local}
-                if found is not None else None
-            ),
+            "announcement": _announcement(found) if found is not None else None,
             "repealed_act": occ.obligation.act.repealed_by(occ.due),
         }  # fmt: skip
+
+
+_Constant = tuple[dict[str, object], bytes, bytes, bytes, "date | None"]
+_PLAIN, _SHIFTED = b'", "shifted": false, "override": null', b'", "shifted": true, "override": null'
+_REPEALED, _IN_FORCE = b', "repealed_act": true', b', "repealed_act": false'
+
+
+def _announcement(found: AnnouncedDate) -> dict[str, object]:
+    return {"date": found.due.isoformat(), "grade": str(found.grade), "text": found.text,
+            "where": found.where, "basis": found.basis, "origin": found.origin,
+            "local": found.local}  # fmt: skip
 
 
 def undated_json(item: UndatedOccurrence, catalogues: CatalogueSet) -> dict[str, object]:
@@ -257,8 +388,7 @@ def task_row_json(
     }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DueRow:
+class DueRow(NamedTuple):
     """One line of the ``due`` table, with or without an organisation's columns."""
 
     occurrence: Occurrence

@@ -11,10 +11,9 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from terminarz.cli.common import (
     EXIT_USAGE,
@@ -400,8 +399,7 @@ NO_ORGANISATION = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Target:
+class Target(NamedTuple):
     """What ``done``/``undone`` names: the id, and who is responsible for it (``who``'s
     resolution; empty without an organisation)."""
 

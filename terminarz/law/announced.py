@@ -12,8 +12,6 @@ Sunday or holiday it stays there, and :func:`planning_day` gives the previous
 working day to plan for.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -162,8 +160,8 @@ def planning_day(occ: Occurrence, calendar: WorkingCalendar) -> date | None:
 
 
 def missing_dates(
-    catalogues: list[Catalogue], today: date, wanted: set[str] | None = None
-) -> list[Problem]:
+    catalogues: "list[Catalogue]", today: date, wanted: set[str] | None = None
+) -> "list[Problem]":
     """A warning for every period whose date is expected within a year of ``today`` and not
     known yet (``wanted``: only these obligation ids)."""
     from terminarz.errors import Problem, Severity

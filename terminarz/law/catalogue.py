@@ -15,8 +15,6 @@ The loader checks every value and reports all problems of all files at once;
 unknown keys are errors.
 """
 
-from __future__ import annotations
-
 import fnmatch
 import os
 from collections.abc import Iterable, Sequence
@@ -149,7 +147,7 @@ class CatalogueSet(Frozen):
     def __repr__(self) -> str:
         return f"CatalogueSet(catalogues={self.catalogues!r})"
 
-    def with_announced(self, extra: Iterable[AnnouncedDate]) -> CatalogueSet:
+    def with_announced(self, extra: Iterable[AnnouncedDate]) -> "CatalogueSet":
         """This set with dates recorded outside the files (by the responsible person, through
         the pages): they win over every file's date for their period, keeping the one they
         replaced. A date for an obligation that is not ``announced`` is left out."""
@@ -165,7 +163,7 @@ class CatalogueSet(Frozen):
         object.__setattr__(copy, "announced", merged)
         return copy
 
-    def with_overrides(self, extra: Iterable[Override]) -> CatalogueSet:
+    def with_overrides(self, extra: Iterable[Override]) -> "CatalogueSet":
         """This set with dates set outside the files (e.g. the new date of a report returned
         for correction by its recipient); they win over a file's override of the same
         occurrence. An announced obligation's date is its announcement: use

@@ -55,8 +55,6 @@ def code_version() -> str:
     """terminarz's, Python's and pickle's versions and the stamps of the modules that read
     catalogues (size and modification time of each); taken once per process, like the
     modules themselves."""
-    import pickle
-
     import terminarz
 
     package = Path(terminarz.__file__).parent
@@ -71,7 +69,7 @@ def code_version() -> str:
             except OSError:
                 continue
             stamps.append(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join([terminarz.__version__, sys.version, str(pickle.HIGHEST_PROTOCOL), *stamps])
+    return "|".join([terminarz.__version__, sys.version, str(PROTOCOL), *stamps])
 
 
 def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes:
@@ -84,6 +82,8 @@ def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes
 def _entry_path(folder: Path, path: Path) -> Path:
     return folder / f"{path.stem}.{sys.implementation.cache_tag}.pickle"
 
+
+PROTOCOL = 5  # of pickle: part of the version an entry is made for
 
 SUMMARY, VALUE = 0, 1  # the parts of an entry: a small summary (read alone) and the value
 
@@ -103,11 +103,19 @@ def read(path: Path, raw: bytes, stat: os.stat_result, version: str,
         checksum, _, payload = data[len(head) :].partition(b"\n")
         if int(checksum) != zlib.crc32(payload):
             return None
-        import pickle
-
-        return pickle.loads(pickle.loads(payload)[part])
+        return _loads(_loads(payload)[part])
     except Exception:  # a corrupt entry of any kind is ignored, never trusted
         return None
+
+
+def _loads(data: bytes) -> Any:
+    """``pickle.loads`` from the C module itself: reading an entry then costs no import of
+    the ``pickle`` module (with ``struct``, ``re`` and the Python unpickler), about 2 ms."""
+    try:
+        from _pickle import loads
+    except ImportError:  # an interpreter without the C accelerator
+        from pickle import loads
+    return loads(data)
 
 
 def write(path: Path, raw: bytes, stat: os.stat_result, version: str, value: Any,
@@ -120,9 +128,8 @@ def write(path: Path, raw: bytes, stat: os.stat_result, version: str, value: Any
     import pickle
     import tempfile
 
-    protocol = pickle.HIGHEST_PROTOCOL
-    payload = pickle.dumps((pickle.dumps(summary, protocol), pickle.dumps(value, protocol)),
-                           protocol)  # fmt: skip
+    payload = pickle.dumps((pickle.dumps(summary, PROTOCOL), pickle.dumps(value, PROTOCOL)),
+                           PROTOCOL)  # fmt: skip
     head = MAGIC + _header(path, raw, stat, version)
     data = head + str(zlib.crc32(payload)).encode("ascii") + b"\n" + payload
     try:

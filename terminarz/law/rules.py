@@ -18,12 +18,9 @@ The deadline vocabulary is closed:
   for the planning date and for periods still without a date).
 """
 
-from __future__ import annotations
-
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import repeat
@@ -159,11 +156,20 @@ class Act(NamedTuple):
         With an unknown repeal date, the days after its status was recorded
         (``status_verified``) count as after; without that date, every day does.
         """
+        first = self.repealed_from()
+        return first is not None and day >= first
+
+    def repealed_from(self) -> date | None:
+        """The first day :meth:`repealed_by` counts as after the act lost force (None: none
+        is): the repeal date; with an unknown one, the day after its status was recorded,
+        or the earliest day of all."""
         if self.repealed is not None:
-            return day >= self.repealed
+            return self.repealed
         if self.repeal_unknown:
-            return self.status_verified is None or day > self.status_verified
-        return False
+            if self.status_verified is None:
+                return date.min
+            return self.status_verified + timedelta(days=1)
+        return None
 
     def in_force_during(self, start: date, end: date) -> bool:
         """Whether the act applies to some day of [start, end] (for the default set).
@@ -253,8 +259,7 @@ class Party(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Obligation:
+class Obligation(NamedTuple):
     """One reporting obligation; ``deadline`` is None for a duty without a date of its own.
 
     ``periods`` lists the period indices it applies to (e.g. ``(1,)`` for the
@@ -330,7 +335,7 @@ class AnnouncedDate(NamedTuple):
     notes: str = ""
     origin: str = ""
     local: bool = False
-    replaced: AnnouncedDate | None = None
+    replaced: "AnnouncedDate | None" = None
 
     def lines(self) -> list[str]:
         """Polish lines citing the announcement, for ``explain`` and feeds."""
@@ -350,8 +355,7 @@ class AnnouncedDate(NamedTuple):
         return lines
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     obligation: Obligation
     period: Period
     nominal: date
@@ -380,17 +384,15 @@ class Occurrence:
         periods: Sequence[Period],
         nominals: Sequence[date],
         dues: Sequence[date],
-    ) -> list[Occurrence]:
+    ) -> "list[Occurrence]":
         """One obligation's occurrences for parallel runs of periods and dates, no overrides.
 
-        The same objects the constructor makes, at about a third of its cost, for
-        :func:`expand` (see :func:`_made_without_init`).
+        The same tuples the constructor makes, without its keyword handling, for
+        :func:`expand`.
         """
         assert len(periods) == len(nominals) == len(dues)
-        return _made_without_init(cls, len(dues), {
-            "obligation": repeat(obligation), "period": periods, "nominal": nominals,
-            "due": dues, "override": repeat(None), "announced": repeat(None),
-        })  # fmt: skip
+        rows = zip(repeat(obligation), periods, nominals, dues, repeat(None), repeat(None))
+        return list(map(tuple.__new__, repeat(cls), rows))  # what ``cls._make`` does, per row
 
 
 def occurrence_id(obligation_id: str, period: Period) -> str:
@@ -499,7 +501,7 @@ def expand(
     This is the hot path (a century of the catalogue is about 8,000
     occurrences): each obligation's periods are a range of running numbers,
     its n-th working days come from one bulk query of the calendar, the
-    occurrences and periods are made without the dataclass constructor (see
+    occurrences and periods are made without their constructors' keyword handling (see
     :func:`_made_without_init`), and one stable sort by due date orders them.
     """
     own_overrides: dict[str, dict[str, Override]] = {}
@@ -537,7 +539,7 @@ def _run(
     start: date,
     end: date,
     own: Mapping[str, Override] | None,
-    shared: dict[PeriodKind, _Periods],
+    shared: "dict[PeriodKind, _Periods]",
 ) -> list[Occurrence]:
     """One obligation's occurrences due in [start, end] (``own``: its overrides), by period."""
     kind = obligation.period_kind
@@ -643,10 +645,11 @@ class _Periods:
 def _made_without_init(
     cls: type[_T], count: int, columns: Mapping[str, Iterable[object]]
 ) -> list[_T]:
-    """``count`` objects of the frozen, slotted dataclass ``cls``, given a column of
-    values for every field (field name → values, each at least ``count`` long).
+    """``count`` objects of the immutable ``__slots__`` class ``cls`` (a
+    :class:`~terminarz.law.periods.Frozen`), given a column of values for every field
+    (field name → values, each at least ``count`` long).
 
-    The constructor of a frozen dataclass assigns each field through
+    The constructor of such a class assigns each field through
     ``object.__setattr__``, which looks the name up again every time; here every
     slot's member descriptor is fetched once and ``map`` calls its setter for the
     whole column from C. The objects are the ones the constructor would make

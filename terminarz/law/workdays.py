@@ -11,8 +11,6 @@ never a walk day by day. :meth:`WorkingCalendar.nth_working_days` answers a
 whole run of months in one call, for :func:`terminarz.law.rules.expand`.
 """
 
-from __future__ import annotations
-
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
@@ -107,11 +105,11 @@ class WorkingCalendar:
 
     def with_institution(
         self, *, days_off: Mapping[date, str], working_days: Iterable[date] = ()
-    ) -> WorkingCalendar:
+    ) -> "WorkingCalendar":
         """The same statutory holidays plus an institution's own days off and working days."""
         return WorkingCalendar(self._holidays, days_off=days_off, working_days=working_days)
 
-    def statutory(self) -> WorkingCalendar:
+    def statutory(self) -> "WorkingCalendar":
         """This calendar without the institution's changes."""
         return self if self.is_statutory else WorkingCalendar(self._holidays)
 
@@ -140,7 +138,7 @@ class WorkingCalendar:
 
     # -- queries -----------------------------------------------------------------
 
-    def _month(self, year: int, month: int) -> _Month:
+    def _month(self, year: int, month: int) -> "_Month":
         if not 1 <= month <= 12:
             raise ValueError(f"month must be 1–12, got {month}")
         return self._days[year * 12 + month - 1]

@@ -26,7 +26,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import TracebackType
 
 from terminarz.errors import TerminarzError
@@ -120,7 +120,7 @@ def effective_smtp(settings: SmtpSettings, environ: Mapping[str, str]) -> SmtpSe
                 f"zmienna {ENV_PREFIX}SENDER: „{sender}” nie jest adresem e-mail"
             )
         changes["sender"] = sender
-    return replace(settings, **changes) if changes else settings  # type: ignore[arg-type]
+    return settings._replace(**changes) if changes else settings  # type: ignore[arg-type]
 
 
 def smtp_password(settings: SmtpSettings, environ: Mapping[str, str]) -> str | None:

@@ -7,7 +7,6 @@ pages, ``due``, ``who``) reads them here and plans with them exactly as with the
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
@@ -81,8 +80,7 @@ def returned(setup: Setup, records: dict[str, Receipt]) -> Setup:
             overrides.append(Override(occurrence_id=record.occurrence_id, due=record.day,
                                       basis=returned_basis(record)))
     catalogues = catalogues.with_overrides(overrides).with_announced(dates)
-    return setup if catalogues is setup.catalogues else dataclasses.replace(setup,
-                                                                           catalogues=catalogues)
+    return setup if catalogues is setup.catalogues else setup._replace(catalogues=catalogues)
 
 
 def recorded_setup(setup: Setup, store: Store, *, since: date | None = None) -> Setup:
@@ -98,7 +96,7 @@ def recorded_setup(setup: Setup, store: Store, *, since: date | None = None) -> 
     if dates:
         catalogues = result.catalogues.with_announced(dates)
         if catalogues is not result.catalogues:
-            result = dataclasses.replace(result, catalogues=catalogues)
+            result = result._replace(catalogues=catalogues)
     return returned(result, last_returns(store.receipts()))
 
 

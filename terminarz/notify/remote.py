@@ -16,10 +16,9 @@ loader, named by the address; the store holds the authoritative bytes and valida
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from terminarz.errors import TerminarzError
 
@@ -33,8 +32,7 @@ TIMEOUT = 20  # seconds
 USER_AGENT = "terminarz (schedules of reports)"  # HTTP headers are Latin-1: ASCII only
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fetched:
+class Fetched(NamedTuple):
     """One request: ``body`` when the address gave a new copy, ``unchanged`` for a 304,
     ``error`` (Polish) when it could not be read."""
 
@@ -111,17 +109,18 @@ def check_copy(body: bytes, url: str, others: list[Path]) -> str | None:
     return None
 
 
-@dataclass
 class RemoteCatalogues:
     """The ``remote`` of :func:`terminarz.org.plan.load_setup`: the local copy of each
     address, fetched first when ``refresh`` (remind, ``catalogue --refresh``)."""
 
-    locate: Callable[[Organisation], Location]
-    clock: Callable[[], datetime]
-    refresh: bool = False
-    warnings: list[str] = field(default_factory=list)
-    fetched: list[str] = field(default_factory=list)  # addresses that gave a new copy
-    _store: Store | None = None
+    def __init__(self, locate: Callable[[Organisation], Location],
+                 clock: Callable[[], datetime], refresh: bool = False) -> None:  # fmt: skip
+        self.locate = locate
+        self.clock = clock
+        self.refresh = refresh
+        self.warnings: list[str] = []
+        self.fetched: list[str] = []  # addresses that gave a new copy
+        self._store: Store | None = None
 
     def __call__(self, url: str, organisation: Organisation) -> Path | None:
         from terminarz.store import exists, open_store
@@ -149,7 +148,7 @@ class RemoteCatalogues:
         now = self.clock().isoformat(timespec="seconds")
         got = fetch(url, cached)
         if got.unchanged and cached is not None:
-            fresh = replace(cached, checked_at=now)
+            fresh = cached._replace(checked_at=now)
             store.store_catalogue(fresh)
             return fresh
         problem = got.error

@@ -15,8 +15,6 @@ due date is no longer available, and the duty passes on. Before the window
 and after the due date the whole window counts, so the result is stable.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from datetime import date
 from typing import NamedTuple

@@ -19,15 +19,13 @@ catalogues too (obligations without a duty, designations of unknown
 occurrences, levels no catalogue knows) by :func:`cross_check`.
 """
 
-from __future__ import annotations
-
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from terminarz.errors import Problem, Severity, ValidationError
@@ -198,8 +196,7 @@ class Designation(NamedTuple):
         return "/" in self.target
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Organisation:
+class Organisation(NamedTuple):
     id: str
     name: str
     levels: tuple[str, ...]
@@ -214,7 +211,7 @@ class Organisation:
     absences: tuple[Absence, ...] = ()
     absence_sources: tuple[AbsenceSource, ...] = ()
     designations: tuple[Designation, ...] = ()
-    days_off: dict[date, str] = field(default_factory=dict)
+    days_off: Mapping[date, str] = MappingProxyType({})  # read-only, like the rest
     extra_working_days: tuple[date, ...] = ()
     valid_from: date | None = None
     supersedes: str = ""
@@ -224,7 +221,7 @@ class Organisation:
     designation_basis: str = DEFAULT_DESIGNATION_BASIS
     city: str = ""
     reporters: tuple[str, ...] = ()  # ids or glob patterns of the organisations reporting here
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = Settings()
     path: Path | None = None
 
     def person(self, person_id: str) -> Person | None:

@@ -7,11 +7,7 @@ feeds and the reminders all use. Without an organisation file the plan is the
 bundled catalogues alone: no duties, no tasks, no planning dates.
 """
 
-from __future__ import annotations
-
-import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -32,8 +28,7 @@ from terminarz.org.organisation import (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Setup:
+class Setup(NamedTuple):
     """Everything a plan needs; ``obligations`` are those the organisation must fulfil
     (its levels and selection), or every obligation of the catalogues without one."""
 
@@ -45,7 +40,7 @@ class Setup:
     warnings: tuple[Problem, ...] = ()  # e.g. an absence source skipped (on_error = "skip")
     default_catalogues: bool = False  # every bundled catalogue, none named
 
-    def in_force(self, start: date, end: date) -> Setup:
+    def in_force(self, start: date, end: date) -> "Setup":
         """Without named catalogues: only the bundled acts in force on some day of
         [start, end] (a repealed act is used only when named); else ``self``."""
         if not self.default_catalogues:
@@ -54,8 +49,8 @@ class Setup:
         if catalogues is self.catalogues:
             return self
         kept = {o.id for o in catalogues.obligations}
-        return dataclasses.replace(
-            self, catalogues=catalogues,
+        return self._replace(
+            catalogues=catalogues,
             obligations=tuple(o for o in self.obligations if o.id in kept),
         )  # fmt: skip
 
@@ -249,9 +244,7 @@ def load_setup(
         extra, source_warnings = load_source_absences(organisation, window=window,
                                                       parse=absence_parse)  # fmt: skip
         warnings += source_warnings
-        organisation = dataclasses.replace(
-            organisation, absences=organisation.absences + tuple(extra)
-        )
+        organisation = organisation._replace(absences=organisation.absences + tuple(extra))
     institution = statutory.with_institution(
         days_off=organisation.days_off, working_days=organisation.extra_working_days
     )
@@ -275,12 +268,11 @@ def with_recorded(
     extra_absences, extra_designations = tuple(absences), tuple(designations)
     if organisation is None or not (extra_absences or extra_designations):
         return setup
-    merged = dataclasses.replace(
-        organisation,
+    merged = organisation._replace(
         absences=organisation.absences + extra_absences,
         designations=organisation.designations + extra_designations,
     )
-    return dataclasses.replace(setup, organisation=merged)
+    return setup._replace(organisation=merged)
 
 
 def planned(setup: Setup, occ: Occurrence, *, today: date) -> PlannedOccurrence:

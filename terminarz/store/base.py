@@ -29,16 +29,13 @@ Every write is its own transaction, so a process killed at any point leaves a
 consistent store.
 """
 
-from __future__ import annotations
-
 import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from terminarz.errors import TerminarzError
 
@@ -80,8 +77,7 @@ _STATUS_POLISH = {
 MailStatus = DeliveryStatus  # the name ``terminarz log`` and older code know
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Recipient:
+class Recipient(NamedTuple):
     """One envelope address of a message: who it is (a person id, when known) and the role."""
 
     address: str
@@ -89,8 +85,7 @@ class Recipient:
     role: str = "to"  # to | cc
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Claim:
+class Claim(NamedTuple):
     """A message about to be sent: its key, where it goes and its complete bytes.
 
     ``recipient`` is the audience the message was decided for (a person id, or a
@@ -126,8 +121,7 @@ class Claim:
         )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Delivery:
+class Delivery(NamedTuple):
     """One address of one message, as the ledger holds it."""
 
     id: int
@@ -141,8 +135,7 @@ class Delivery:
     unknown_resent: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MailRecord:
+class MailRecord(NamedTuple):
     """One message of the ledger with its deliveries (without the bytes: see
     :meth:`Store.message`). ``status`` sums the deliveries up."""
 
@@ -188,8 +181,7 @@ def summary_status(deliveries: Sequence[Delivery]) -> DeliveryStatus:
     return DeliveryStatus.CANCELLED
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Confirmation:
+class Confirmation(NamedTuple):
     """A report (or an internal task: ``…#dane:fk``) confirmed as done."""
 
     occurrence_id: str
@@ -206,8 +198,7 @@ class Confirmation:
         return self.confirmed_at
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConfirmationEvent:
+class ConfirmationEvent(NamedTuple):
     occurrence_id: str
     action: str  # done | undone
     person: str | None
@@ -222,8 +213,7 @@ class AbsenceCategory(StrEnum):
     OTHER = "inna"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordedAbsence:
+class RecordedAbsence(NamedTuple):
     """An absence a person (or their head) recorded; no free text (RODO)."""
 
     id: int
@@ -235,8 +225,7 @@ class RecordedAbsence:
     recorded_at: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordedDesignation:
+class RecordedDesignation(NamedTuple):
     """A designation under II.5: ``person`` handles ``occurrence_id`` (or every occurrence
     due in ``start``–``end``), on ``basis``."""
 
@@ -250,8 +239,7 @@ class RecordedDesignation:
     recorded_at: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordedDate:
+class RecordedDate(NamedTuple):
     """An announced deadline entered by hand, with where it was read."""
 
     id: int
@@ -262,8 +250,7 @@ class RecordedDate:
     recorded_at: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditEntry:
+class AuditEntry(NamedTuple):
     id: int
     at: str
     actor: str | None
@@ -281,8 +268,7 @@ class ReceiptAction(StrEnum):
         return "przyjęto" if self is ReceiptAction.RECEIVED else "do poprawy"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Receipt:
+class Receipt(NamedTuple):
     """What the receiving (upper-level) organisation ``upper`` recorded about a report of
     the store's organisation: ``day`` is the day it was received, or for a return the new
     date the corrected report is due."""
@@ -316,8 +302,7 @@ def last_returns(receipts: Iterable[Receipt]) -> dict[str, Receipt]:
     return {r.occurrence_id: r for r in receipts if r.action is ReceiptAction.RETURNED}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CachedCatalogue:
+class CachedCatalogue(NamedTuple):
     """The last good copy of a catalogue published at ``url``, with its HTTP validators."""
 
     url: str
@@ -343,7 +328,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> "Store":
         return self
 
     def __exit__(
@@ -355,7 +340,7 @@ class Store(abc.ABC):
         self.close()
 
     @abc.abstractmethod
-    def for_organisation(self, organisation: str) -> Store:
+    def for_organisation(self, organisation: str) -> "Store":
         """The same store for another organisation, on this store's connection (reading a
         whole deployment without a connection per organisation). Closing it leaves this
         store open; it must not outlive this store nor be used from another thread."""
@@ -453,7 +438,7 @@ class Store(abc.ABC):
     # -- feeds -----------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def publication(self) -> PublicationMemory:
+    def publication(self) -> "PublicationMemory":
         """The publication memory of this organisation's feeds."""
 
     # -- what people record (each write is audited) ------------------------------------------
@@ -563,12 +548,12 @@ class Store(abc.ABC):
     # loading or planning it again.
 
     @abc.abstractmethod
-    def night_mark(self) -> NightMark | None:
+    def night_mark(self) -> "NightMark | None":
         """Who last finished a night's work of this organisation, and when (None: never).
         Read under :meth:`run_lock`."""
 
     @abc.abstractmethod
-    def finish_night(self, mark: NightMark) -> None:
+    def finish_night(self, mark: "NightMark") -> None:
         """Record ``mark`` (replacing the previous one), under :meth:`run_lock`."""
 
     # -- what the feeds read, compared by another process ---------------------------------------
@@ -650,8 +635,7 @@ def batched(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
 NIGHT_KEY = "night"  # its key in ``org_meta``, where each backend keeps the last mark
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NightMark:
+class NightMark(NamedTuple):
     """A night's work of one organisation, finished by ``worker`` at ``finished_at``."""
 
     night: date
@@ -669,7 +653,7 @@ class NightMark:
         return f"{self.night.isoformat()} {self.finished_at.isoformat()} {self.worker}"
 
     @classmethod
-    def decode(cls, value: str) -> NightMark | None:
+    def decode(cls, value: str) -> "NightMark | None":
         """A stored mark (None for one this version cannot read: the night is worked again)."""
         try:
             night, finished, worker = value.split(" ", 2)
