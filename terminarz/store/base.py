@@ -559,7 +559,7 @@ class Store(abc.ABC):
     # -- what the feeds read, compared by another process ---------------------------------------
 
     @abc.abstractmethod
-    def feed_state(self) -> FeedState:
+    def feed_state(self) -> "FeedState":
         """A token of everything the feeds read from this store for this organisation, and
         each feed's digest in the publication memory (see :mod:`terminarz.store.feedstate`):
         unlike :meth:`version`, comparable across processes."""
