@@ -199,12 +199,33 @@ def user_data_path() -> Path:
     library's rule is applied here (``$XDG_DATA_HOME/terminarz``, else
     ``~/.local/share/terminarz``) — importing platformdirs costs more than a short command's
     whole work; every other case (another system, no usable home) asks the library."""
-    if sys.platform == "linux" and "ANDROID_DATA" not in os.environ:
-        base = os.environ.get("XDG_DATA_HOME", "")
-        if os.path.isabs(base):
-            return Path(base) / "terminarz"
-        if os.path.isabs(os.environ.get("HOME", "")):
-            return Path(os.path.expanduser("~/.local/share")) / "terminarz"
+    found = _xdg_folder("XDG_DATA_HOME", "~/.local/share")
+    if found is not None:
+        return found
     from platformdirs import user_data_path as library_rule
 
     return library_rule("terminarz", appauthor=False)
+
+
+def user_cache_path() -> Path:
+    """The user's cache folder of terminarz: what ``platformdirs.user_cache_path("terminarz",
+    appauthor=False)`` answers, by the same shortcut as :func:`user_data_path` on Linux
+    (``$XDG_CACHE_HOME/terminarz``, else ``~/.cache/terminarz``)."""
+    found = _xdg_folder("XDG_CACHE_HOME", "~/.cache")
+    if found is not None:
+        return found
+    from platformdirs import user_cache_path as library_rule
+
+    return library_rule("terminarz", appauthor=False)
+
+
+def _xdg_folder(variable: str, default: str) -> Path | None:
+    """platformdirs' rule on Linux: ``$variable/terminarz`` when it is absolute, else
+    ``default/terminarz`` under an absolute ``$HOME``; None where the library must answer."""
+    if sys.platform == "linux" and "ANDROID_DATA" not in os.environ:
+        base = os.environ.get(variable, "")
+        if os.path.isabs(base):
+            return Path(base) / "terminarz"
+        if os.path.isabs(os.environ.get("HOME", "")):
+            return Path(os.path.expanduser(default)) / "terminarz"
+    return None

@@ -28,7 +28,7 @@ from terminarz.errors import UsageError
 from terminarz.polish import plural
 
 if TYPE_CHECKING:
-    from terminarz.notify.feeds import FeedSet
+    from terminarz.notify.feeds import FeedSet, RenderedFeed
     from terminarz.org.plan import Setup
     from terminarz.settings import Settings
     from terminarz.store.base import Store
@@ -71,6 +71,10 @@ Przykłady:
 
 Pliki: all.ics, level/<poziom>.ics, a z plikiem organizacji także unit/<dział>.ics
 i person/<osoba>.ics. Plik jest zapisywany tylko wtedy, gdy jego treść się zmieniła.
+Gdy od poprzedniego uruchomienia nie zmieniło się nic, z czego powstają kalendarze (plik
+organizacji i wskazane w nim pliki, baza stanu, data, opcje), a zapisane pliki są
+nienaruszone, polecenie kończy pracę bez ponownego ich tworzenia (zapis tego stanu jest
+przechowywany w katalogu pamięci podręcznej użytkownika, np. ~/.cache/terminarz/feeds/).
 Z --orgs kalendarze każdej instytucji trafiają do podkatalogu nazwanego jej identyfikatorem.
 """
 
@@ -120,14 +124,50 @@ def horizon_args(ctx: Context) -> tuple[date | None, date | None]:
 def cmd_feed(ctx: Context) -> int:
     if ctx.args.orgs is not None:
         return feed_many(ctx, organisation_files(ctx.args.orgs))
+    from terminarz.notify.fingerprint import Check
+
     start, end = horizon_args(ctx)
-    setup = ctx.setup
-    with open_store(ctx, setup) as store:
-        lines = write_feeds(setup, ctx.args.out, today=ctx.today, now=clock_now(ctx),
-                            store=store, start=start, end=end)  # fmt: skip
+    today = ctx.today
+    out_dir: Path = ctx.args.out
+    check = Check(feed_key(ctx, start, end), day=today.isoformat(), config=ctx.config)
+    lines = check.unchanged()  # nothing changed: nothing is loaded, rendered or written
+    if lines is None:
+        check.before_generation()
+        setup = ctx.setup
+        published: dict[str, str] = {}
+        outputs: list[str] = []
+
+        def written(feed_set: FeedSet, rendered: dict[str, RenderedFeed]) -> None:
+            for key, feed in rendered.items():
+                published[f"{feed_set.namespace}|{key}"] = feed.etag.strip('"')
+                outputs.append(str((out_dir / feed.scope.path).absolute()))
+
+        with open_store(ctx, setup) as store:
+            lines = write_feeds(setup, out_dir, today=today, now=clock_now(ctx), store=store,
+                                start=start, end=end, written=written)  # fmt: skip
+        check.after_generation(setup, location=store_location(ctx, setup), published=published,
+                               outputs=outputs, lines=lines)  # fmt: skip
     if ctx.args.verbose:
         ctx.out.write("".join(f"{line}\n" for line in lines))
     return 0
+
+
+def feed_key(ctx: Context, start: date | None, end: date | None) -> str:
+    """What names one ``feed`` run's record (:mod:`terminarz.notify.fingerprint`): the output
+    folder as given (the report names it so), the organisation file, the options, the
+    working folder and the environment that choose the catalogues and the store (the day is
+    compared apart)."""
+    args = ctx.args
+    config = ctx.config
+    given = args.catalogue or []
+    parts = [
+        str(args.out), str(config.absolute()) if config is not None else "",
+        *(str(Path(c).absolute()) for c in given), "|", args.state or "", str(start), str(end),
+        os.getcwd(),
+        *(os.environ.get(name, "") for name in ("TERMINARZ_STATE_URL", "XDG_DATA_HOME",
+                                                "XDG_CACHE_HOME", "HOME")),
+    ]  # fmt: skip
+    return "\x00".join(parts)
 
 
 def feed_many(ctx: Context, configs: list[Path]) -> int:
@@ -170,9 +210,11 @@ def write_feeds(
     start: date | None = None,
     end: date | None = None,
     decorate: Callable[[FeedSet], FeedSet] | None = None,
+    written: Callable[[FeedSet, dict[str, RenderedFeed]], None] | None = None,
 ) -> list[str]:
     """Generate every feed of ``setup`` into ``out_dir``; the lines that report it.
-    ``decorate`` adds to the feeds before they are written (an upper level's counts)."""
+    ``decorate`` adds to the feeds before they are written (an upper level's counts);
+    ``written`` is told the feeds and their rendering (by scope key) once the files are."""
     from terminarz.notify.feeds import feed_set_for, generate, write_feed_files
 
     feed_set = feed_set_for(setup, today=today, start=start, end=end,
@@ -180,7 +222,9 @@ def write_feeds(
     if decorate is not None:
         feed_set = decorate(feed_set)
     rendered = generate(feed_set, store.publication(), now=now)
-    written = write_feed_files(rendered, out_dir)
+    changed = write_feed_files(rendered, out_dir)
+    if written is not None:
+        written(feed_set, rendered)
     lines = []
     for feed in rendered.values():  # report only once every file is written
         cancelled = sum(1 for e in feed.events if e.cancelled)
@@ -193,7 +237,7 @@ def write_feeds(
     lines.append(
         f"{n} {plural(n, 'kalendarz', 'kalendarze', 'kalendarzy')} w {out_dir} "
         f"(horyzont {feed_set.start:%d.%m.%Y}–{feed_set.end:%d.%m.%Y}); zmienionych plików: "
-        f"{written}"
+        f"{changed}"
     )
     return lines
 

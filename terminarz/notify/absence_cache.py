@@ -1,11 +1,11 @@
 """Parsed absence calendars kept in the store, so a command does not parse the HR calendar again.
 
 A local iCalendar source is parsed once per version: the entry is keyed by the file's path,
-size and modification time, the recurrence window widened to whole years, and the format of
-the entry; any change of the file parses it again (and so does a window reaching a new
-year). Sources behind a URL are not cached here. The store is opened only when an entry is
-needed, and only if it exists already (a command that only reads does not create a
-database to cache in).
+size, modification time and the CRC-32 of its bytes, the recurrence window widened to whole
+years, and the format of the entry; any change of the file parses it again (even one that
+keeps its size and time), and so does a window reaching a new year. Sources behind a URL
+are not cached here. The store is opened only when an entry is needed, and only if it
+exists already (a command that only reads does not create a database to cache in).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import zlib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -33,8 +34,11 @@ def year_window(window: tuple[date, date]) -> tuple[date, date]:
     return date(window[0].year, 1, 1), date(window[1].year, 12, 31)
 
 
-def key_of(source: AbsenceSource, window: tuple[date, date] | None) -> str | None:
-    """The entry's key, or None for a source that is not a local file."""
+def key_of(
+    source: AbsenceSource, window: tuple[date, date] | None, raw: bytes = b""
+) -> str | None:
+    """The entry's key, or None for a source that is not a local file. ``raw`` (the bytes
+    read) adds their CRC-32: a file rewritten with the same size and time is parsed again."""
     if source.is_url:
         return None
     path = source.location()
@@ -45,7 +49,7 @@ def key_of(source: AbsenceSource, window: tuple[date, date] | None) -> str | Non
     span = f"{window[0].isoformat()}..{window[1].isoformat()}" if window else "-"
     detail = f"{source.match.value}|{source.reason}"
     return f"absences:{os.path.realpath(path)}{SEP}{stat.st_size}:{stat.st_mtime_ns}:{span}:" \
-           f"{detail}:{FORMAT}"  # fmt: skip
+           f"{detail}:{FORMAT}:{zlib.crc32(raw):08x}"  # fmt: skip
 
 
 def encode(absences: list[Absence]) -> bytes:
@@ -78,7 +82,7 @@ class AbsenceCache:
         from terminarz.org.absences import parse_absences
 
         wide = year_window(window) if window else None
-        key = key_of(source, wide)
+        key = key_of(source, wide, raw)
         store = self._open(organisation) if key is not None else None
         if store is not None and key is not None:
             found = store.cached(key)

@@ -41,6 +41,7 @@ from terminarz.errors import TerminarzError
 from terminarz.records import Record
 
 if TYPE_CHECKING:
+    from terminarz.store.feedstate import FeedState
     from terminarz.store.publication import PublicationMemory
 
 Key = tuple[str, str, str, str]  # (occurrence_id, kind, step, recipient) of a delivery
@@ -555,6 +556,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def finish_night(self, mark: "NightMark") -> None:
         """Record ``mark`` (replacing the previous one), under :meth:`run_lock`."""
+
+    # -- what the feeds read, compared by another process ---------------------------------------
+
+    @abc.abstractmethod
+    def feed_state(self) -> "FeedState":
+        """A token of everything the feeds read from this store for this organisation, and
+        each feed's digest in the publication memory (see :mod:`terminarz.store.feedstate`):
+        unlike :meth:`version`, comparable across processes."""
 
 
 def confirmation_from_row(row: Sequence[object]) -> Confirmation:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from terminarz.store import Location
+    from terminarz.store.feedstate import FeedState
     from terminarz.store.publication import PublicationMemory
 
 EPOCH_KEY = "epoch"
@@ -838,6 +839,13 @@ class PostgresStore(Store):
         self._update("INSERT INTO org_meta (organisation, key, value) VALUES (?, ?, ?) "
                      "ON CONFLICT (organisation, key) DO UPDATE SET value = excluded.value",
                      [(self.organisation, NIGHT_KEY, mark.encode())])  # fmt: skip
+
+    # -- what the feeds read (see :meth:`terminarz.store.base.Store.feed_state`) ----------------
+
+    def feed_state(self) -> FeedState:
+        from terminarz.store.feedstate import read
+
+        return read(self._query, self.organisation)
 
 
 def _reason(exc: BaseException) -> str:

@@ -49,6 +49,7 @@ from terminarz.store.base import (
 
 if TYPE_CHECKING:
     from terminarz.store import Location
+    from terminarz.store.feedstate import FeedState
     from terminarz.store.publication import PublicationMemory
 
 LEGACY = "?"  # the organisation of rows written before organisations were recorded
@@ -1148,6 +1149,14 @@ class SQLiteStore(Store):
     def finish_night(self, mark: NightMark) -> None:
         self._update("INSERT OR REPLACE INTO org_meta (organisation, key, value) VALUES (?, ?, ?)",
                      [(self.organisation, NIGHT_KEY, mark.encode())])  # fmt: skip
+
+    # -- what the feeds read (see :meth:`terminarz.store.base.Store.feed_state`) ----------------
+
+    def feed_state(self) -> FeedState:
+        from terminarz.store.feedstate import read
+
+        return read(lambda sql, params: self._conn.execute(sql, params).fetchall(),
+                    self.organisation)
 
 
 def _sqlite_reason(exc: sqlite3.Error, path: Path | None = None) -> str:
