@@ -8,11 +8,16 @@ Environment overrides (``TERMINARZ_SMTP_*``) are applied by the caller that
 sends mail, not here, so that ``check`` reports the file as written.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
-from typing import Any, TypeVar
 
 from terminarz.records import Record
 from terminarz.tomlcheck import Checker, Where
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
 
 SETTINGS_SECTIONS = ("state", "feeds", "server", "smtp", "reminders")
 RETRY_DELAYS = (2, 10, 30)
@@ -295,7 +300,8 @@ def _proxies(raw: dict[str, Any], ck: Checker, w: Where) -> tuple[str, ...]:
     return tuple(good)
 
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    T = TypeVar("T")
 
 
 def _opt(value: T | None, default: T) -> T:

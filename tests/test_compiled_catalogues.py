@@ -150,13 +150,36 @@ def test_changed_code_is_not_served_old_objects(
     assert compiled.read(path, path.read_bytes(), path.stat(), compiled.code_version()) is None
 
 
-def test_files_outside_the_bundled_folder_are_not_compiled(tmp_path: Path, bundled: Path) -> None:
+def test_files_outside_the_bundled_folder_are_compiled_in_the_users_cache(
+    tmp_path: Path, bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An institution's own file is compiled too, into the user's cache folder (the tests'
+    own ``XDG_CACHE_HOME``), never beside it; two files of one name keep two entries."""
     own = tmp_path / "own" / "sr-2015.toml"
-    own.parent.mkdir()
-    shutil.copy2(bundled / "sr-2015.toml", own)
-    check_catalogues([own])
+    other = tmp_path / "other" / "sr-2015.toml"
+    for path in (own, other):
+        path.parent.mkdir()
+        shutil.copy2(bundled / "sr-2015.toml", path)
+    fresh = _fresh([own], monkeypatch)
+    written = check_catalogues([own])
+    check_catalogues([other])
     assert not (own.parent / compiled.FOLDER).exists()
-    assert compiled.cache_folder(own) is None
+    folder = compiled.cache_folder(own)
+    assert folder == paths.user_cache_path() / "compiled"
+    assert len(list(folder.glob("sr-2015-*.pickle"))) == 2
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        cached = check_catalogues([own])
+    assert cached == written == fresh
+    # An edit keeping size and time (the 15th → the 14th) is seen by the content's checksum.
+    stat = own.stat()
+    text = own.read_text(encoding="utf-8")
+    assert 'kind = "fixed", day = 15 }' in text
+    own.write_text(text.replace('kind = "fixed", day = 15 }', 'kind = "fixed", day = 14 }', 1),
+                   encoding="utf-8")  # fmt: skip
+    os.utime(own, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert own.stat().st_size == stat.st_size
+    assert check_catalogues([own]) == _fresh([own], monkeypatch) != written
 
 
 def test_the_compiled_holiday_table_is_the_parsed_one(bundled: Path) -> None:

@@ -6,8 +6,6 @@ when an organisation file is given.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from terminarz.cli.common import (
     Context,
     add_catalogue,
@@ -19,7 +17,10 @@ from terminarz.cli.common import (
 from terminarz.errors import UsageError
 from terminarz.polish import long_date, short_date
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
+    from typing import Any
+
     from terminarz.law.announced import UndatedOccurrence
     from terminarz.org.datarequests import Task
     from terminarz.org.organisation import Organisation

@@ -1,14 +1,17 @@
-"""Bundled catalogue files (and the holiday table) parsed once per version: the compiled cache.
+"""Catalogue files (and the holiday table) parsed once per version: the compiled cache.
 
-Parsing and checking the bundled TOML files is most of what a short command such as
-``terminarz due`` does. The result of reading one file (its :class:`Catalogue`, the
-problems found in it alone and its ``[[announced]]`` entries) is kept, like Python's own
-bytecode, in ``calendars/__pycache__/`` beside the holiday table, one entry per file.
+Parsing and checking the TOML files is most of what a short command such as ``terminarz
+due`` does. The result of reading one file (its :class:`Catalogue`, the problems found in
+it alone and its ``[[announced]]`` entries) is kept, like Python's own bytecode, one entry
+per file: for the bundled catalogues in ``calendars/__pycache__/`` beside the holiday
+table; for anyone else's files (an institution's own schedule, an organisation file:
+:mod:`terminarz.org.organisation` keeps its checked result the same way) in the user's
+cache folder, ``$XDG_CACHE_HOME/terminarz/compiled/`` — never beside them.
 
 An entry is used only when everything it was made from is unchanged: the file's path,
 size, modification time and content (CRC-32 of its bytes, which are read anyway), the
 version of terminarz, of Python and of the pickle format, and the size and modification
-time of every module that reads catalogues (so an edited parser, in a checkout, is not
+time of every module that reads these files (so an edited parser, in a checkout, is not
 served stale objects). The entry's own bytes carry a checksum. A missing, stale, corrupt
 or unreadable entry is ignored and the file is parsed again (and the entry rewritten when
 the folder is writable: a read-only installation simply parses every time). The checks
@@ -18,7 +21,8 @@ catalogues (``holidays-pl.json``) is kept the same way, as its parsed years.
 
 CRC-32 (``zlib``) rather than ``hashlib``: importing ``hashlib`` costs about 3 ms, more
 than reading the entry; the check guards against a changed file, not a hostile one —
-whoever can write the cache folder can write the catalogues beside it.
+whoever can write the cache folder can write the files it caches (the installation's
+folder, or the user's own cache).
 """
 
 from __future__ import annotations
@@ -37,20 +41,25 @@ FORMAT = 1  # of an entry: bump when its layout changes
 MAGIC = b"terminarz-compiled-catalogue\n"
 SEP = "\x1f"  # between the fields of the header
 FOLDER = "__pycache__"
-SOURCES = ("errors.py", "polish.py", "tomlcheck.py", "law")  # what reading a catalogue runs
+SOURCES = ("errors.py", "polish.py", "tomlcheck.py", "records.py", "settings.py", "paths.py",
+           "law", "org")  # what reading a catalogue or an organisation file runs
 
 
 def cache_folder(path: Path) -> Path | None:
-    """Where the entry of the catalogue at ``path`` is kept, or None: only the bundled
-    catalogues are compiled (a user's own files are not written beside)."""
+    """Where the entry of the file at ``path`` is kept: ``calendars/__pycache__`` for a
+    bundled catalogue, else the user's cache folder; None when neither can be named."""
     from terminarz.errors import TerminarzError
-    from terminarz.paths import calendars_dir
+    from terminarz.paths import calendars_dir, user_cache_path
 
     try:
-        bundled = calendars_dir()
-    except TerminarzError:  # no data at all: nothing to compile
+        if path.parent == calendars_dir():
+            return path.parent / FOLDER
+    except TerminarzError:  # no bundled data at all: only the user's cache is left
+        pass
+    try:
+        return user_cache_path() / "compiled"
+    except Exception:  # no usable home folder: nothing is kept
         return None
-    return bundled / FOLDER if path.parent == bundled else None
 
 
 @functools.cache
@@ -83,7 +92,10 @@ def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes
 
 
 def _entry_path(folder: Path, path: Path) -> Path:
-    return folder / f"{path.stem}.{sys.implementation.cache_tag}.pickle"
+    if folder.name == FOLDER:  # beside the bundled catalogues: one file of each name
+        return folder / f"{path.stem}.{sys.implementation.cache_tag}.pickle"
+    where = zlib.crc32(str(path).encode("utf-8", "surrogateescape"))  # files of one name
+    return folder / f"{path.stem}-{where:08x}.{sys.implementation.cache_tag}.pickle"
 
 
 PROTOCOL = 5  # of pickle: part of the version an entry is made for
@@ -136,7 +148,7 @@ def write(path: Path, raw: bytes, stat: os.stat_result, version: str, value: Any
     head = MAGIC + _header(path, raw, stat, version)
     data = head + str(zlib.crc32(payload)).encode("ascii") + b"\n" + payload
     try:
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:

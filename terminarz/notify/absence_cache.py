@@ -10,16 +10,15 @@ exists already (a command that only reads does not create a database to cache in
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import zlib
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from terminarz.org.organisation import Absence, AbsenceSource, Organisation
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from terminarz.store import Location
     from terminarz.store.base import Store
@@ -92,9 +91,11 @@ class AbsenceCache:
         self.misses += 1
         absences = parse_absences(raw, source, organisation, window=wide)
         if store is not None and key is not None:
+            from contextlib import suppress
+
             from terminarz.store.base import StoreError
 
-            with contextlib.suppress(StoreError):  # an unwritable cache costs only a parse
+            with suppress(StoreError):  # an unwritable cache costs only a parse
                 store.cache(key, encode(absences), at=self._clock())
         return _within(absences, window)
 

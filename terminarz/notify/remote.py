@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from terminarz.errors import TerminarzError
 from terminarz.records import Record
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from terminarz.org.organisation import Organisation
     from terminarz.store import Location

@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from terminarz.errors import Problem, Severity, TerminarzError
 from terminarz.org.organisation import (
@@ -31,6 +30,10 @@ from terminarz.org.organisation import (
     SourceMatch,
     url_problem,
 )
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_SOURCE_BYTES = 20_000_000
 """A source larger than this is refused, counted while reading (a file or a download)."""

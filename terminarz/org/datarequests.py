@@ -33,9 +33,10 @@ task's date is an institution day off, it carries a planning date — the
 previous day the institution works.
 """
 
+from __future__ import annotations
+
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from terminarz.errors import CalendarRangeError
 from terminarz.law.announced import UndatedOccurrence, find_date_day
@@ -45,6 +46,7 @@ from terminarz.org.organisation import Duty, Input, Organisation
 from terminarz.polish import short_date
 from terminarz.records import Record
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from terminarz.org.duties import Resolution
 
@@ -177,7 +179,7 @@ def request_resolution(
     day: date,
     *,
     today: date,
-) -> "Resolution":
+) -> Resolution:
     """Who sends a written request due on ``day``: ``duty`` resolved for that one working day
     of the institution (the previous one it works when closed on ``day``) — the regular owner
     when at work that day, else the next tier, a designation covering the day, or the
@@ -199,7 +201,7 @@ def units_of(people: tuple[str, ...], organisation: Organisation) -> set[str]:
 def tasks_for(
     occurrence: Occurrence,
     duty: Duty,
-    resolution: "Resolution | None",
+    resolution: Resolution | None,
     organisation: Organisation,
     statutory: WorkingCalendar,
     institution: WorkingCalendar,
@@ -262,7 +264,7 @@ def tasks_for(
     return tuple(tasks), tuple(left_out)
 
 
-def _sender_words(sender: "Resolution", organisation: Organisation, day: date) -> str:
+def _sender_words(sender: Resolution, organisation: Organisation, day: date) -> str:
     """Who sends the request and why: ``prośbę wysyła osoba odpowiedzialna w dniu jej wysłania
     (pt 9 kwi 2027), grupa podstawowa: …``."""
     who = ", ".join(f"{organisation.person_name(p)} ({p})" for p in sender.owners)

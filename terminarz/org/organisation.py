@@ -19,6 +19,8 @@ catalogues too (obligations without a duty, designations of unknown
 occurrences, levels no catalogue knows) by :func:`cross_check`.
 """
 
+from __future__ import annotations
+
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,12 +28,24 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
 from terminarz.errors import Problem, Severity, ValidationError
 from terminarz.records import Record
 from terminarz.settings import SETTINGS_SECTIONS, Settings, parse_settings
-from terminarz.tomlcheck import Checker, LineIndex, Where, describe, email_problem, read_toml
+from terminarz.tomlcheck import (
+    MAX_FILE_BYTES,
+    Checker,
+    LineIndex,
+    Where,
+    describe,
+    email_problem,
+    parse_toml,
+    read_limited,
+)
+
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 _TOP = (
     "organisation", "units", "people", "duties", "absences", "absence_sources",
@@ -299,16 +313,59 @@ def load_organisation(path: Path) -> Organisation:
 
 
 def check_organisation(path: Path) -> tuple[Organisation | None, list[Problem]]:
-    """Read and check the file alone; never raises for a bad file (read errors become problems)."""
+    """Read and check the file alone; never raises for a bad file (read errors become problems).
+
+    A file without errors is checked once per version, like a catalogue: its result is kept
+    in the compiled cache (:mod:`terminarz.law.compiled`, in the user's cache folder) and
+    used while the file's bytes, size and time, terminarz's code, the bundled catalogues'
+    folder and ``HOME`` are the same and every catalogue file it names still exists."""
+    import os
+
     from terminarz.errors import TerminarzError
+    from terminarz.law import compiled
 
     try:
-        data, text = read_toml(path)
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except TerminarzError as exc:
+        return None, [exc.problem]
+    try:
+        stat: os.stat_result | None = os.stat(path)
+    except (OSError, ValueError):
+        stat = None
+    version = ""
+    if stat is not None and compiled.cache_folder(path) is not None:
+        version = f"{compiled.code_version()}|{_resolution_context()}"
+        kept = compiled.read(path, raw, stat, version)
+        if kept is not None:
+            organisation, problems = kept
+            if all(p.is_file() for p in organisation.catalogue_paths):
+                return organisation, list(problems)
+    try:
+        data, text = parse_toml(path, raw)
     except TerminarzError as exc:
         return None, [exc.problem]
     ck = Checker(path, text)
     organisation = _parse(data, ck)
-    return organisation, list(ck.problems)
+    problems = list(ck.problems)
+    clean = not any(p.severity is Severity.ERROR for p in problems)
+    if version and stat is not None and organisation is not None and clean:
+        compiled.write(path, raw, stat, version, (organisation, tuple(problems)))
+    return organisation, problems
+
+
+def _resolution_context() -> str:
+    """What naming a catalogue in the file depends on besides the file: where the bundled
+    catalogues are (``mpips-1992`` is looked up there) and the home folder (``~/…``)."""
+    import os
+
+    from terminarz.errors import TerminarzError
+    from terminarz.paths import calendars_dir
+
+    try:
+        bundled = str(calendars_dir())
+    except TerminarzError:
+        bundled = ""
+    return f"{bundled}|{os.environ.get('HOME', '')}"
 
 
 def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:

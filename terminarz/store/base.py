@@ -29,18 +29,21 @@ Every write is its own transaction, so a process killed at any point leaves a
 consistent store.
 """
 
+from __future__ import annotations
+
 import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from datetime import date, datetime
 from enum import StrEnum
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from terminarz.errors import TerminarzError
 from terminarz.records import Record
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from terminarz.store.feedstate import FeedState
     from terminarz.store.publication import PublicationMemory
 
@@ -329,7 +332,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(
@@ -341,7 +344,7 @@ class Store(abc.ABC):
         self.close()
 
     @abc.abstractmethod
-    def for_organisation(self, organisation: str) -> "Store":
+    def for_organisation(self, organisation: str) -> Store:
         """The same store for another organisation, on this store's connection (reading a
         whole deployment without a connection per organisation). Closing it leaves this
         store open; it must not outlive this store nor be used from another thread."""
@@ -439,7 +442,7 @@ class Store(abc.ABC):
     # -- feeds -----------------------------------------------------------------------------
 
     @abc.abstractmethod
-    def publication(self) -> "PublicationMemory":
+    def publication(self) -> PublicationMemory:
         """The publication memory of this organisation's feeds."""
 
     # -- what people record (each write is audited) ------------------------------------------
@@ -549,18 +552,18 @@ class Store(abc.ABC):
     # loading or planning it again.
 
     @abc.abstractmethod
-    def night_mark(self) -> "NightMark | None":
+    def night_mark(self) -> NightMark | None:
         """Who last finished a night's work of this organisation, and when (None: never).
         Read under :meth:`run_lock`."""
 
     @abc.abstractmethod
-    def finish_night(self, mark: "NightMark") -> None:
+    def finish_night(self, mark: NightMark) -> None:
         """Record ``mark`` (replacing the previous one), under :meth:`run_lock`."""
 
     # -- what the feeds read, compared by another process ---------------------------------------
 
     @abc.abstractmethod
-    def feed_state(self) -> "FeedState":
+    def feed_state(self) -> FeedState:
         """A token of everything the feeds read from this store for this organisation, and
         each feed's digest in the publication memory (see :mod:`terminarz.store.feedstate`):
         unlike :meth:`version`, comparable across processes."""
@@ -654,7 +657,7 @@ class NightMark(Record):
         return f"{self.night.isoformat()} {self.finished_at.isoformat()} {self.worker}"
 
     @classmethod
-    def decode(cls, value: str) -> "NightMark | None":
+    def decode(cls, value: str) -> NightMark | None:
         """A stored mark (None for one this version cannot read: the night is worked again)."""
         try:
             night, finished, worker = value.split(" ", 2)
