@@ -99,6 +99,36 @@ def test_bodies_and_attachment_read_back_and_the_bytes_are_stable() -> None:
     assert (content.encode() if isinstance(content, str) else content) == ics
 
 
+@pytest.mark.parametrize("changes", [
+    {},
+    {"ics": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "cc": [("Łukasz Żółw", "lz@example.org")]},
+    {"rendered": Rendered(subject=LONG_SUBJECT, text="Wiersz\r\n" * 300 + "bez końca",
+                          html="<p>" + "zażółć gęślą jaźń " * 400 + "</p>"),
+     "reply_to": ("Dyrektor Ośrodka", "d@example.org"), "thread_id": "<t@example.org>",
+     "extra_headers": {"X-Terminarz": "próba"}},
+], ids=["short", "attachment-and-copy", "long-bodies"])  # fmt: skip
+def test_the_bytes_are_those_of_the_email_packages_own_generator(
+    changes: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build_message writes each body in one piece (mail._Generator); the stock generator,
+    line by line, gives the very same bytes."""
+    from terminarz.notify import mail
+
+    ours = message(**changes)
+    monkeypatch.setattr(mail, "_flatten", lambda msg: msg.as_bytes(policy=mail._PREFOLDED))
+    assert ours == message(**changes)
+
+
+@pytest.mark.parametrize("size", [0, 1, 56, 57, 58, 114, 1000, 8191])
+def test_bodies_are_base64_as_encodebytes_writes_it(size: int) -> None:
+    import base64
+
+    from terminarz.notify.mail import _base64_lines
+
+    payload = bytes(range(256)) * (size // 256 + 1)
+    assert _base64_lines(payload[:size]) == base64.encodebytes(payload[:size]).decode("ascii")
+
+
 def test_an_address_that_would_break_the_header_is_refused() -> None:
     with pytest.raises(TerminarzError, match="końca wiersza"):
         message(to=("Anna", "an@example.org>\r\nBcc: x@evil.example"))
