@@ -156,6 +156,19 @@ def test_the_event_reads_back_with_icalendar() -> None:
     assert str(event["UID"]) == "0b5a@terminarz" and str(event["TRANSP"]) == "TRANSPARENT"
 
 
+def test_the_same_event_is_the_same_bytes() -> None:
+    """A mail built twice (a dry run, then the night) is the same bytes, its event included:
+    the calendar's UID is derived from the event's, not drawn at random."""
+    first, second, other = (
+        event_ics(uid=uid, due=date(2027, 2, 1), summary="MPiPS-03", description="Opis", stamp=NOW)
+        for uid in ("a@terminarz", "a@terminarz", "b@terminarz")
+    )
+    assert first == second and first != other
+    calendar = icalendar.Calendar.from_ical(first)
+    assert str(calendar["UID"]) != "a@terminarz"  # the calendar's, not the event's
+    assert message(ics=first) == message(ics=second)
+
+
 # -- the catalogue cache of a run over many organisation files ------------------------------
 
 

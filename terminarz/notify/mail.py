@@ -684,7 +684,10 @@ def event_ics(*, uid: str, due: date, summary: str, description: str, stamp: dat
         description=description,
     )
     event.add("TRANSP", "TRANSPARENT")
-    calendar = Calendar.new(prodid=PRODID, method="PUBLISH", subcomponents=[event])
+    # The calendar's own UID (RFC 7986) derived from the event's: icalendar's default, a
+    # random one, made the same mail other bytes each time it was built.
+    calendar = Calendar.new(prodid=PRODID, method="PUBLISH", subcomponents=[event],
+                            uid=uuid.uuid5(_NAMESPACE, f"calendar|{uid}"))  # fmt: skip
     return bytes(calendar.to_ical())
 
 
