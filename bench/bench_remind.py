@@ -23,8 +23,19 @@ mails: both sides see the same drift, and the ratio is taken over the sums.
 Each slice is a separate ``terminarz remind`` call, so the run pays the
 start-up (worker processes, templates compiled, catalogue read, SMTP
 connections opened) once per slice instead of once — against remind, never
-in its favour. The CPU lines count this process and its children (the
-workers) apart from the server, and the server.
+in its favour. The CPU lines count this process and its children apart from
+the server — ``remind`` and its worker processes, whose fork server outlives
+``remind`` for a moment and is waited for here (this process becomes the
+"subreaper" of its descendants, Linux only) — and the server.
+
+Then, on ``--parts`` fresh organisations (default 200; 0: none), the night runs
+once more inside this process with one worker, each part of the work timed in
+CPU (thread time) by wrapping the functions that do it: loading the
+organisation file, planning, composing (the view, the templates, the
+iCalendar attachment, the MIME message), the ledger (opening, the run lock,
+the transactions, the queries, closing), ``smtplib``, and the rest. It prints
+CPU per mail by part next to the raw side's (``smtplib`` and the server) — where
+the time goes on both sides.
 
 The state databases are created (empty, migrated) before the timed run;
 creating them is timed separately and printed. So every organisation is on
@@ -35,11 +46,13 @@ Usage::
 
     .venv/bin/python bench/bench_remind.py            # 2,500 organisations
     .venv/bin/python bench/bench_remind.py --orgs 200  # a quick look
+    .venv/bin/python bench/bench_remind.py --orgs 300 --parts 300  # and where the time goes
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import smtplib
 import subprocess
@@ -47,6 +60,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("TERMINARZ_SECRET", "bench-secret-0123456789abcdef")  # links are signed
@@ -219,6 +233,34 @@ def cpu_seconds(pid: int | None = None, *, besides: int = 0) -> float:
     return total
 
 
+def become_subreaper() -> bool:
+    """Make orphaned descendants (``remind``'s fork server, which reaps the worker
+    processes and outlives ``remind`` for a moment) children of this process, so that
+    :func:`reap` can wait for them and their CPU joins ``os.times()``'s children (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(36, 1, 0, 0, 0) == 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def reap(*, besides: int, timeout: float = 10.0) -> None:
+    """Wait for every child of this process but ``besides`` (the mail server): the
+    orphans :func:`become_subreaper` adopted."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+        children = [pid for pid in pids if pid != besides
+                    and (fields := _stat(pid)) and int(fields[1]) == os.getpid()]  # fmt: skip
+        if not children:
+            return
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
 def _stat(pid: int) -> list[str]:
     """Fields of /proc/<pid>/stat after the command name: [0] state, [1] parent, [11:15]
     utime, stime, and the same for its waited-for children."""
@@ -254,7 +296,10 @@ def main() -> int:
                         help="terminarz remind --jobs, and the raw side's parallel connections")
     parser.add_argument("--rounds", type=int, default=5,
                         help="slices of remind, each followed by its raw sends (default 5)")
+    parser.add_argument("--parts", type=int, default=200, metavar="N",
+                        help="CPU per mail by part, on N fresh organisations (0: skip)")
     args = parser.parse_args()
+    become_subreaper()
 
     from datetime import date
 
@@ -308,6 +353,7 @@ def main() -> int:
             done = subprocess.run([sys.executable, "-m", "terminarz", *argv],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
             remind_time = time.perf_counter() - started
+            reap(besides=sink.pid)  # remind's fork server, with its workers' CPU
             cpu["remind"] += cpu_seconds(besides=sink.pid) - ours
             cpu["remind server"] += cpu_seconds(sink.pid) - server
             if done.returncode != 0:
@@ -330,6 +376,8 @@ def main() -> int:
             rounds.append((remind_time, one, parallel))
             n += len(messages)
 
+        parts = breakdown(Path(tmp) / "parts", min(args.parts, args.orgs), port, sink.pid)
+
     sink.stdin.close()
     sink.wait(timeout=30)
     remind_time, one, parallel = (sum(r[i] for r in rounds) for i in range(3))
@@ -351,8 +399,115 @@ def main() -> int:
           f"server {cpu['raw server'] / n * 1000:.2f} ms")
     print(f"loading the organisation files alone (one thread): {load_time:.2f} s "
           f"({load_time / args.orgs * 1000:.2f} ms/organisation)")
+    if parts:
+        print_breakdown(parts, raw_client=cpu["raw"] / n, raw_server=cpu["raw server"] / n)
     print("target met" if ratio <= TARGET else "TARGET MISSED")
     return 0 if ratio <= TARGET else 1
+
+
+PARTS = {  # (module, attribute) wrapped → the part its CPU counts to (the innermost wins)
+    ("terminarz.org.organisation", "load_organisation"): "load",
+    ("terminarz.org.plan", "load_organisation"): "load",
+    ("terminarz.org.plan", "load_setup"): "load",
+    ("terminarz.notify.nightly", "recorded_setup"): "plan",
+    ("terminarz.notify.nightly", "due_mails"): "plan",
+    ("terminarz.notify.nightly", "find_date_mails"): "plan",
+    ("terminarz.notify.mail", "MailComposer.compose"): "compose: the rest",
+    ("terminarz.notify.mail", "MailComposer.view"): "compose: view",
+    ("terminarz.notify.mail", "MailRenderer.render_view"): "compose: templates",
+    ("terminarz.notify.mail", "event_ics"): "compose: iCalendar",
+    ("terminarz.notify.mail", "build_message"): "compose: MIME",
+    ("terminarz.notify.mailer", "Mailer.send"): "smtplib",
+    ("terminarz.notify.mailer", "Mailer.close"): "smtplib",
+    ("terminarz.store.sqlite", "SQLiteStore.__init__"): "ledger: open",
+    ("terminarz.store.sqlite", "SQLiteStore.close"): "ledger: close",
+    ("filelock", "FileLock.acquire"): "ledger: run lock",
+    ("filelock", "FileLock.release"): "ledger: run lock",
+    **{("terminarz.store.sqlite", f"SQLiteStore.{name}"): "ledger: write transactions"
+       for name in ("check_writable", "claim", "mark_sent", "mark_failed", "finish_night")},
+    **{("terminarz.store.sqlite", f"SQLiteStore.{name}"): "ledger: queries"
+       for name in ("epoch", "keys", "pending", "message", "confirmations", "receipts",
+                    "night_mark", "absences", "designations", "announced_dates")},
+}  # fmt: skip
+
+
+def breakdown(folder: Path, count: int, port: int, server: int) -> dict[str, float] | None:
+    """CPU seconds per part (see :data:`PARTS`) of one night of ``count`` fresh
+    organisations, one worker in this process; ``mails`` and ``server`` (the server's CPU
+    seconds) among them."""
+    if count <= 0:
+        return None
+    import functools
+    import importlib
+    from collections import defaultdict
+    from datetime import date, datetime
+
+    from terminarz.notify.runs import run_many
+    from terminarz.store.sqlite import connect
+
+    folder.mkdir()
+    configs = generate(folder, count, port)
+    for config in configs:
+        connect(folder / f"state-{config.stem[4:]}.sqlite3").close()
+    spent: dict[str, float] = defaultdict(float)
+    stack = ["other"]
+    mark = [0.0]
+
+    def wrap(function: Callable[..., object], part: str) -> Callable[..., object]:
+        @functools.wraps(function)
+        def timed(*args: object, **kwargs: object) -> object:
+            now = time.thread_time()
+            spent[stack[-1]] += now - mark[0]
+            stack.append(part)
+            mark[0] = now
+            try:
+                return function(*args, **kwargs)
+            finally:
+                now = time.thread_time()
+                spent[stack.pop()] += now - mark[0]
+                mark[0] = now
+
+        return timed
+
+    undo = []
+    for (module_name, name), part in PARTS.items():
+        owner: object = importlib.import_module(module_name)
+        *path, attribute = name.split(".")
+        for step in path:
+            owner = getattr(owner, step)
+        original = getattr(owner, attribute)
+        setattr(owner, attribute, wrap(original, part))
+        undo.append((owner, attribute, original))
+    before = cpu_seconds(server)
+    try:
+        mark[0] = time.thread_time()
+        outcomes = list(run_many(configs, today=date.fromisoformat(DAY), jobs=1, processes=1,
+                                 clock=lambda: datetime(2027, 1, 18, 5, 0)))  # fmt: skip
+        spent[stack[-1]] += time.thread_time() - mark[0]
+    finally:
+        for owner, attribute, original in reversed(undo):
+            setattr(owner, attribute, original)
+    if any(o.result is None or not o.result.ok for o in outcomes):
+        raise SystemExit("the night measured by parts did not send everything")
+    spent["server"] = cpu_seconds(server) - before
+    spent["mails"] = sum(o.result.sent for o in outcomes if o.result is not None)
+    spent["organisations"] = count
+    return spent
+
+
+def print_breakdown(spent: dict[str, float], *, raw_client: float, raw_server: float) -> None:
+    mails, orgs = spent.pop("mails"), spent.pop("organisations")
+    server = spent.pop("server")
+    ours = sum(spent.values())
+    print(f"CPU per mail by part (one worker in this process, {orgs:g} organisations, "
+          f"{mails:g} mails, {mails / orgs:.1f} per organisation):")  # fmt: skip
+    for part in sorted(spent, key=lambda p: (p.split(":")[0], -spent[p])):
+        print(f"  {part:30s} {spent[part] / mails * 1000:5.2f} ms "
+              f"({spent[part] / orgs * 1000:5.2f} ms per organisation)")  # fmt: skip
+    print(f"  {'terminarz, in all':30s} {ours / mails * 1000:5.2f} ms; the server "
+          f"{server / mails * 1000:.2f} ms")  # fmt: skip
+    print(f"  raw side, for comparison:      smtplib {raw_client * 1000:.2f} ms, "
+          f"the server {raw_server * 1000:.2f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

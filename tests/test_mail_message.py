@@ -99,6 +99,36 @@ def test_bodies_and_attachment_read_back_and_the_bytes_are_stable() -> None:
     assert (content.encode() if isinstance(content, str) else content) == ics
 
 
+@pytest.mark.parametrize("changes", [
+    {},
+    {"ics": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "cc": [("Łukasz Żółw", "lz@example.org")]},
+    {"rendered": Rendered(subject=LONG_SUBJECT, text="Wiersz\r\n" * 300 + "bez końca",
+                          html="<p>" + "zażółć gęślą jaźń " * 400 + "</p>"),
+     "reply_to": ("Dyrektor Ośrodka", "d@example.org"), "thread_id": "<t@example.org>",
+     "extra_headers": {"X-Terminarz": "próba"}},
+], ids=["short", "attachment-and-copy", "long-bodies"])  # fmt: skip
+def test_the_bytes_are_those_of_the_email_packages_own_generator(
+    changes: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """build_message writes each body in one piece (mail._Generator); the stock generator,
+    line by line, gives the very same bytes."""
+    from terminarz.notify import mail
+
+    ours = message(**changes)
+    monkeypatch.setattr(mail, "_flatten", lambda msg: msg.as_bytes(policy=mail._PREFOLDED))
+    assert ours == message(**changes)
+
+
+@pytest.mark.parametrize("size", [0, 1, 56, 57, 58, 114, 1000, 8191])
+def test_bodies_are_base64_as_encodebytes_writes_it(size: int) -> None:
+    import base64
+
+    from terminarz.notify.mail import _base64_lines
+
+    payload = bytes(range(256)) * (size // 256 + 1)
+    assert _base64_lines(payload[:size]) == base64.encodebytes(payload[:size]).decode("ascii")
+
+
 def test_an_address_that_would_break_the_header_is_refused() -> None:
     with pytest.raises(TerminarzError, match="końca wiersza"):
         message(to=("Anna", "an@example.org>\r\nBcc: x@evil.example"))
@@ -124,6 +154,19 @@ def test_the_event_reads_back_with_icalendar() -> None:
     assert event.start == date(2027, 2, 1) and event.end == date(2027, 2, 2)
     assert event.decoded("DTSTAMP") == NOW.astimezone(UTC)
     assert str(event["UID"]) == "0b5a@terminarz" and str(event["TRANSP"]) == "TRANSPARENT"
+
+
+def test_the_same_event_is_the_same_bytes() -> None:
+    """A mail built twice (a dry run, then the night) is the same bytes, its event included:
+    the calendar's UID is derived from the event's, not drawn at random."""
+    first, second, other = (
+        event_ics(uid=uid, due=date(2027, 2, 1), summary="MPiPS-03", description="Opis", stamp=NOW)
+        for uid in ("a@terminarz", "a@terminarz", "b@terminarz")
+    )
+    assert first == second and first != other
+    calendar = icalendar.Calendar.from_ical(first)
+    assert str(calendar["UID"]) != "a@terminarz"  # the calendar's, not the event's
+    assert message(ics=first) == message(ics=second)
 
 
 # -- the catalogue cache of a run over many organisation files ------------------------------

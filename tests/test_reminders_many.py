@@ -78,6 +78,37 @@ def test_worker_processes_send_the_same_and_report_in_file_order(
     assert_each_sent_once(configs, broken, received)
 
 
+CHILD = """
+import sys
+from datetime import date
+from multiprocessing import forkserver
+from pathlib import Path
+from terminarz.cli.remind import remind_many
+code = remind_many([Path(p) for p in sys.argv[1:]], today=date(2027, 1, 18), verbose=True,
+                   out=sys.stdout, jobs=2, processes=2)
+print("fork server:", forkserver._forkserver._forkserver_pid is not None)
+sys.exit(code)
+"""
+
+
+def test_a_process_without_other_threads_forks_its_workers(tmp_path: Path) -> None:
+    """``terminarz remind`` runs no other thread: its worker processes are forked from it (no
+    fork server importing everything again) and send and report as any others."""
+    import os
+    import subprocess
+    import sys
+
+    configs, broken = organisations(tmp_path)
+    with smtp_sink() as server:  # its thread runs here, not in the child
+        env = {**os.environ, "TERMINARZ_SECRET": SECRET, **server.env()}
+        done = subprocess.run([sys.executable, "-c", CHILD, *map(str, configs)], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        received = len(server.sink.take())
+    assert done.returncode == 2, done.stderr
+    assert done.stdout.splitlines() == [SUMMARY] * 3 + ["fork server: False"]
+    assert_each_sent_once(configs, broken, received)
+
+
 @pytest.mark.parametrize(("files", "jobs", "requested", "cores", "expected"), [
     (1, 4, None, 8, 1),
     (99, 4, None, 2, 1),  # under 50 files a process: threads only

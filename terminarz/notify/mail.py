@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email.generator import BytesGenerator
 from email.policy import Compat32
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -683,7 +684,10 @@ def event_ics(*, uid: str, due: date, summary: str, description: str, stamp: dat
         description=description,
     )
     event.add("TRANSP", "TRANSPARENT")
-    calendar = Calendar.new(prodid=PRODID, method="PUBLISH", subcomponents=[event])
+    # The calendar's own UID (RFC 7986) derived from the event's: icalendar's default, a
+    # random one, made the same mail other bytes each time it was built.
+    calendar = Calendar.new(prodid=PRODID, method="PUBLISH", subcomponents=[event],
+                            uid=uuid.uuid5(_NAMESPACE, f"calendar|{uid}"))  # fmt: skip
     return bytes(calendar.to_ical())
 
 
@@ -760,7 +764,7 @@ def build_message(
     for name, value in headers:
         if value:
             msg[name] = _folded(name, value)
-    return msg.as_bytes(policy=_PREFOLDED)
+    return _flatten(msg)
 
 
 class _Prefolded(Compat32):
@@ -775,14 +779,45 @@ class _Prefolded(Compat32):
 _PREFOLDED = _Prefolded(linesep="\r\n")
 
 
+class _Generator(BytesGenerator):
+    """The ``email`` package's generator, writing each body in one piece: the stock one
+    splits a body at its line ends and writes every line and every line end on its own —
+    about 270 writes for one reminder, a third of the cost of building it. The bytes are
+    the same (``tests/test_mail_message.py`` compares them with ``as_bytes``)."""
+
+    def _write_lines(self, lines: str) -> None:
+        if lines and "\r" not in lines:  # the bodies here: base64 with "\n" line ends
+            self.write(lines.replace("\n", self._NL))  # type: ignore[attr-defined]
+        else:
+            super()._write_lines(lines)  # type: ignore[misc]
+
+
+def _flatten(msg: Any) -> bytes:
+    """``msg.as_bytes(policy=_PREFOLDED)``, by :class:`_Generator`."""
+    import io
+
+    out = io.BytesIO()
+    _Generator(out, mangle_from_=False, policy=_PREFOLDED).flatten(msg)
+    return out.getvalue()
+
+
 def _base64(part: Any, payload: bytes) -> Any:
     """``part`` (a fresh ``MIMENonMultipart``) with ``payload`` as its body in base64."""
-    import base64
-
     del part["MIME-Version"]
     part["Content-Transfer-Encoding"] = "base64"
-    part.set_payload(base64.encodebytes(payload).decode("ascii"))
+    part.set_payload(_base64_lines(payload))
     return part
+
+
+def _base64_lines(payload: bytes) -> str:
+    """``base64.encodebytes(payload)`` as text (lines of 76 characters, each ending in "\\n"),
+    encoded in one call instead of one per 57 bytes: half the time for a mail's body."""
+    import base64
+
+    if not payload:
+        return ""
+    text = base64.b64encode(payload).decode("ascii")
+    return "\n".join([text[i : i + 76] for i in range(0, len(text), 76)]) + "\n"
 
 
 def _crlf(text: str) -> str:

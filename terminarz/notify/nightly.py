@@ -161,7 +161,6 @@ def run_night(
     if mailer is None:
         raise ValueError("a mailer is needed unless dry_run")
 
-    ledger.check_writable()  # before any mail goes out, not after the first send
     recorded = ledger.epoch()
     epoch = recorded or today
     mails = due_mails(setup, ledger, today=today, epoch=epoch, **escalation)
@@ -171,6 +170,11 @@ def run_night(
               for m in mails]  # fmt: skip
     claims += [_claim(f, composer.compose_find_date(f, today=today, now=now), today, setup)
                for f in finding]  # fmt: skip
+    # The store must take a write before any mail goes out, not fail after the first send:
+    # the claim's transaction is that write (new messages, or the epoch on a first night);
+    # with neither, a write of its own.
+    if not claims and recorded:
+        ledger.check_writable()
     claimed = set(ledger.claim(claims, at=now, epoch=None if recorded else today))
 
     tally = _Tally()
