@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from itertools import groupby
 
 from terminarz.cli.common import Context, json_encoder, json_string
 from terminarz.cli.layout import GLUE, dropped_note, fit_table, glued, table_width, write_notes
@@ -90,15 +89,15 @@ class DaysLeft:
         self._anchor = _running_month(today)
         self._before: dict[int, int] = {self._anchor: 0}  # working days of earlier months
         self._low = self._high = self._anchor
-        self._days: dict[int, list[int]] = {}  # a month's working days, as day numbers
+        self._days: dict[int, tuple[int, ...]] = {}  # a month's working days, as day numbers
         self._seen: dict[date, int | None] = {}
         self._today = self._upto(today)
 
-    def _month(self, month: int) -> list[int]:
+    def _month(self, month: int) -> tuple[int, ...]:
         days = self._days.get(month)
         if days is None:
-            found = self._calendar.month_working_days(month // 12, month % 12 + 1)
-            days = self._days[month] = [d.day for d in found]
+            found = self._calendar.month_working_day_numbers(month // 12, month % 12 + 1)
+            days = self._days[month] = found
         return days
 
     def _upto(self, day: date) -> int | None:
@@ -128,21 +127,21 @@ class DaysLeft:
         return self._seen[day]
 
     def many(self, days: Iterable[date]) -> dict[date, int | None]:
-        """:meth:`working` of many days at once: sorted, a month's earlier working days are
-        counted once for all its days (a century of due dates: one step per month)."""
-        found: dict[date, int | None] = {}
-        for month, group in groupby(sorted(set(days)), key=_running_month):
-            try:
-                before = self._upto(_first_of(month))
-                numbers = self._month(month)
-            except CalendarRangeError:
-                before = None
-            for day in group:
-                if before is None or self._today is None:
-                    found[day] = None
-                else:  # _upto(1st) counts the 1st itself when it is a working day
-                    first = 1 if numbers and numbers[0] == 1 else 0
-                    found[day] = before - first + bisect_right(numbers, day.day) - self._today
+        """:meth:`working` of many days at once: the months' counts of earlier working days
+        are extended once to the first and the last day, then each day is one look-up and
+        one search in its month (a century of due dates: one step per month)."""
+        ordered = sorted(set(days))
+        if not ordered:
+            return {}
+        today = self._today
+        if today is None or self._upto(ordered[0]) is None or self._upto(ordered[-1]) is None:
+            found = {day: self.working(day) for day in ordered}  # a day outside the calendar
+        else:
+            before, months = self._before, self._days
+            found = {}
+            for day in ordered:
+                month = day.year * 12 + day.month - 1
+                found[day] = before[month] + bisect_right(months[month], day.day) - today
         self._seen.update(found)
         return found
 
@@ -153,10 +152,6 @@ class DaysLeft:
 
 def _running_month(day: date) -> int:
     return day.year * 12 + day.month - 1
-
-
-def _first_of(month: int) -> date:
-    return date(month // 12, month % 12 + 1, 1)
 
 
 def occurrence_json(
@@ -187,6 +182,7 @@ class OccurrenceRows:
         self._string = json_string()
         self._periods: dict[int, tuple[Period, bytes]] = {}
         self._dates: dict[date, tuple[bytes, bytes]] = {}
+        self._iso: dict[date, bytes] = {}
         self._last_extra: dict[str, object] | None = None
         self._last_extra_text = b""
 
@@ -218,27 +214,31 @@ class OccurrenceRows:
 
     def row(self, occ: Occurrence, extra: dict[str, object]) -> bytes:
         """The row with ``extra`` keys, as compact JSON in UTF-8 (what is written)."""
-        ob = occ.obligation
+        ob, period, nominal, due, override, found = occ  # one unpacking, not six look-ups
         constant = self._constant.get(ob.id) or self._of(ob)
-        period = occ.period
         period_keys = self._periods.get(id(period)) or self._period(period)
-        due = occ.due
-        dates = self._dates
-        due_keys = dates.get(due) or self._date(due)
+        due_keys = self._dates.get(due) or self._date(due)
         repealed_from = constant[4]
         repealed = _IN_FORCE if repealed_from is None or due < repealed_from else _REPEALED
         extra_text = (self._last_extra_text if extra is self._last_extra
                       else self._extra_text(extra))  # fmt: skip
-        if occ.override is None and occ.announced is None:
-            nominal = occ.nominal
-            nominal_keys = dates.get(nominal) or self._date(nominal)
+        if override is None and found is None:
+            if nominal == due:
+                return b"".join((
+                    constant[2], period_keys[1], due_keys[0], b'", "nominal": "', due_keys[0],
+                    _PLAIN, due_keys[1], constant[3], repealed, extra_text, constant[1],
+                ))  # fmt: skip
             return b"".join((
-                constant[2], period_keys[1], due_keys[0], b'", "nominal": "', nominal_keys[0],
-                _PLAIN if nominal == due else _SHIFTED, due_keys[1], constant[3], repealed,
-                extra_text, constant[1],
+                constant[2], period_keys[1], due_keys[0], b'", "nominal": "',
+                self._iso.get(nominal) or self._iso_of(nominal), _SHIFTED, due_keys[1],
+                constant[3], repealed, extra_text, constant[1],
             ))  # fmt: skip
         return b"".join((constant[2], period_keys[1], *self._unusual(occ, due_keys), repealed,
                          extra_text, constant[1]))  # fmt: skip
+
+    def _iso_of(self, day: date) -> bytes:
+        found = self._iso[day] = day.isoformat().encode("ascii")
+        return found
 
     def _unusual(self, occ: Occurrence, due_keys: tuple[bytes, bytes]) -> tuple[bytes, ...]:
         """The middle of a row with an override or an announced date."""

@@ -153,6 +153,11 @@ class WorkingCalendar:
         first, days = self._month(year, month)
         return [first + _SINCE_FIRST[d] for d in days]
 
+    def month_working_day_numbers(self, year: int, month: int) -> tuple[int, ...]:
+        """The days of the month (1–31) that are working days, in order: what
+        :meth:`month_working_days` gives, as numbers, without making a date for each."""
+        return self._month(year, month)[1]
+
     def nth_working_day(self, year: int, month: int, n: int) -> date:
         """The n-th working day (n ≥ 1) of a month.
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from terminarz.store.base import (
     NIGHT_KEY,
@@ -47,6 +46,7 @@ from terminarz.store.base import (
     record_from_row,
 )
 
+TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
     from terminarz.store import Location
     from terminarz.store.feedstate import FeedState
