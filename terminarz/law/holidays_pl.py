@@ -52,14 +52,24 @@ class LibraryHolidays:
 
 
 class TableHolidays:
-    """Holidays read from a table generated from the library (see module docstring)."""
+    """Holidays read from a table generated from the library (see module docstring).
 
-    def __init__(self, years: Mapping[int, Mapping[date, str]], *, version: str) -> None:
-        self._years = years
+    Kept compact — each year's holidays as (ordinal day, name) pairs — and turned into a
+    year's ``{date: name}`` the first time that year is asked for: a command about one
+    month makes three or four years' dates, not the 1,400 of 1990–2100."""
+
+    def __init__(self, years: Mapping[int, tuple[tuple[int, str], ...]], *,
+                 version: str) -> None:  # fmt: skip
+        self._compact = years
+        self._years: dict[int, Mapping[date, str]] = {}
         self.version = version
 
     def year(self, year: int) -> Mapping[date, str]:
-        return self._years.get(year, {})
+        found = self._years.get(year)
+        if found is None:
+            pairs = self._compact.get(year, ())
+            found = self._years[year] = {date.fromordinal(day): name for day, name in pairs}
+        return found
 
     @classmethod
     def load(cls, path: Path) -> TableHolidays:
@@ -78,7 +88,7 @@ class TableHolidays:
 
         raw = json.loads(data.decode("utf-8"))
         years = {
-            int(y): {date.fromisoformat(d): n for d, n in days.items()}
+            int(y): tuple((date.fromisoformat(d).toordinal(), n) for d, n in days.items())
             for y, days in raw["years"].items()
         }
         if keep:
