@@ -14,9 +14,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
+from terminarz.records import Record
 
 PREFIX = "/confirm/"
 _KEY_LABEL = b"terminarz-confirm-link"
@@ -24,8 +25,7 @@ _MAC_BYTES = 18
 _MAX_TOKEN = 600
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkClaim:
+class LinkClaim(Record):
     """What a valid token says: who may confirm which occurrence, until when (inclusive)."""
 
     occurrence_id: str
