@@ -5,6 +5,7 @@ Keep this file small and general; fixtures for one area belong in that area's te
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import shutil
@@ -13,6 +14,7 @@ import sys
 import sysconfig
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -23,6 +25,17 @@ from terminarz.paths import bundled_catalogues, calendars_dir, holiday_table_pat
 from terminarz.store.sqlite import SQLiteStore
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def load_bench(name: str) -> ModuleType:
+    """The script ``bench/<name>.py`` as a module (the tests use its generators)."""
+    path = Path(__file__).resolve().parent.parent / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"terminarz_bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look the module up while decorating
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -39,7 +39,7 @@ def test_every_row_of_every_catalogue_is_its_dictionary(
     for number, occ in enumerate(found):
         extra = extras[number % 2]
         wanted = rows.json(occ)
-        text = rows.text(occ, extra)
+        text = rows.row(occ, extra).decode()
         got = json.loads(text)
         assert got == {**wanted, **extra}, occ.id
         varying = [k for k in wanted if k not in rows._of(occ.obligation)[0]]
@@ -62,8 +62,8 @@ def test_a_row_is_the_same_text_whatever_came_before(
                    all_catalogues.overrides, all_catalogues.announced)  # fmt: skip
     extra = {"planning_date": None, "confirmed": None}
     shared = OccurrenceRows(all_catalogues, TODAY, DaysLeft(calendar, TODAY))
-    together = [shared.text(o, extra) for o in found]
-    alone = [OccurrenceRows(all_catalogues, TODAY, DaysLeft(calendar, TODAY)).text(o, extra)
+    together = [shared.row(o, extra).decode() for o in found]
+    alone = [OccurrenceRows(all_catalogues, TODAY, DaysLeft(calendar, TODAY)).row(o, extra).decode()
              for o in found]  # fmt: skip
     assert together == alone
 

@@ -407,22 +407,3 @@ def test_an_older_state_file_cannot_be_peeked(tmp_path: Path) -> None:
     path = tmp_path / "stary.sqlite3"
     sqlite3.connect(path).close()  # an empty database: none of the tables
     assert peek(Location(scheme="sqlite", target=str(path), origin="test"), ORG) is None
-
-
-@pytest.mark.parametrize(("xdg", "home"), [
-    (None, "/home/kasia"), ("/srv/cache", "/home/kasia"), ("", "/home/kasia/"),
-    ("wzgledny/katalog", "/home/kasia"), ("/srv/cache", None),
-], ids=["home", "xdg", "empty-xdg", "relative-xdg", "xdg-no-home"])  # fmt: skip
-def test_the_user_cache_folder_is_the_one_platformdirs_gives(
-    xdg: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from platformdirs import user_cache_path as library_rule
-
-    from terminarz.paths import user_cache_path
-
-    for name, value in (("XDG_CACHE_HOME", xdg), ("HOME", home)):
-        if value is None:
-            monkeypatch.delenv(name, raising=False)
-        else:
-            monkeypatch.setenv(name, value)
-    assert user_cache_path() == library_rule("terminarz", appauthor=False)

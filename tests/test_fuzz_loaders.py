@@ -9,27 +9,13 @@ exception.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_bench
 from hypothesis import HealthCheck, given, settings
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "fuzz_loaders.py"
-
-
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("terminarz_bench_fuzz_loaders", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-fuzz = _load_bench()
+fuzz = load_bench("fuzz_loaders")
 
 
 @settings(max_examples=150, deadline=None, database=None, derandomize=True,

@@ -72,19 +72,25 @@ def test_an_unknown_command_is_a_usage_error_naming_the_commands(
     assert "'nic'" in err and "'due'" in err and "'remind'" in err
 
 
+@pytest.mark.parametrize("kind", ["data", "cache"])
 @pytest.mark.parametrize(("xdg", "home"), [
     (None, "/home/kasia"), ("/srv/dane", "/home/kasia"), ("", "/home/kasia/"),
     ("wzgledny/katalog", "/home/kasia"), (None, "wzgledny"), ("/srv/dane", None), (None, None),
 ], ids=["home", "xdg", "empty-xdg", "relative-xdg", "relative-home", "xdg-no-home",
         "neither"])  # fmt: skip
-def test_the_user_data_folder_is_the_one_platformdirs_gives(
-    xdg: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch
+def test_the_user_folders_are_the_ones_platformdirs_gives(
+    kind: str, xdg: str | None, home: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from platformdirs import user_data_path as library_rule
+    """The data folder (the state) and the cache folder (compiled files, feed records) by
+    terminarz's shortcut on Linux and by ``platformdirs``: the same folder, or the same
+    error."""
+    import platformdirs
 
-    from terminarz.paths import user_data_path
+    from terminarz import paths
 
-    for name, value in (("XDG_DATA_HOME", xdg), ("HOME", home)):
+    library_rule = getattr(platformdirs, f"user_{kind}_path")
+    ours = getattr(paths, f"user_{kind}_path")
+    for name, value in ((f"XDG_{kind.upper()}_HOME", xdg), ("HOME", home)):
         if value is None:
             monkeypatch.delenv(name, raising=False)
         else:
@@ -93,9 +99,9 @@ def test_the_user_data_folder_is_the_one_platformdirs_gives(
         expected = library_rule("terminarz", appauthor=False)
     except RuntimeError as exc:  # no usable home: the library's own error, from either
         with pytest.raises(RuntimeError, match=str(exc)[:20]):
-            user_data_path()
+            ours()
         return
-    assert user_data_path() == expected
+    assert ours() == expected
 
 
 @pytest.mark.parametrize("given", [None, "America/New_York", "UTC"])

@@ -11,30 +11,15 @@ no handover after the due date.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from datetime import date, timedelta
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import load_bench
 from test_formal_polish import readable, wrong_forms
 from test_mail_sink import smtp_sink
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "simulate_year.py"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("terminarz_bench_simulate_year", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look the module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-SIM = _load()
+SIM = load_bench("simulate_year")
 
 
 @pytest.fixture(scope="module")

@@ -189,10 +189,6 @@ class OccurrenceRows:
     def json(self, occ: Occurrence) -> dict[str, object]:
         return self._varying(occ) | self._of(occ.obligation)[0]
 
-    def text(self, occ: Occurrence, extra: dict[str, object]) -> str:
-        """The row with ``extra`` keys, as compact JSON text."""
-        return self.row(occ, extra).decode("utf-8")
-
     def rows(self, occurrences: Sequence[Occurrence],
              extra: Callable[[Occurrence], dict[str, object]]) -> list[bytes]:  # fmt: skip
         """:meth:`row` of every occurrence (with ``extra(occurrence)``), the days left to all
@@ -283,12 +279,11 @@ class OccurrenceRows:
                        "source_mark": grade.mark or None})[1:-1]  # fmt: skip
 
     def _extra_text(self, extra: dict[str, object]) -> bytes:
-        """The JSON of the ``extra`` keys between commas; the same dictionary object as the
-        last row's (a caller's shared "nothing extra") is encoded once."""
-        if extra is self._last_extra:
-            return self._last_extra_text
-        encode = self._encode
-        text = (", " + encode(extra)[1:-1] + ", ").encode("utf-8")
+        """The JSON of the ``extra`` keys between commas (a single comma for none), kept for
+        the next row: :meth:`row` reuses it while it is given the same dictionary object (a
+        caller's shared "nothing extra")."""
+        keys = self._encode(extra)[1:-1]
+        text = f", {keys}, ".encode() if keys else b", "
         self._last_extra, self._last_extra_text = extra, text
         return text
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 FORMAT = 1  # of an entry: bump when its layout changes
@@ -69,19 +70,33 @@ def code_version() -> str:
     modules themselves."""
     import terminarz
 
+    return "|".join([terminarz.__version__, sys.version, str(PROTOCOL),
+                     *module_stamps(SOURCES)])  # fmt: skip
+
+
+def module_stamps(names: Sequence[str] = ()) -> list[str]:
+    """``name:size:modification time`` of terminarz's modules: of those ``names`` (a module
+    such as ``errors.py`` or a sub-package such as ``law``), or of every module of the
+    package — a changed module, in a development copy, counts as another version."""
+    import terminarz
+
     package = Path(terminarz.__file__).parent
+    if not names:
+        names = sorted(entry.name for entry in os.scandir(package)
+                       if entry.name.endswith(".py")
+                       or (entry.is_dir() and entry.name != "__pycache__"))  # fmt: skip
     stamps = []
-    for name in SOURCES:
+    for name in names:
         target = package / name
-        files = ([target / n for n in sorted(os.listdir(target)) if n.endswith(".py")]
-                 if target.is_dir() else [target])  # fmt: skip
+        files = ([f"{name}/{n}" for n in sorted(os.listdir(target)) if n.endswith(".py")]
+                 if target.is_dir() else [name])  # fmt: skip
         for file in files:
             try:
-                stat = file.stat()
+                stat = (package / file).stat()
             except OSError:
                 continue
-            stamps.append(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return "|".join([terminarz.__version__, sys.version, str(PROTOCOL), *stamps])
+            stamps.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
+    return stamps
 
 
 def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes:

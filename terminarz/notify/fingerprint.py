@@ -105,27 +105,13 @@ def output_stamp(path: str) -> str:
 
 def code_version() -> str:
     """terminarz's and Python's versions, the size and time of every module of the package
-    (a changed module in a development copy counts as a new version), and where and when
-    :data:`LIBRARIES` were installed."""
+    (:func:`terminarz.law.compiled.module_stamps`), and where and when :data:`LIBRARIES`
+    were installed."""
     import terminarz
+    from terminarz.law.compiled import module_stamps
 
-    package = Path(terminarz.__file__).parent
-    parts = [terminarz.__version__, sys.version]
-    folders = [package]
-    while folders:
-        folder = folders.pop()
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.endswith(".py"):
-                st = entry.stat()
-                parts.append(f"{entry.path}:{st.st_size}:{st.st_mtime_ns}")
-            elif entry.is_dir() and entry.name != "__pycache__" and folder == package:
-                folders.append(Path(entry.path))
-    parts += libraries(LIBRARIES)
-    return "\x1f".join(parts)
+    return "\x1f".join([terminarz.__version__, sys.version, *module_stamps(),
+                        *libraries(LIBRARIES)])  # fmt: skip
 
 
 def libraries(names: Iterable[str]) -> list[str]:

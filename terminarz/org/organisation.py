@@ -486,8 +486,6 @@ def _catalogue_paths(refs: list[str], base: Path, ck: Checker, w: Where) -> list
 
 
 def _valid_timezone(name: str) -> bool:
-    if name == "Europe/Warsaw":  # the default and the usual value: no zone database needed
-        return True
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
