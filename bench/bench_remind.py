@@ -28,7 +28,9 @@ the server — ``remind`` and its worker processes, whose fork server outlives
 ``remind`` for a moment and is waited for here (this process becomes the
 "subreaper" of its descendants, Linux only) — and the server.
 
-Then, on ``--parts`` fresh organisations (default 200; 0: none), the night runs
+Then, on ``--parts`` fresh organisations (default 200; 0: none; their files read once
+before, as the timed night's are by the loading above — a file's checked result is kept in
+the user's cache folder, so only the first night after an edit parses it), the night runs
 once more inside this process with one worker, each part of the work timed in
 CPU (thread time) by wrapping the functions that do it: loading the
 organisation file, planning, composing (the view, the templates, the
@@ -447,8 +449,11 @@ def breakdown(folder: Path, count: int, port: int, server: int) -> dict[str, flo
 
     folder.mkdir()
     configs = generate(folder, count, port)
+    from terminarz.org.organisation import load_organisation
+
     for config in configs:
         connect(folder / f"state-{config.stem[4:]}.sqlite3").close()
+        load_organisation(config)  # read once before, as the timed night's files are above
     spent: dict[str, float] = defaultdict(float)
     stack = ["other"]
     mark = [0.0]

@@ -206,3 +206,31 @@ def test_a_walk_takes_every_file_once_and_jumps_away_from_another_worker() -> No
     assert [walk.take(), walk.take(), walk.take(), walk.take()] == [3, 9, 2, None]
     walk.collided()  # nothing left: nothing changes
     assert walk.take() is None
+
+
+def test_a_shared_night_reads_each_organisation_file_once(
+    orgs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim loads an institution's file to find its store and lock it; its night uses
+    that result instead of reading and checking the file again (the same mails go out)."""
+    from terminarz.notify.runs import run_many
+    from terminarz.org import organisation as module
+
+    read: Counter[Path] = Counter()
+    original = module.check_organisation
+
+    def counted(path: Path) -> object:
+        read[path] += 1
+        return original(path)
+
+    monkeypatch.setattr(module, "check_organisation", counted)
+    configs = sorted(orgs.glob("ops-00[1-4].toml"))
+    with smtp_sink() as server:
+        for name, value in environment(server, str(tmp_path / "stan.sqlite3")).items():
+            monkeypatch.setenv(name, value)
+        outcomes = list(run_many(configs, today=date.fromisoformat(DAY), jobs=1, processes=1,
+                                 clock=lambda: datetime(2027, 1, 18, 5, 0)))  # fmt: skip
+        sent = server.sink.take()
+    assert all(o.result is not None and o.result.ok for o in outcomes)
+    assert sum(o.result.sent for o in outcomes if o.result is not None) == len(sent) > 0
+    assert read == Counter({config: 1 for config in configs})

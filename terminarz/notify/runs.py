@@ -357,8 +357,8 @@ def _run_config(
 
     notes: list[str] = []
 
-    def load(*, dry_run: bool, lock_wait: float | None = None,
-             held: Store | None = None) -> tuple[Outcome, Mailer | None]:  # fmt: skip
+    def load(*, dry_run: bool, lock_wait: float | None = None, held: Store | None = None,
+             organisation: Organisation | None = None) -> tuple[Outcome, Mailer | None]:
         """Load the file and run its night (in ``held``, opened and locked, when given)."""
         from terminarz.notify.absence_cache import AbsenceCache
         from terminarz.notify.remote import RemoteCatalogues
@@ -369,7 +369,7 @@ def _run_config(
         try:
             setup = load_setup(config, today=today, statutory=statutory,
                                catalogue_cache=catalogues, absence_parse=cache.parse,
-                               remote=remote)  # fmt: skip
+                               remote=remote, organisation=organisation)  # fmt: skip
         finally:
             cache.close()
             remote.close()
@@ -425,7 +425,7 @@ def _claim_and_remind(
                     f"obsłużył już inny przebieg ({mark.worker})")  # fmt: skip
             return Outcome(elsewhere=line), None
         try:
-            outcome, mailer = load(dry_run=False, held=held)
+            outcome, mailer = load(dry_run=False, held=held, organisation=organisation)
         except StoreError:
             raise  # the store failed: the organisation is left to the next worker or run
         except TerminarzError as exc:  # a mistake in the file: reported once, by this worker

@@ -192,6 +192,7 @@ def load_setup(
     catalogue_cache: CatalogueCache | None = None,
     absence_parse: Callable[..., list[Absence]] | None = None,
     remote: Callable[[str, Organisation], Path | None] | None = None,
+    organisation: Organisation | None = None,
 ) -> Setup:
     """Load the organisation file ``config`` (or none), its catalogues and absence sources.
 
@@ -202,7 +203,8 @@ def load_setup(
     ``catalogue_cache`` lets many calls share catalogues already loaded; ``absence_parse``
     replaces the parsing of absence calendars (a cache of parsed sources kept above);
     ``remote`` gives the local copy of a schedule the organisation names by address (None:
-    no copy yet, a warning).
+    no copy yet, a warning). ``organisation``: the file ``config`` already loaded by the
+    caller (a shared night loads it to find its store), not read a second time.
     """
     from terminarz.paths import bundled_catalogues
 
@@ -214,7 +216,8 @@ def load_setup(
             institution=statutory, obligations=catalogues.obligations,
             default_catalogues=not catalogue_paths,
         )  # fmt: skip
-    organisation = load_organisation(config)
+    if organisation is None or organisation.path != config:
+        organisation = load_organisation(config)
     warnings: list[Problem] = []
     copies: list[Path] = []
     if not catalogue_paths:
