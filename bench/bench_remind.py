@@ -399,6 +399,13 @@ def main() -> int:
           f"server {cpu['remind server'] / n * 1000:.2f} ms")
     print(f"CPU per mail, raw (1 conn):  smtplib {cpu['raw'] / n * 1000:.2f} ms, "
           f"server {cpu['raw server'] / n * 1000:.2f} ms")
+    # remind cannot take less wall time than its CPU (its own and the server's) spread over
+    # every core, nor less than the server's CPU alone (one process): the ratio that CPU
+    # allows even if every core were busy all night with nothing else running
+    cores = os.cpu_count() or 1
+    least = max(cpu["remind server"], (cpu["remind"] + cpu["remind server"]) / cores)
+    print(f"least ratio this CPU allows:  {least / parallel:.2f}x ({cores} cores, every one "
+          f"busy with the night alone)")
     print(f"loading the organisation files alone (one thread): {load_time:.2f} s "
           f"({load_time / args.orgs * 1000:.2f} ms/organisation)")
     if parts:

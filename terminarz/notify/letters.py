@@ -143,6 +143,7 @@ def template_environment(templates: Path | None = None) -> Any:
     import jinja2
 
     from terminarz.paths import templates_dir
+    from terminarz.templating import bytecode_cache
 
     folder = templates or templates_dir()
     return jinja2.Environment(
@@ -152,6 +153,7 @@ def template_environment(templates: Path | None = None) -> Any:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=bytecode_cache("letters"),
     )
 
 

@@ -193,6 +193,7 @@ class MailRenderer:
         from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
         from terminarz.paths import templates_dir
+        from terminarz.templating import bytecode_cache
 
         folder = (templates or templates_dir()) / "mail"
         self.env: Environment = Environment(
@@ -206,6 +207,7 @@ class MailRenderer:
             # dict (no stat() per use, no LRU bookkeeping; the folder holds a few dozen files).
             auto_reload=False,
             cache_size=-1,
+            bytecode_cache=bytecode_cache("mail"),  # compiled once, not in every process
         )
         # "… 2027 r." ends a sentence by itself: never "r.."
         self.env.filters["full_stop"] = _full_stop

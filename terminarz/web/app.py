@@ -89,6 +89,7 @@ class WebConfig:
 def create_app(web: WebConfig) -> Flask:
     """The Flask application of one organisation file."""
     from terminarz.paths import templates_dir
+    from terminarz.templating import bytecode_cache
 
     folder = web.templates or templates_dir() / "web"
     app = Flask("terminarz.web", template_folder=str(folder), static_folder=None)
@@ -114,6 +115,7 @@ def create_app(web: WebConfig) -> Flask:
     app.jinja_env.filters["stamp"] = stamp_words
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.bytecode_cache = bytecode_cache("app")  # each institution's app of serve --orgs
     app.extensions["terminarz"] = web
     app.extensions["terminarz.setups"] = setups
     app.extensions["terminarz.organisation_id"] = organisation.id

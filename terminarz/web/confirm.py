@@ -127,11 +127,13 @@ class ConfirmApp:
             from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
             from terminarz.paths import templates_dir
+            from terminarz.templating import bytecode_cache
 
             self._env = Environment(
                 loader=FileSystemLoader(str(self._templates or templates_dir())),
                 undefined=StrictUndefined,
                 autoescape=select_autoescape(enabled_extensions=("html.j2",)),
+                bytecode_cache=bytecode_cache("confirm"),
             )
         return self._env
 

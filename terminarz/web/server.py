@@ -542,11 +542,13 @@ class FeedService:
             from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
             from terminarz.paths import templates_dir
+            from terminarz.templating import bytecode_cache
 
             self._env = Environment(
                 loader=FileSystemLoader(str(templates_dir())),
                 undefined=StrictUndefined,
                 autoescape=select_autoescape(enabled_extensions=("html.j2",), default=True),
+                bytecode_cache=bytecode_cache("pages"),
             )
         base = snap.settings.server.base_url or self.bound_base_url
         if snap.setup.organisation is not None:  # one of many institutions: /o/<id>

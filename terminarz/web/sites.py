@@ -175,10 +175,12 @@ def index_page(names: Mapping[str, str]) -> bytes:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     from terminarz.paths import templates_dir
+    from terminarz.templating import bytecode_cache
 
     env = Environment(loader=FileSystemLoader(str(templates_dir())), undefined=StrictUndefined,
                       autoescape=select_autoescape(enabled_extensions=("html.j2",),
-                                                   default=True))  # fmt: skip
+                                                   default=True),
+                      bytecode_cache=bytecode_cache("sites"))  # fmt: skip
     listed = sorted(names.items(), key=lambda pair: (pair[1].casefold(), pair[0]))
     html = env.get_template("sites.html.j2").render(
         sites=[{"name": name, "href": f"{SITE_PREFIX}{org}/"} for org, name in listed]
