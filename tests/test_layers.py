@@ -40,7 +40,7 @@ def test_every_layer_is_a_package_saying_what_it_may_import() -> None:
 
 def test_no_module_is_left_at_the_old_flat_paths() -> None:
     top = sorted(p.stem for p in PACKAGE.glob("*.py"))
-    assert top == ["__init__", "__main__", "crontab", "errors", "links", "paths", "polish",
+    assert top == ["__init__", "__main__", "crontab", "errors", "files", "links", "paths", "polish",
                    "records", "settings", "templating", "tokens", "tomlcheck"]  # fmt: skip
 
 

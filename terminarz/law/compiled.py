@@ -156,21 +156,14 @@ def write(path: Path, raw: bytes, stat: os.stat_result, version: str, value: Any
     if folder is None:
         return
     import pickle
-    import tempfile
+
+    from terminarz.files import replace_file
 
     payload = pickle.dumps((pickle.dumps(summary, PROTOCOL), pickle.dumps(value, PROTOCOL)),
                            PROTOCOL)  # fmt: skip
     head = MAGIC + _header(path, raw, stat, version)
     data = head + str(zlib.crc32(payload)).encode("ascii") + b"\n" + payload
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(temporary, _entry_path(folder, path))
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError:
+        replace_file(_entry_path(folder, path), data)
+    except OSError:  # a folder that cannot be written: parsed again next time
         return

@@ -643,8 +643,7 @@ def write_feed_files(rendered: Mapping[str, RenderedFeed], out_dir: Path) -> int
     A file is replaced atomically (a temporary file renamed over it) and only when
     its bytes differ, so a static web server's validators change only with the content.
     """
-    import contextlib
-    import os
+    from terminarz.files import replace_file
 
     changed = 0
     for feed in rendered.values():
@@ -654,14 +653,9 @@ def write_feed_files(rendered: Mapping[str, RenderedFeed], out_dir: Path) -> int
                 continue
         except OSError:
             pass
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(feed.body)
-            os.replace(temporary, target)
+            replace_file(target, feed.body)  # nothing half-written is left behind
         except OSError as exc:
-            with contextlib.suppress(OSError):  # nothing half-written is left behind
-                temporary.unlink()
             message = f"nie można zapisać pliku: {exc.strerror or exc}"
             raise TerminarzError(message, path=target) from None
         changed += 1

@@ -176,16 +176,12 @@ def _well_formed(record: Record) -> bool:
 def save(record: Record) -> None:
     """Keep ``record`` (a temporary file renamed over the old one); a cache folder that
     cannot be written costs only the next run's speed."""
-    path = record_path(record.key)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from terminarz.files import replace_file
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(marshal.dumps((FORMAT, *record)))
-        os.replace(temporary, path)
+        replace_file(record_path(record.key), marshal.dumps((FORMAT, *record)))
     except OSError:
         forget(record.key)
-        with contextlib.suppress(OSError):
-            temporary.unlink()
 
 
 def forget(key: str) -> None:

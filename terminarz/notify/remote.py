@@ -181,7 +181,7 @@ class RemoteCatalogues:
 
 def materialise(url: str, body: bytes) -> Path:
     """The kept copy as a file (rewritten only when its bytes changed)."""
-    import os
+    from terminarz.files import replace_file
 
     path = copy_path(url)
     try:
@@ -189,10 +189,7 @@ def materialise(url: str, body: bytes) -> Path:
             return path
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(body)
-    os.replace(temporary, path)
+    replace_file(path, body)
     return path
 
 
