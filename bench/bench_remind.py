@@ -39,6 +39,12 @@ the transactions, the queries, closing), ``smtplib``, and the rest. It prints
 CPU per mail by part next to the raw side's (``smtplib`` and the server) — where
 the time goes on both sides.
 
+With ``--instructions N`` (and ``valgrind`` installed) a night of N and one of 3N more fresh
+organisations are each worked once more by a new process with one worker under callgrind:
+the instructions a mail costs (the difference between the two, over the difference in
+mails) and those a run costs besides (imports, templates, catalogues) — counts the
+machine's load does not move, unlike every time above.
+
 The state databases are created (empty, migrated) before the timed run;
 creating them is timed separately and printed. So every organisation is on
 its first night of reminders (the epoch and the lock file are written
@@ -49,6 +55,7 @@ Usage::
     .venv/bin/python bench/bench_remind.py            # 2,500 organisations
     .venv/bin/python bench/bench_remind.py --orgs 200  # a quick look
     .venv/bin/python bench/bench_remind.py --orgs 300 --parts 300  # and where the time goes
+    .venv/bin/python bench/bench_remind.py --orgs 200 --instructions 40  # and instructions
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import smtplib
 import subprocess
 import sys
@@ -298,9 +306,14 @@ def main() -> int:
                         help="terminarz remind --jobs, and the raw side's parallel connections")
     parser.add_argument("--rounds", type=int, default=5,
                         help="slices of remind, each followed by its raw sends (default 5)")
+    parser.add_argument("--instructions", type=int, default=0, metavar="N",
+                        help="also count the instructions of a night of N and of 3N fresh "
+                        "organisations, one worker (valgrind; 0: not, the default)")
     parser.add_argument("--parts", type=int, default=200, metavar="N",
                         help="CPU per mail by part, on N fresh organisations (0: skip)")
     args = parser.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (apt install valgrind)")
     become_subreaper()
 
     from datetime import date
@@ -379,6 +392,9 @@ def main() -> int:
             n += len(messages)
 
         parts = breakdown(Path(tmp) / "parts", min(args.parts, args.orgs), port, sink.pid)
+        counted = [night_instructions(Path(tmp) / f"count-{n}", n, port)
+                   for n in (args.instructions, 3 * args.instructions)
+                   if args.instructions > 0]  # fmt: skip
 
     sink.stdin.close()
     sink.wait(timeout=30)
@@ -410,6 +426,13 @@ def main() -> int:
           f"({load_time / args.orgs * 1000:.2f} ms/organisation)")
     if parts:
         print_breakdown(parts, raw_client=cpu["raw"] / n, raw_server=cpu["raw server"] / n)
+    if counted:
+        (small, few), (large, many) = counted
+        print(f"instructions (callgrind, one worker, a new process): {few / 1e6:,.0f} M for "
+              f"{small} mails, {many / 1e6:,.0f} M for {large}: "
+              f"{(many - few) / (large - small) / 1e6:.2f} M a mail and "
+              f"{(few - small * (many - few) / (large - small)) / 1e6:,.0f} M a run besides "
+              "(the imports, the templates, the catalogues)")
     print("target met" if ratio <= TARGET else "TARGET MISSED")
     return 0 if ratio <= TARGET else 1
 
@@ -438,6 +461,52 @@ PARTS = {  # (module, attribute) wrapped → the part its CPU counts to (the inn
        for name in ("epoch", "keys", "pending", "message", "confirmations", "receipts",
                     "night_mark", "absences", "designations", "announced_dates")},
 }  # fmt: skip
+
+
+NIGHT = """
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from terminarz.notify.runs import run_many
+
+configs = sorted(Path(sys.argv[1]).glob("*.toml"))
+outcomes = list(run_many(configs, today=date.fromisoformat(sys.argv[2]), jobs=1, processes=1,
+                         clock=lambda: datetime(2027, 1, 18, 5, 0)))
+assert all(o.result is not None and o.result.ok for o in outcomes)
+print(sum(o.result.sent for o in outcomes if o.result is not None))
+"""
+
+
+def night_instructions(folder: Path, count: int, port: int) -> tuple[int, int]:
+    """Mails sent and instructions executed (callgrind, hash seed fixed) by a new process
+    working the night of ``count`` fresh organisations (their files read once before, and
+    a night of other files worked once before, so that the compiled catalogues and
+    templates exist, as on any night but the very first) with one worker."""
+    import re
+
+    from terminarz.org.organisation import load_organisation
+    from terminarz.store.sqlite import connect
+
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    for name in ("warm", "night"):
+        where = folder / name
+        where.mkdir(parents=True)
+        for config in generate(where, count if name == "night" else 2, port):
+            connect(where / f"state-{config.stem[4:]}.sqlite3").close()
+            load_organisation(config)
+        command = [sys.executable, "-c", NIGHT, str(where), DAY]
+        if name == "warm":
+            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+            continue
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                               *command], env=env, capture_output=True, text=True,
+                              check=True)  # fmt: skip
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if found is None:
+            raise SystemExit("no instruction count from valgrind")
+        return int(done.stdout.split()[-1]), int(found.group(1))
+    raise AssertionError("unreachable")
 
 
 def breakdown(folder: Path, count: int, port: int, server: int) -> dict[str, float] | None:
