@@ -17,6 +17,7 @@ out-of-office replies away.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
@@ -657,6 +658,7 @@ def _domain(sender: str) -> str:
     return domain.strip("<> ") or "terminarz.invalid"
 
 
+@functools.lru_cache(maxsize=1024)  # one sender per institution, parsed for every mail
 def _parse_sender(sender: str) -> tuple[str, str]:
     """(display name, address) of a ``From`` value such as ``Terminarz <t@example.org>``,
     by the same parser ``check`` uses (:func:`terminarz.tomlcheck.split_mailbox`)."""
@@ -886,9 +888,7 @@ def _address(name: str, addr: str, charset: Any) -> str:
     """
     from email.utils import formataddr
 
-    from terminarz.tomlcheck import email_problem
-
-    problem = email_problem(addr)
+    problem = _address_problem(addr)
     if problem is not None:
         raise TerminarzError(f"adres e-mail odbiorcy albo nadawcy: {problem}")
     name = _header_text(name)
@@ -898,6 +898,13 @@ def _address(name: str, addr: str, charset: Any) -> str:
     if single and "=?" not in name and len(single) - len(addr) - 3 <= 75:
         return single
     return f"{_phrase(name)} <{addr}>"
+
+
+@functools.lru_cache(maxsize=4096)  # the same few addresses in every mail of a night
+def _address_problem(addr: str) -> str | None:
+    from terminarz.tomlcheck import email_problem
+
+    return email_problem(addr)
 
 
 _SPECIALS = set('()<>@,;:\\".[]')
