@@ -310,6 +310,99 @@ def test_a_setup_with_warnings_always_generates(tmp_path: Path) -> None:
         assert "wczytano: icalendar" in result.stderr
 
 
+# -- feed --orgs: each institution answered from its own record ---------------------------
+
+
+class Deployments:
+    """Two institutions — the example and a copy under another id, each in its own folder,
+    named in a list file — one shared state file, one output folder with a subfolder per
+    institution."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        text = (EXAMPLES / "osrodek-pomocy.toml").read_text(encoding="utf-8")
+        for name, org in (("a", ORG), ("b", "mops-drugi")):
+            (root / name).mkdir()
+            for other in ("terminy-osrodka.toml", "urlopy.ics"):
+                shutil.copy2(EXAMPLES / other, root / name / other)
+            (root / name / f"{name}.toml").write_text(
+                text.replace(f'id = "{ORG}"', f'id = "{org}"', 1), encoding="utf-8"
+            )
+        self.listing = root / "instytucje.txt"
+        self.listing.write_text(f"{root / 'a' / 'a.toml'}\n{root / 'b' / 'b.toml'}\n",
+                                encoding="utf-8")  # fmt: skip
+        self.out = root / "kalendarze"
+        self.cache = root / "cache"
+        self.env = {**os.environ, "XDG_CACHE_HOME": str(self.cache),
+                    "TERMINARZ_STATE_URL": str(root / "wspolna.sqlite3")}  # fmt: skip
+
+    def feed(self, *, code: int = 0) -> tuple[Run, str]:
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, "feed", "--orgs", str(self.listing), "--out",
+             str(self.out), "--today", "2026-11-30"],
+            capture_output=True, text=True, encoding="utf-8", check=False, env=self.env,
+        )  # fmt: skip
+        assert result.returncode == code, result.stderr
+        modules = result.stderr.splitlines()[-1].removeprefix("wczytano: ")
+        return Run(lines=result.stdout.splitlines(), rendered="icalendar" in modules,
+                   loaded=modules), result.stderr  # fmt: skip
+
+    def records(self) -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for p in self.cache.rglob("*") if "feeds" in p.parts
+                and p.is_file()}  # fmt: skip
+
+
+def changed(lines: list[str]) -> dict[str, str]:
+    """Each institution's count of changed files, from ``feed --orgs``'s report."""
+    found, org = {}, ""
+    for line in lines:
+        if line.endswith(":") and not line.startswith(" "):
+            org = line[:-1]
+        elif "zmienionych plików: " in line:
+            found[org] = line.rpartition(": ")[2]
+    return found
+
+
+def test_feed_orgs_answers_unchanged_institutions_from_their_records(tmp_path: Path) -> None:
+    site = Deployments(tmp_path)
+    first, _ = site.feed()
+    assert changed(first.lines) == {ORG: "20", "mops-drugi": "20"}
+    second, _ = site.feed()  # the first records were incomplete: generated again
+    assert second.rendered and changed(second.lines) == {ORG: "0", "mops-drugi": "0"}
+    third, _ = site.feed()
+    assert (third.rendered, third.loaded) == (False, "")  # neither file loaded
+    assert third.lines == second.lines
+    # One institution renames a unit: only its feeds are generated (and its record kept
+    # again); the other is answered from its record, which stays as it was.
+    before = site.records()
+    text = (site.root / "b" / "b.toml").read_text(encoding="utf-8")
+    (site.root / "b" / "b.toml").write_text(
+        text.replace("Dział Świadczeń Pomocy Społecznej", "Dział Pomocy Społecznej", 1),
+        encoding="utf-8",
+    )  # fmt: skip
+    fourth, _ = site.feed()
+    assert fourth.rendered and changed(fourth.lines)[ORG] == "0"
+    assert changed(fourth.lines)["mops-drugi"] != "0"
+    rewritten = [p for p, t in site.records().items() if before.get(p) != t]
+    assert len(rewritten) == 1 and len(before) == 2
+    unit = (site.out / "mops-drugi" / "unit" / "dsps.ics").read_bytes().decode("utf-8")
+    assert "Dział Pomocy Społecznej" in unit.replace("\r\n ", "")  # unfolded
+
+
+def test_feed_orgs_refuses_a_repeated_id_even_of_an_unchanged_institution(
+    tmp_path: Path,
+) -> None:
+    site = Deployments(tmp_path)
+    for _ in range(3):
+        site.feed()
+    shutil.copy2(site.root / "a" / "a.toml", site.root / "a" / "c.toml")  # the example's id
+    with site.listing.open("a", encoding="utf-8") as listing:
+        listing.write(f"{site.root / 'a' / 'c.toml'}\n")
+    run, errors = site.feed(code=2)
+    assert f"identyfikator {ORG} ma już" in errors and "c.toml" in errors
+    assert changed(run.lines) == {ORG: "0", "mops-drugi": "0"}
+
+
 # -- the store's part, on both backends ---------------------------------------------------
 
 

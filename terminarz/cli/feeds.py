@@ -29,6 +29,7 @@ from terminarz.polish import plural
 
 if TYPE_CHECKING:
     from terminarz.notify.feeds import FeedSet, RenderedFeed
+    from terminarz.notify.fingerprint import Check
     from terminarz.org.plan import Setup
     from terminarz.settings import Settings
     from terminarz.store.base import Store
@@ -127,29 +128,34 @@ def cmd_feed(ctx: Context) -> int:
     from terminarz.notify.fingerprint import Check
 
     start, end = horizon_args(ctx)
-    today = ctx.today
-    out_dir: Path = ctx.args.out
-    check = Check(feed_key(ctx, start, end), day=today.isoformat(), config=ctx.config)
+    check = Check(feed_key(ctx, start, end), day=ctx.today.isoformat(), config=ctx.config)
     lines = check.unchanged()  # nothing changed: nothing is loaded, rendered or written
     if lines is None:
-        check.before_generation()
-        setup = ctx.setup
-        published: dict[str, str] = {}
-        outputs: list[str] = []
-
-        def written(feed_set: FeedSet, rendered: dict[str, RenderedFeed]) -> None:
-            for key, feed in rendered.items():
-                published[f"{feed_set.namespace}|{key}"] = feed.etag.strip('"')
-                outputs.append(str((out_dir / feed.scope.path).absolute()))
-
-        with open_store(ctx, setup) as store:
-            lines = write_feeds(setup, out_dir, today=today, now=clock_now(ctx), store=store,
-                                start=start, end=end, written=written)  # fmt: skip
-        check.after_generation(setup, location=store_location(ctx, setup), published=published,
-                               outputs=outputs, lines=lines)  # fmt: skip
+        lines = generate_recorded(ctx, ctx.setup, check, ctx.args.out, start=start, end=end)
     if ctx.args.verbose:
         ctx.out.write("".join(f"{line}\n" for line in lines))
     return 0
+
+
+def generate_recorded(ctx: Context, setup: Setup, check: Check, out_dir: Path, *,
+                      start: date | None, end: date | None) -> list[str]:  # fmt: skip
+    """Generate ``setup``'s feeds into ``out_dir`` and keep the record of what they were made
+    of (:mod:`terminarz.notify.fingerprint`), for the next run to compare; the report."""
+    check.before_generation()
+    published: dict[str, str] = {}
+    outputs: list[str] = []
+
+    def written(feed_set: FeedSet, rendered: dict[str, RenderedFeed]) -> None:
+        for key, feed in rendered.items():
+            published[f"{feed_set.namespace}|{key}"] = feed.etag.strip('"')
+            outputs.append(str((out_dir / feed.scope.path).absolute()))
+
+    with open_store(ctx, setup) as store:
+        lines = write_feeds(setup, out_dir, today=ctx.today, now=clock_now(ctx), store=store,
+                            start=start, end=end, written=written)  # fmt: skip
+    check.after_generation(setup, location=store_location(ctx, setup), published=published,
+                           outputs=outputs, lines=lines)  # fmt: skip
+    return lines
 
 
 def feed_key(ctx: Context, start: date | None, end: date | None) -> str:
@@ -172,31 +178,37 @@ def feed_key(ctx: Context, start: date | None, end: date | None) -> str:
 
 def feed_many(ctx: Context, configs: list[Path]) -> int:
     """``feed --orgs``: every institution's feeds into ``--out/<organisation id>/``. A file
-    with a mistake is reported and the others are still written (exit 2 at the end)."""
+    with a mistake is reported and the others are still written (exit 2 at the end). An
+    institution whose feeds' inputs did not change since its last generation is answered
+    from its record, as ``feed --config`` is: its file is not even loaded."""
     from terminarz.errors import TerminarzError
+    from terminarz.notify.fingerprint import Check
 
     start, end = horizon_args(ctx)
     code = 0
     seen: dict[str, Path] = {}
     for config in configs:
         sub = for_config(ctx, config)
+        check = Check(feed_key(sub, start, end), day=sub.today.isoformat(), config=config)
         try:
-            setup = sub.setup
-            organisation = setup.organisation
-            assert organisation is not None  # load_setup with a file always has one
-            if organisation.id in seen:
-                raise UsageError(f"{config}: identyfikator {organisation.id} ma już "
-                                 f"{seen[organisation.id]}")  # fmt: skip
-            seen[organisation.id] = config
-            with open_store(sub, setup) as store:
-                lines = write_feeds(setup, ctx.args.out / organisation.id, today=sub.today,
-                                    now=clock_now(sub), store=store, start=start,
-                                    end=end)  # fmt: skip
+            lines = check.unchanged()
+            if lines is not None and check.previous is not None:
+                org_id = check.previous.organisation
+            else:
+                setup = sub.setup
+                assert setup.organisation is not None  # load_setup with a file has one
+                org_id = setup.organisation.id
+            if org_id in seen:
+                raise UsageError(f"{config}: identyfikator {org_id} ma już {seen[org_id]}")
+            seen[org_id] = config
+            if lines is None:
+                lines = generate_recorded(sub, setup, check, ctx.args.out / org_id,
+                                          start=start, end=end)  # fmt: skip
         except TerminarzError as exc:
             sys.stderr.write(f"terminarz: {config}: {exc}\n")
             code = 2
             continue
-        ctx.out.write(f"{organisation.id}:\n" + "".join(f"{line}\n" for line in lines))
+        ctx.out.write(f"{org_id}:\n" + "".join(f"{line}\n" for line in lines))
     return code
 
 

@@ -30,6 +30,7 @@ address carrying a password (it would be written to the cache).
 from __future__ import annotations
 
 import contextlib
+import functools
 import marshal
 import os
 import sys
@@ -103,10 +104,12 @@ def output_stamp(path: str) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+@functools.cache
 def code_version() -> str:
     """terminarz's and Python's versions, the size and time of every module of the package
     (:func:`terminarz.law.compiled.module_stamps`), and where and when :data:`LIBRARIES`
-    were installed."""
+    were installed; taken once per process (the code that runs is the one loaded at its
+    start), not once per institution of ``feed --orgs``."""
     import terminarz
     from terminarz.law.compiled import module_stamps
 
