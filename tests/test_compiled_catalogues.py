@@ -197,3 +197,62 @@ def test_the_compiled_holiday_table_is_the_parsed_one(bundled: Path) -> None:
     entry.write_bytes(b"garbage")
     again = TableHolidays.load(table)
     assert all(again.year(y) == fresh.year(y) for y in range(1990, 2101))
+
+
+def _package(site: Path) -> Path:
+    """A package folder laid out as terminarz's: modules and a sub-package."""
+    package = site / "terminarz"
+    (package / "law").mkdir(parents=True)
+    (package / "errors.py").write_text("# errors\n", encoding="utf-8")
+    (package / "law" / "rules.py").write_text("# rules\n", encoding="utf-8")
+    return package
+
+
+def test_a_regular_installation_is_stamped_by_its_record(tmp_path: Path) -> None:
+    """Beside a ``terminarz-<version>.dist-info`` (pip, a wheel): one stamp, the record's,
+    which a reinstall (pip writes the record anew) changes."""
+    import terminarz
+
+    package = _package(tmp_path / "site-packages")
+    info = tmp_path / "site-packages" / f"terminarz-{terminarz.__version__}.dist-info"
+    info.mkdir()
+    record = info / "RECORD"
+    record.write_text("terminarz/errors.py,,\n", encoding="utf-8")
+    os.utime(record, ns=(1_000_000_000, 1_000_000_000))
+    stamps = compiled.module_stamps(compiled.SOURCES, package=str(package))
+    assert stamps == [f"{record}:22:1000000000"]
+    assert compiled.module_stamps(package=str(package)) == stamps
+    os.utime(record, ns=(2_000_000_000, 2_000_000_000))  # installed again
+    assert compiled.module_stamps(compiled.SOURCES, package=str(package)) == [
+        f"{record}:22:2000000000"
+    ]
+
+
+@pytest.mark.parametrize("record", [None, "terminarz-0.0.1.dist-info"],
+                         ids=["checkout", "another-version"])  # fmt: skip
+def test_a_checkout_is_stamped_by_its_modules(record: str | None, tmp_path: Path) -> None:
+    """A checkout or an editable install (no record of this version beside the package):
+    every module's size and time, so a module edited in place is another version."""
+    package = _package(tmp_path / "src")
+    if record is not None:
+        (tmp_path / "src" / record).mkdir()
+        (tmp_path / "src" / record / "RECORD").write_text("", encoding="utf-8")
+    for file in (package / "errors.py", package / "law" / "rules.py"):
+        os.utime(file, ns=(1_000_000_000, 1_000_000_000))
+    stamps = compiled.module_stamps(("errors.py", "law", "missing.py"), package=str(package))
+    assert stamps == ["errors.py:9:1000000000", "law/rules.py:8:1000000000"]
+    (package / "law" / "rules.py").write_text("# rules!\n", encoding="utf-8")
+    os.utime(package / "law" / "rules.py", ns=(1_000_000_000, 1_000_000_000))
+    assert compiled.module_stamps(("errors.py", "law"), package=str(package)) == [
+        "errors.py:9:1000000000", "law/rules.py:9:1000000000"]
+    assert compiled.module_stamps(package=str(package)) == [
+        "errors.py:9:1000000000", "law/rules.py:9:1000000000"]
+
+
+def test_this_checkout_is_stamped_by_its_modules() -> None:
+    """The tests run from a checkout (an editable install): no record beside the package."""
+    import terminarz
+
+    package = os.path.dirname(terminarz.__file__)
+    assert compiled.installation_stamp(package) is None
+    assert "law/compiled.py" in "".join(compiled.module_stamps(compiled.SOURCES))
