@@ -256,3 +256,46 @@ def test_this_checkout_is_stamped_by_its_modules() -> None:
     package = os.path.dirname(terminarz.__file__)
     assert compiled.installation_stamp(package) is None
     assert "law/compiled.py" in "".join(compiled.module_stamps(compiled.SOURCES))
+
+
+@pytest.mark.parametrize(("start", "end"), RANGES, ids=[f"{s}..{e}" for s, e in RANGES])
+def test_loading_during_a_range_reads_each_entry_once(
+    start: date, end: date, bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``during``: the files :func:`may_be_in_force` keeps, loaded as when only they are
+    named — each compiled entry read once (its summary deciding), and fresh files alike."""
+    files = sorted(bundled.glob("*.toml"))
+    kept = [p for p in files if may_be_in_force(p, start, end)]  # compiles every file
+    assert 0 < len(kept) < len(files) or (start, end) == RANGES[-1]
+    expected = check_catalogues(kept)
+    reads: list[Path] = []
+    original = compiled.read_parts
+
+    def counted(path: Path, *args: object) -> object:
+        reads.append(path)
+        return original(path, *args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        m.setattr(compiled, "read_parts", counted)
+        assert check_catalogues(files, during=(start, end)) == expected
+    assert reads == files
+    with monkeypatch.context() as m:
+        m.setattr(compiled, "cache_folder", lambda path: None)
+        assert check_catalogues(files, during=(start, end)) == _fresh(kept, monkeypatch)
+
+
+def test_loading_during_a_range_compiles_a_new_file_once(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file not compiled yet is compiled (by :func:`may_be_in_force`) and then read from its
+    entry; a repealed act is left out before its value is loaded."""
+    jan = (date(2026, 1, 1), date(2026, 1, 31))
+    files = [bundled / "mpips-1992.toml", bundled / "sr-2015.toml"]
+    (catalogue,), problems = check_catalogues(files, during=jan)
+    assert catalogue.path == bundled / "sr-2015.toml" and problems == []
+    assert sorted(p.name.split(".")[0] for p in (bundled / compiled.FOLDER).iterdir()) == [
+        "mpips-1992", "sr-2015"]
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        assert check_catalogues(files, during=jan) == ([catalogue], [])

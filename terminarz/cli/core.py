@@ -181,10 +181,10 @@ def cmd_due(ctx: Context) -> int:
     if getattr(args, "catalogue", None):
         catalogues = ctx.catalogues
     else:  # the bundled acts in force in the range; a repealed one is not even read
-        from terminarz.law.catalogue import in_force, load_catalogues, may_be_in_force
+        from terminarz.law.catalogue import in_force, load_catalogues
 
-        paths = [p for p in ctx.catalogue_paths() if may_be_in_force(p, start, end)]
-        catalogues = in_force(load_catalogues(paths), start, end)
+        catalogues = in_force(load_catalogues(ctx.catalogue_paths(), during=(start, end)),
+                              start, end)  # fmt: skip
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides,
                          catalogues.announced)  # fmt: skip

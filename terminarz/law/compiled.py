@@ -150,6 +150,15 @@ def read(path: Path, raw: bytes, stat: os.stat_result, version: str,
          part: int = VALUE) -> Any | None:  # fmt: skip
     """The value (or summary) kept for the file at ``path`` whose bytes are ``raw``, or None
     when there is none that matches them exactly (never an error)."""
+    parts = read_parts(path, raw, stat, version)
+    return None if parts is None else load(parts[part])
+
+
+def read_parts(path: Path, raw: bytes, stat: os.stat_result, version: str
+               ) -> tuple[bytes, bytes] | None:  # fmt: skip
+    """Both parts kept for the file (:data:`SUMMARY` and :data:`VALUE`), each still pickled
+    (:func:`load` unpickles one): a caller that needs the summary first and then perhaps the
+    value reads the entry once. None as for :func:`read`."""
     folder = cache_folder(path)
     if folder is None:
         return None
@@ -161,7 +170,16 @@ def read(path: Path, raw: bytes, stat: os.stat_result, version: str,
         checksum, _, payload = data[len(head) :].partition(b"\n")
         if int(checksum) != zlib.crc32(payload):
             return None
-        return _loads(_loads(payload)[part])
+        summary, value = _loads(payload)
+        return summary, value
+    except Exception:  # a corrupt entry of any kind is ignored, never trusted
+        return None
+
+
+def load(part: bytes) -> Any | None:
+    """One part of an entry (from :func:`read_parts`) unpickled; None when it cannot be."""
+    try:
+        return _loads(part)
     except Exception:  # a corrupt entry of any kind is ignored, never trusted
         return None
 
