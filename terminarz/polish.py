@@ -119,7 +119,7 @@ def parse_date(text: str) -> date | None:
     """``30.11.2026`` (also ``1.2.2026``) or ``2026-11-30`` (any ISO 8601 form ``date``
     reads) as a date; None when it is neither, or there is no such day (``31.02.2026``)."""
     text = text.strip()
-    dotted = _DOTTED_DATE.fullmatch(text)
+    dotted = re.fullmatch(_DOTTED_DATE, text)  # compiled on first use, not at every start
     try:
         if dotted is not None:
             return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
@@ -129,14 +129,16 @@ def parse_date(text: str) -> date | None:
 
 
 def month_text(text: str) -> str | None:
-    """``11.2026`` (also ``1.2026``) as ``2026-11``; ``2026-11`` as it is; else None."""
+    """``11.2026`` (also ``1.2026``) as ``2026-11``; ``2026-11`` as it is; else None. Digits
+    are what ``\\d`` matches (``str.isdecimal``)."""
     text = text.strip()
-    dotted = _DOTTED_MONTH.fullmatch(text)
-    if dotted is not None:
-        return f"{dotted[2]}-{int(dotted[1]):02d}"
-    return text if _ISO_MONTH.fullmatch(text) else None
+    month, dot, year = text.partition(".")
+    if dot and 1 <= len(month) <= 2 and len(year) == 4 and (month + year).isdecimal():
+        return f"{year}-{int(month):02d}"
+    year, dash, month = text.partition("-")
+    if dash and len(year) == 4 and len(month) == 2 and (year + month).isdecimal():
+        return text
+    return None
 
 
-_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_DOTTED_MONTH = re.compile(r"(\d{1,2})\.(\d{4})")
-_ISO_MONTH = re.compile(r"\d{4}-\d{2}")
+_DOTTED_DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"

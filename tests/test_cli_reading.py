@@ -145,7 +145,10 @@ def test_parse_date(text: str, expected: date | None):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("11.2026", "2026-11"), ("1.2027", "2027-01"), ("2026-11", "2026-11"), ("2026.11", None),
-     ("11-2026", None), ("listopad", None)],
+     ("11-2026", None), ("listopad", None), (" 01.2026 ", "2026-01"), (" 2026-01\n", "2026-01"),
+     ("123.2026", None), ("11.20261", None), ("11.202", None), (".2026", None),
+     ("1.2.2026", None), ("2026-011", None), ("2026-1", None), ("2026-1a", None),
+     ("20261-01", None), ("a1.2026", None), ("", None)],
 )  # fmt: skip
 def test_month_text(text: str, expected: str | None):
     assert month_text(text) == expected
