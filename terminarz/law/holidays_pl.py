@@ -54,11 +54,14 @@ class LibraryHolidays:
 class TableHolidays:
     """Holidays read from a table generated from the library (see module docstring).
 
-    Kept compact — each year's holidays as (ordinal day, name) pairs — and turned into a
-    year's ``{date: name}`` the first time that year is asked for: a command about one
-    month makes three or four years' dates, not the 1,400 of 1990–2100."""
+    Kept compact — each year's holidays as its ordinal days and their names, each name one
+    shared string — and turned into a year's ``{date: name}`` the first time that year is
+    asked for: a command about one month makes three or four years' dates, not the 1,400
+    of 1990–2100. Compact, the compiled table unpickles a few hundred objects: the days as
+    small integers, each of the few distinct names once (pickle refers to a string it has
+    already read), not 1,500 (day, name) pairs with a name each."""
 
-    def __init__(self, years: Mapping[int, tuple[tuple[int, str], ...]], *,
+    def __init__(self, years: Mapping[int, tuple[tuple[int, ...], tuple[str, ...]]], *,
                  version: str) -> None:  # fmt: skip
         self._compact = years
         self._years: dict[int, Mapping[date, str]] = {}
@@ -67,7 +70,8 @@ class TableHolidays:
     def year(self, year: int) -> Mapping[date, str]:
         found = self._years.get(year)
         if found is None:
-            pairs = self._compact.get(year, ())
+            days, names = self._compact.get(year, ((), ()))
+            pairs = zip(days, names, strict=True)
             found = self._years[year] = {date.fromordinal(day): name for day, name in pairs}
         return found
 
@@ -87,10 +91,12 @@ class TableHolidays:
         import json  # only when the compiled table cannot be used
 
         raw = json.loads(data.decode("utf-8"))
+        shared: dict[str, str] = {}  # one string object per distinct name
         years = {
-            int(y): tuple((date.fromisoformat(d).toordinal(), n) for d, n in days.items())
+            int(y): (tuple(date.fromisoformat(d).toordinal() for d in days),
+                     tuple(shared.setdefault(n, n) for n in days.values()))
             for y, days in raw["years"].items()
-        }
+        }  # fmt: skip
         if keep:
             compiled.write(path, data, stat, compiled.code_version(),
                            (years, raw["holidays_version"]))  # fmt: skip
