@@ -36,6 +36,7 @@ class PeriodKind(StrEnum):
 
 
 _MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
+_ONE_DAY = timedelta(days=1)
 _POLISH_KIND = {
     PeriodKind.MONTH: "miesiąc",
     PeriodKind.QUARTER: "kwartał",
@@ -180,8 +181,9 @@ class Period(Frozen):
 
     @property
     def last_day(self) -> date:
-        nxt = self.next()
-        return nxt.first_day - timedelta(days=1)
+        """The day before the next period's first (no period is made for it)."""
+        year, month = divmod(self.year * 12 + self.index * _MONTHS[self.kind], 12)
+        return date(year, month + 1, 1) - _ONE_DAY
 
     def next(self) -> Period:
         if self.index < self.kind.per_year:
