@@ -397,19 +397,18 @@ def _read(path: Path, entries: list[_Entry], version: list[str],
     except (OSError, ValueError):
         stat = None
     raw = read_limited(path, MAX_FILE_BYTES)
-    cached = stat if stat is not None and compiled.cache_folder(path) is not None else None
     parts = None
-    if cached is not None:
+    if stat is not None:  # no cache folder (compiled.cache_folder): no parts, nothing written
         if not version:
             version.append(compiled.code_version())
-        parts = compiled.read_parts(path, raw, cached, version[0])
+        parts = compiled.read_parts(path, raw, stat, version[0])
     if during is not None:
         act = compiled.load(parts[compiled.SUMMARY]) if parts is not None else None
         if act is None:  # not compiled yet, or no summary kept: may_be_in_force decides
             if not may_be_in_force(path, *during):
                 return None, [], _LazyLines(raw)
-            if cached is not None and parts is None:  # compiled by may_be_in_force
-                parts = compiled.read_parts(path, raw, cached, version[0])
+            if stat is not None and parts is None:  # compiled by may_be_in_force
+                parts = compiled.read_parts(path, raw, stat, version[0])
         elif not act.in_force_during(*during):
             return None, [], _LazyLines(raw)
     if parts is not None:

@@ -83,8 +83,7 @@ class TableHolidays:
 
         data = path.read_bytes()
         stat = os.stat(path)
-        keep = compiled.cache_folder(path) is not None
-        kept = compiled.read(path, data, stat, compiled.code_version()) if keep else None
+        kept = compiled.read(path, data, stat, compiled.code_version())
         if kept is not None:
             years, version = kept
             return cls(years, version=version)
@@ -97,9 +96,8 @@ class TableHolidays:
                      tuple(shared.setdefault(n, n) for n in days.values()))
             for y, days in raw["years"].items()
         }  # fmt: skip
-        if keep:
-            compiled.write(path, data, stat, compiled.code_version(),
-                           (years, raw["holidays_version"]))  # fmt: skip
+        compiled.write(path, data, stat, compiled.code_version(),
+                       (years, raw["holidays_version"]))  # fmt: skip
         return cls(years, version=raw["holidays_version"])
 
 
