@@ -6,7 +6,6 @@ locale-dependent ``strftime`` would give different text on every server.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 MONTHS_NOMINATIVE = (
@@ -117,12 +116,16 @@ def days_left_words(working: int | None, calendar: int) -> str:
 
 def parse_date(text: str) -> date | None:
     """``30.11.2026`` (also ``1.2.2026``) or ``2026-11-30`` (any ISO 8601 form ``date``
-    reads) as a date; None when it is neither, or there is no such day (``31.02.2026``)."""
+    reads) as a date; None when it is neither, or there is no such day (``31.02.2026``).
+    Digits are what ``\\d`` matches (``str.isdecimal``)."""
     text = text.strip()
-    dotted = re.fullmatch(_DOTTED_DATE, text)  # compiled on first use, not at every start
+    parts = text.split(".")
     try:
-        if dotted is not None:
-            return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
+        if len(parts) == 3:
+            day, month, year = parts
+            if (1 <= len(day) <= 2 and 1 <= len(month) <= 2 and len(year) == 4
+                    and (day + month + year).isdecimal()):  # fmt: skip
+                return date(int(year), int(month), int(day))
         return date.fromisoformat(text)
     except ValueError:
         return None
@@ -140,5 +143,3 @@ def month_text(text: str) -> str | None:
         return text
     return None
 
-
-_DOTTED_DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{4})"

@@ -136,6 +136,14 @@ def test_due_next_mistakes(run_cli: RunCli, args: tuple[str, ...], message: str)
         ("30/11/2026", None),
         ("30.11.26", None),
         ("jutro", None),
+        ("123.11.2026", None),
+        ("30.111.2026", None),
+        ("30.11.20261", None),
+        ("30..2026", None),
+        ("3a.11.2026", None),
+        ("30.11.2026.", None),
+        ("2026-11-30\n", date(2026, 11, 30)),
+        ("", None),
     ],
 )
 def test_parse_date(text: str, expected: date | None):
