@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -217,15 +218,18 @@ def test_a_regular_installation_is_stamped_by_its_record(tmp_path: Path) -> None
     info = tmp_path / "site-packages" / f"terminarz-{terminarz.__version__}.dist-info"
     info.mkdir()
     record = info / "RECORD"
-    record.write_text("terminarz/errors.py,,\n", encoding="utf-8")
+    record.write_text("terminarz/errors.py,sha256=AAAA,9\n", encoding="utf-8")
     os.utime(record, ns=(1_000_000_000, 1_000_000_000))
     stamps = compiled.module_stamps(compiled.SOURCES, package=str(package))
-    assert stamps == [f"{record}:22:1000000000"]
+    assert stamps == [f"{record}:34:1000000000:{zlib.crc32(record.read_bytes()):08x}"]
     assert compiled.module_stamps(package=str(package)) == stamps
     os.utime(record, ns=(2_000_000_000, 2_000_000_000))  # installed again
-    assert compiled.module_stamps(compiled.SOURCES, package=str(package)) == [
-        f"{record}:22:2000000000"
-    ]
+    again = compiled.module_stamps(compiled.SOURCES, package=str(package))
+    assert again != stamps and again[0].startswith(f"{record}:34:2000000000:")
+    # another build with the same size and time: the files' hashes in the record differ
+    record.write_text("terminarz/errors.py,sha256=BBBB,9\n", encoding="utf-8")
+    os.utime(record, ns=(2_000_000_000, 2_000_000_000))
+    assert compiled.module_stamps(compiled.SOURCES, package=str(package)) not in (stamps, again)
 
 
 @pytest.mark.parametrize("record", [None, "terminarz-0.0.1.dist-info"],

@@ -13,13 +13,14 @@ size, modification time and content (CRC-32 of its bytes, which are read anyway)
 version of terminarz, of Python and of the pickle format, and the size and modification
 time of every module that reads these files (so an edited parser, in a checkout, is not
 served stale objects) — in a regular installation, whose modules change only by installing
-again, of the distribution's record that pip writes at every install instead. The entry's
-own bytes carry a checksum. A missing, stale, corrupt or unreadable entry is ignored and
-the file is parsed again (and the entry rewritten when the folder is writable: a read-only
-installation simply parses every time). The checks that need several files (a repeated
-obligation id, an announced date for another file's obligation) are run on every load,
-cached or not. The generated holiday table beside the catalogues (``holidays-pl.json``) is
-kept the same way, as its parsed years.
+again, of the distribution's record (its size, time and content: the hash of every
+installed file), which pip writes at every install, instead. The entry's own bytes carry a
+checksum. A missing, stale, corrupt or unreadable entry is ignored and the file is parsed
+again (and the entry rewritten when the folder is writable: a read-only installation
+simply parses every time). The checks that need several files (a repeated obligation id,
+an announced date for another file's obligation) are run on every load, cached or not. The
+generated holiday table beside the catalogues (``holidays-pl.json``) is kept the same way,
+as its parsed years.
 
 CRC-32 (``zlib``) rather than ``hashlib``: importing ``hashlib`` costs about 3 ms, more
 than reading the entry; the check guards against a changed file, not a hostile one —
@@ -109,22 +110,24 @@ def module_stamps(names: Sequence[str] = (), package: str | None = None) -> list
 
 
 def installation_stamp(package: str) -> str | None:
-    """``path:size:modification time`` of ``terminarz-<version>.dist-info/RECORD`` when it
-    lies beside the package's folder ``package`` — a regular installation (pip, a wheel),
-    whose files change only by installing again, and pip writes the record anew at every
-    install, the same version reinstalled included. None otherwise: a checkout or an
-    editable install (its record lies in ``site-packages``, away from the package, whose
-    files are edited in place), or another version's record. One ``stat`` instead of one
-    per module."""
+    """``path:size:modification time:CRC-32`` of ``terminarz-<version>.dist-info/RECORD``
+    when it lies beside the package's folder ``package`` — a regular installation (pip, a
+    wheel), whose files change only by installing again: the record lists the hash of every
+    installed file, and pip writes it anew at every install, the same version reinstalled
+    included. None otherwise: a checkout or an editable install (its record lies in
+    ``site-packages``, away from the package, whose files are edited in place), or another
+    version's record. One small file read instead of a ``stat`` of every module."""
     import terminarz
 
     record = os.path.join(os.path.dirname(package),
                           f"terminarz-{terminarz.__version__}.dist-info", "RECORD")  # fmt: skip
     try:
-        stat = os.stat(record)
+        with open(record, "rb") as file:
+            stat = os.fstat(file.fileno())
+            content = file.read()
     except (OSError, ValueError):
         return None
-    return f"{record}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{record}:{stat.st_size}:{stat.st_mtime_ns}:{zlib.crc32(content):08x}"
 
 
 def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes:
