@@ -6,7 +6,6 @@ locale-dependent ``strftime`` would give different text on every server.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 MONTHS_NOMINATIVE = (
@@ -117,26 +116,30 @@ def days_left_words(working: int | None, calendar: int) -> str:
 
 def parse_date(text: str) -> date | None:
     """``30.11.2026`` (also ``1.2.2026``) or ``2026-11-30`` (any ISO 8601 form ``date``
-    reads) as a date; None when it is neither, or there is no such day (``31.02.2026``)."""
+    reads) as a date; None when it is neither, or there is no such day (``31.02.2026``).
+    Digits are what ``\\d`` matches (``str.isdecimal``)."""
     text = text.strip()
-    dotted = _DOTTED_DATE.fullmatch(text)
+    parts = text.split(".")
     try:
-        if dotted is not None:
-            return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
+        if len(parts) == 3:
+            day, month, year = parts
+            if (1 <= len(day) <= 2 and 1 <= len(month) <= 2 and len(year) == 4
+                    and (day + month + year).isdecimal()):  # fmt: skip
+                return date(int(year), int(month), int(day))
         return date.fromisoformat(text)
     except ValueError:
         return None
 
 
 def month_text(text: str) -> str | None:
-    """``11.2026`` (also ``1.2026``) as ``2026-11``; ``2026-11`` as it is; else None."""
+    """``11.2026`` (also ``1.2026``) as ``2026-11``; ``2026-11`` as it is; else None. Digits
+    are what ``\\d`` matches (``str.isdecimal``)."""
     text = text.strip()
-    dotted = _DOTTED_MONTH.fullmatch(text)
-    if dotted is not None:
-        return f"{dotted[2]}-{int(dotted[1]):02d}"
-    return text if _ISO_MONTH.fullmatch(text) else None
+    month, dot, year = text.partition(".")
+    if dot and 1 <= len(month) <= 2 and len(year) == 4 and (month + year).isdecimal():
+        return f"{year}-{int(month):02d}"
+    year, dash, month = text.partition("-")
+    if dash and len(year) == 4 and len(month) == 2 and (year + month).isdecimal():
+        return text
+    return None
 
-
-_DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_DOTTED_MONTH = re.compile(r"(\d{1,2})\.(\d{4})")
-_ISO_MONTH = re.compile(r"\d{4}-\d{2}")

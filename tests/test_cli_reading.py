@@ -136,6 +136,14 @@ def test_due_next_mistakes(run_cli: RunCli, args: tuple[str, ...], message: str)
         ("30/11/2026", None),
         ("30.11.26", None),
         ("jutro", None),
+        ("123.11.2026", None),
+        ("30.111.2026", None),
+        ("30.11.20261", None),
+        ("30..2026", None),
+        ("3a.11.2026", None),
+        ("30.11.2026.", None),
+        ("2026-11-30\n", date(2026, 11, 30)),
+        ("", None),
     ],
 )
 def test_parse_date(text: str, expected: date | None):
@@ -145,7 +153,10 @@ def test_parse_date(text: str, expected: date | None):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("11.2026", "2026-11"), ("1.2027", "2027-01"), ("2026-11", "2026-11"), ("2026.11", None),
-     ("11-2026", None), ("listopad", None)],
+     ("11-2026", None), ("listopad", None), (" 01.2026 ", "2026-01"), (" 2026-01\n", "2026-01"),
+     ("123.2026", None), ("11.20261", None), ("11.202", None), (".2026", None),
+     ("1.2.2026", None), ("2026-011", None), ("2026-1", None), ("2026-1a", None),
+     ("20261-01", None), ("a1.2026", None), ("", None)],
 )  # fmt: skip
 def test_month_text(text: str, expected: str | None):
     assert month_text(text) == expected

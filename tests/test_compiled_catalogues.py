@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -197,3 +198,108 @@ def test_the_compiled_holiday_table_is_the_parsed_one(bundled: Path) -> None:
     entry.write_bytes(b"garbage")
     again = TableHolidays.load(table)
     assert all(again.year(y) == fresh.year(y) for y in range(1990, 2101))
+
+
+def _package(site: Path) -> Path:
+    """A package folder laid out as terminarz's: modules and a sub-package."""
+    package = site / "terminarz"
+    (package / "law").mkdir(parents=True)
+    (package / "errors.py").write_text("# errors\n", encoding="utf-8")
+    (package / "law" / "rules.py").write_text("# rules\n", encoding="utf-8")
+    return package
+
+
+def test_a_regular_installation_is_stamped_by_its_record(tmp_path: Path) -> None:
+    """Beside a ``terminarz-<version>.dist-info`` (pip, a wheel): one stamp, the record's,
+    which a reinstall (pip writes the record anew) changes."""
+    import terminarz
+
+    package = _package(tmp_path / "site-packages")
+    info = tmp_path / "site-packages" / f"terminarz-{terminarz.__version__}.dist-info"
+    info.mkdir()
+    record = info / "RECORD"
+    record.write_text("terminarz/errors.py,sha256=AAAA,9\n", encoding="utf-8")
+    os.utime(record, ns=(1_000_000_000, 1_000_000_000))
+    stamps = compiled.module_stamps(compiled.SOURCES, package=str(package))
+    assert stamps == [f"{record}:34:1000000000:{zlib.crc32(record.read_bytes()):08x}"]
+    assert compiled.module_stamps(package=str(package)) == stamps
+    os.utime(record, ns=(2_000_000_000, 2_000_000_000))  # installed again
+    again = compiled.module_stamps(compiled.SOURCES, package=str(package))
+    assert again != stamps and again[0].startswith(f"{record}:34:2000000000:")
+    # another build with the same size and time: the files' hashes in the record differ
+    record.write_text("terminarz/errors.py,sha256=BBBB,9\n", encoding="utf-8")
+    os.utime(record, ns=(2_000_000_000, 2_000_000_000))
+    assert compiled.module_stamps(compiled.SOURCES, package=str(package)) not in (stamps, again)
+
+
+@pytest.mark.parametrize("record", [None, "terminarz-0.0.1.dist-info"],
+                         ids=["checkout", "another-version"])  # fmt: skip
+def test_a_checkout_is_stamped_by_its_modules(record: str | None, tmp_path: Path) -> None:
+    """A checkout or an editable install (no record of this version beside the package):
+    every module's size and time, so a module edited in place is another version."""
+    package = _package(tmp_path / "src")
+    if record is not None:
+        (tmp_path / "src" / record).mkdir()
+        (tmp_path / "src" / record / "RECORD").write_text("", encoding="utf-8")
+    for file in (package / "errors.py", package / "law" / "rules.py"):
+        os.utime(file, ns=(1_000_000_000, 1_000_000_000))
+    stamps = compiled.module_stamps(("errors.py", "law", "missing.py"), package=str(package))
+    assert stamps == ["errors.py:9:1000000000", "law/rules.py:8:1000000000"]
+    (package / "law" / "rules.py").write_text("# rules!\n", encoding="utf-8")
+    os.utime(package / "law" / "rules.py", ns=(1_000_000_000, 1_000_000_000))
+    assert compiled.module_stamps(("errors.py", "law"), package=str(package)) == [
+        "errors.py:9:1000000000", "law/rules.py:9:1000000000"]
+    assert compiled.module_stamps(package=str(package)) == [
+        "errors.py:9:1000000000", "law/rules.py:9:1000000000"]
+
+
+def test_this_checkout_is_stamped_by_its_modules() -> None:
+    """The tests run from a checkout (an editable install): no record beside the package."""
+    import terminarz
+
+    package = os.path.dirname(terminarz.__file__)
+    assert compiled.installation_stamp(package) is None
+    assert "law/compiled.py" in "".join(compiled.module_stamps(compiled.SOURCES))
+
+
+@pytest.mark.parametrize(("start", "end"), RANGES, ids=[f"{s}..{e}" for s, e in RANGES])
+def test_loading_during_a_range_reads_each_entry_once(
+    start: date, end: date, bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``during``: the files :func:`may_be_in_force` keeps, loaded as when only they are
+    named — each compiled entry read once (its summary deciding), and fresh files alike."""
+    files = sorted(bundled.glob("*.toml"))
+    kept = [p for p in files if may_be_in_force(p, start, end)]  # compiles every file
+    assert 0 < len(kept) < len(files) or (start, end) == RANGES[-1]
+    expected = check_catalogues(kept)
+    reads: list[Path] = []
+    original = compiled.read_parts
+
+    def counted(path: Path, *args: object) -> object:
+        reads.append(path)
+        return original(path, *args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        m.setattr(compiled, "read_parts", counted)
+        assert check_catalogues(files, during=(start, end)) == expected
+    assert reads == files
+    with monkeypatch.context() as m:
+        m.setattr(compiled, "cache_folder", lambda path: None)
+        assert check_catalogues(files, during=(start, end)) == _fresh(kept, monkeypatch)
+
+
+def test_loading_during_a_range_compiles_a_new_file_once(
+    bundled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file not compiled yet is compiled (by :func:`may_be_in_force`) and then read from its
+    entry; a repealed act is left out before its value is loaded."""
+    jan = (date(2026, 1, 1), date(2026, 1, 31))
+    files = [bundled / "mpips-1992.toml", bundled / "sr-2015.toml"]
+    (catalogue,), problems = check_catalogues(files, during=jan)
+    assert catalogue.path == bundled / "sr-2015.toml" and problems == []
+    assert sorted(p.name.split(".")[0] for p in (bundled / compiled.FOLDER).iterdir()) == [
+        "mpips-1992", "sr-2015"]
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        assert check_catalogues(files, during=jan) == ([catalogue], [])

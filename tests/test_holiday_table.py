@@ -8,6 +8,7 @@ library itself (slower, but never wrong).
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -20,7 +21,7 @@ from terminarz.law.holidays_pl import (
     LibraryHolidays,
     TableHolidays,
     default_source,
-    installed_holidays_version,
+    holidays_installed,
     table_version,
 )
 from terminarz.paths import holiday_table_path
@@ -40,7 +41,24 @@ def test_table_was_made_by_the_installed_library(table: TableHolidays):
         f"holidays {installed} is installed; {REGENERATE}"
     )
     assert table_version(holiday_table_path()) == installed
-    assert installed_holidays_version() == installed
+    assert holidays_installed(installed)
+    assert not holidays_installed(installed + ".1")
+    assert not holidays_installed("0.0")
+
+
+def test_the_installed_version_is_looked_for_beside_the_first_holidays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The first folder of ``sys.path`` holding ``holidays`` answers, by its dist-info."""
+    empty, first, second = tmp_path / "empty", tmp_path / "first", tmp_path / "second"
+    for folder in (empty, first / "holidays", first / "holidays-0.90.dist-info",
+                   second / "holidays", second / "holidays-0.91.dist-info"):  # fmt: skip
+        folder.mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(empty), str(first), str(second)])
+    assert holidays_installed("0.90")
+    assert not holidays_installed("0.91")
+    monkeypatch.setattr(sys, "path", [str(empty)])
+    assert not holidays_installed("0.90")
 
 
 def test_table_equals_the_library_for_every_year(table: TableHolidays):

@@ -14,6 +14,10 @@ PARSE = [
                  "za październik 2026 r.", id="month"),
     pytest.param("2024-02", PeriodKind.MONTH, 2, date(2024, 2, 1), date(2024, 2, 29),
                  "za luty 2024 r.", id="February of a leap year"),
+    pytest.param("2026-12", PeriodKind.MONTH, 12, date(2026, 12, 1), date(2026, 12, 31),
+                 "za grudzień 2026 r.", id="December: the year ends"),
+    pytest.param("2100-02", PeriodKind.MONTH, 2, date(2100, 2, 1), date(2100, 2, 28),
+                 "za luty 2100 r.", id="February of 2100, not a leap year"),
     pytest.param("2026-Q3", PeriodKind.QUARTER, 3, date(2026, 7, 1), date(2026, 9, 30),
                  "za III kwartał 2026 r.", id="quarter"),
     pytest.param("2025-Q4", PeriodKind.QUARTER, 4, date(2025, 10, 1), date(2025, 12, 31),
@@ -40,8 +44,10 @@ def test_parse_print_and_bounds(
 
 @pytest.mark.parametrize(
     "text",
-    ["2026-13", "2026-00", "2026-Q5", "2026-Q0", "2026-H3", "26-01", "2026-1", "2026/01", "", "x"],
-)
+    ["2026-13", "2026-00", "2026-Q5", "2026-Q0", "2026-H3", "26-01", "2026-1", "2026/01", "", "x",
+     "2026-", "2026-Q", "2026-q3", "2026-h1", "2026-100", "2026-10-01", "12026", "2026 -10",
+     "2026-1a", "-2026"],
+)  # fmt: skip
 def test_parse_rejects(text: str):
     with pytest.raises(ValueError):
         Period.parse(text)
@@ -102,3 +108,26 @@ def test_iter_periods_inclusive():
 def test_kind_properties():
     assert [k.per_year for k in PeriodKind] == [12, 4, 2, 1]
     assert [k.polish for k in PeriodKind] == ["miesiąc", "kwartał", "półrocze", "rok"]
+
+
+def test_parse_reads_what_the_period_pattern_matches():
+    """Parsing by string methods accepts exactly what the pattern
+    ``^(\\d{4})(?:-(?:(\\d{2})|Q([1-4])|H([12])))?$`` matches (after stripping blanks), with
+    the same fields: every combination of a few pieces, Unicode digits included."""
+    import itertools
+    import re
+
+    pattern = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
+    pieces = ["", "2026", "202", "\u0662\u0660\u0662\u0666", "-", "Q", "H", "q", "0", "1", "3",
+              "5", "12", "13", " ", "x"]  # fmt: skip
+    for parts in itertools.product(pieces, repeat=3):
+        text = "".join(parts)
+        m = pattern.match(text.strip())
+        if m is None or (m[2] is not None and not 1 <= int(m[2]) <= 12):
+            with pytest.raises(ValueError):
+                Period.parse(text)
+            continue
+        index = int(m[2] or m[3] or m[4] or 1)
+        kind = (PeriodKind.MONTH if m[2] else PeriodKind.QUARTER if m[3]
+                else PeriodKind.HALF_YEAR if m[4] else PeriodKind.YEAR)  # fmt: skip
+        assert Period.parse(text) == Period(year=int(m[1]), index=index, kind=kind), text

@@ -57,6 +57,34 @@ def test_a_command_imports_only_its_own_module() -> None:
         assert f"terminarz.cli.{other}" not in loaded
 
 
+def test_due_into_a_pipe_imports_and_compiles_nothing_it_does_not_use() -> None:
+    """``due --month`` into a pipe: no ``textwrap`` (nothing is wrapped without a terminal),
+    no explanation texts, and no regular expression compiled by terminarz (the forms of
+    dates, months and periods are read with string methods)."""
+    import subprocess
+    import sys
+
+    code = ("import os, re, sys; compiled = []\n"
+            "real = re._compile\n"
+            "def spy(pattern, flags):\n"
+            "    caller = sys._getframe(1)\n"
+            "    while os.path.basename(os.path.dirname(caller.f_code.co_filename)) == 're':\n"
+            "        caller = caller.f_back\n"
+            "    if f'{os.sep}terminarz{os.sep}' in caller.f_code.co_filename:\n"
+            "        compiled.append(pattern)\n"
+            "    return real(pattern, flags)\n"
+            "re._compile = spy\n"
+            "from terminarz.cli import main\n"
+            "main(['due', '--month', '2026-01', '--today', '2026-01-05'])\n"
+            "print([m for m in ('textwrap', 'terminarz.law.explain') if m in sys.modules],"
+            " compiled, file=sys.stderr)")  # fmt: skip
+    environ = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # no width: a pipe
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         encoding="utf-8", timeout=120, check=True, env=environ)  # fmt: skip
+    assert run.stdout.startswith("Terminy: styczeń 2026 r.")
+    assert run.stderr.strip().splitlines()[-1] == "[] []"
+
+
 def test_an_unknown_command_gets_the_whole_parser_and_its_list() -> None:
     assert list(_commands(build_parser("nic"))) == list(FULL)
     assert len(FULL) >= 15

@@ -35,13 +35,6 @@ from terminarz.cli.layout import dropped_note, fit_table, table_width, write_not
 from terminarz.errors import Severity, UsageError
 from terminarz.law.announced import UndatedOccurrence, learn_windows, planning_day, undated
 from terminarz.law.catalogue import CatalogueSet, check_catalogues
-from terminarz.law.explain import (
-    citation_lines,
-    parties_line,
-    source_lines,
-    trail_lines,
-    validity_words,
-)
 from terminarz.law.holidays_pl import FIRST_YEAR, LAST_YEAR
 from terminarz.law.periods import PeriodKind
 from terminarz.law.rules import (
@@ -181,10 +174,10 @@ def cmd_due(ctx: Context) -> int:
     if getattr(args, "catalogue", None):
         catalogues = ctx.catalogues
     else:  # the bundled acts in force in the range; a repealed one is not even read
-        from terminarz.law.catalogue import in_force, load_catalogues, may_be_in_force
+        from terminarz.law.catalogue import in_force, load_catalogues
 
-        paths = [p for p in ctx.catalogue_paths() if may_be_in_force(p, start, end)]
-        catalogues = in_force(load_catalogues(paths), start, end)
+        catalogues = in_force(load_catalogues(ctx.catalogue_paths(), during=(start, end)),
+                              start, end)  # fmt: skip
     obligations = filter_obligations(catalogues, args.level, args.form)
     occurrences = expand(obligations, ctx.calendar, start, end, catalogues.overrides,
                          catalogues.announced)  # fmt: skip
@@ -248,6 +241,8 @@ def register_explain(sub: Any) -> None:
 
 def find_occurrence(ctx: Context, text: str) -> Occurrence:
     """The occurrence named by ``text``, or a :class:`UsageError` saying what is wrong."""
+    from terminarz.law.explain import validity_words
+
     catalogues = ctx.catalogues
     try:
         obligation_id, period = split_occurrence_id(text)
@@ -295,6 +290,8 @@ def announced_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[st
 
 
 def obligation_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[str]:
+    from terminarz.law.explain import citation_lines, parties_line, source_lines, validity_words
+
     lines = [f"{obligation.label} — {obligation.title}",
              f"Kto → komu: {parties_line(obligation, catalogues.parties)}"]  # fmt: skip
     kind = obligation.period_kind
@@ -316,6 +313,8 @@ def obligation_lines(obligation: Obligation, catalogues: CatalogueSet) -> list[s
 
 
 def cmd_explain(ctx: Context) -> int:
+    from terminarz.law.explain import citation_lines, parties_line, source_lines, trail_lines
+
     text: str = ctx.args.id
     catalogues = ctx.catalogues
     if "/" not in text:
@@ -369,6 +368,8 @@ def cmd_explain(ctx: Context) -> int:
 
 
 def _header(ctx: Context, ob: Obligation, occ_id: str, period: Any) -> None:
+    from terminarz.law.explain import citation_lines, parties_line, source_lines
+
     out = ctx.out
     out.write(ctx.style.bold(occ_id) + "\n")
     out.write(f"{ob.label} — {ob.title}\n")

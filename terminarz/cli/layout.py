@@ -109,13 +109,14 @@ def _wrapped(row: Sequence[str], columns: list[int], widths: dict[int, int]) -> 
 
 def write_notes(ctx: Context, notes: Sequence[str], width: int | None, indent: str = "") -> None:
     """Lines of text under a table, each wrapped to ``width`` (continuation lines indented
-    two more spaces than ``indent``)."""
-    import textwrap
-
+    two more spaces than ``indent``); ``textwrap`` is imported only when a line must wrap
+    (never for a pipe, a file, cron)."""
     for note in notes:
         if width is None or len(indent) + len(note) <= width:
             ctx.out.write(f"{indent}{note}\n")
         else:
+            import textwrap
+
             ctx.out.write(textwrap.fill(note, width, initial_indent=indent,
                                         subsequent_indent=indent + "  ", break_long_words=False,
                                         break_on_hyphens=False) + "\n")  # fmt: skip

@@ -75,30 +75,43 @@ class UndatedOccurrence(Record):
         return f"zwykle {first:%d.%m}–{last:%d.%m.%Y} r."
 
 
-def learn_windows(
-    obligations: Iterable[Obligation], announced: Mapping[str, AnnouncedDate]
-) -> dict[str, Window]:
-    """The window of every obligation with at least one known date, by obligation id."""
-    offsets: dict[str, list[int]] = {}
+def known_periods(announced: Mapping[str, AnnouncedDate]
+                  ) -> dict[str, list[tuple[Period, AnnouncedDate]]]:  # fmt: skip
+    """Every announced date with its period, by obligation id (each key parsed once)."""
+    known: dict[str, list[tuple[Period, AnnouncedDate]]] = {}
     for key, found in announced.items():
         obligation_id, _, period_text = key.rpartition("/")
-        period = Period.parse(period_text)
-        offsets.setdefault(obligation_id, []).append((found.due - period.last_day).days)
+        known.setdefault(obligation_id, []).append((Period.parse(period_text), found))
+    return known
+
+
+def learn_windows(
+    obligations: Iterable[Obligation], announced: Mapping[str, AnnouncedDate],
+    known: Mapping[str, list[tuple[Period, AnnouncedDate]]] | None = None,
+) -> dict[str, Window]:  # fmt: skip
+    """The window of every obligation with at least one known date, by obligation id
+    (``known``: :func:`known_periods` of ``announced``, when already made)."""
     wanted = {o.id for o in obligations}
-    return {oid: Window(first=min(days), last=max(days), known=len(days))
-            for oid, days in offsets.items() if oid in wanted}  # fmt: skip
+    windows = {}
+    for oid, dates in (known_periods(announced) if known is None else known).items():
+        if oid in wanted:
+            days = [(found.due - period.last_day).days for period, found in dates]
+            windows[oid] = Window(first=min(days), last=max(days), known=len(days))
+    return windows
 
 
-def first_listed(obligation: Obligation, announced: Mapping[str, AnnouncedDate]) -> Period | None:
-    """The first period listed while undated: ``undated_from``, else the first known one.
+def first_listed(
+    obligation: Obligation, known: Mapping[str, list[tuple[Period, AnnouncedDate]]]
+) -> Period | None:
+    """The first period listed while undated: ``undated_from``, else the first known one
+    (``known``: :func:`known_periods` of the announced dates).
 
     Periods before it are not tracked by the catalogue (no guess is made about them).
     """
     if obligation.undated_from is not None:
         return obligation.undated_from
-    prefix = obligation.id + "/"
-    known = [Period.parse(k[len(prefix):]) for k in announced if k.startswith(prefix)]
-    return min(known) if known else None
+    dates = known.get(obligation.id)
+    return min(period for period, _ in dates) if dates else None
 
 
 def undated(
@@ -114,10 +127,11 @@ def undated(
     day, then id.
     """
     chosen = [o for o in obligations if o.announced]
-    windows = learn_windows(chosen, announced)
+    known = known_periods(announced)
+    windows = learn_windows(chosen, announced, known)
     result = []
     for obligation in chosen:
-        first = first_listed(obligation, announced)
+        first = first_listed(obligation, known)
         if first is None:
             continue
         window = windows.get(obligation.id)

@@ -294,9 +294,11 @@ def in_force(catalogues: CatalogueSet, start: date, end: date) -> CatalogueSet:
     return CatalogueSet(catalogues=kept)
 
 
-def load_catalogues(paths: Sequence[Path]) -> CatalogueSet:
-    """Load and check every file; raise :class:`ValidationError` listing every problem."""
-    catalogues, problems = check_catalogues(paths)
+def load_catalogues(paths: Sequence[Path], *,
+                    during: tuple[date, date] | None = None) -> CatalogueSet:  # fmt: skip
+    """Load and check every file (with ``during``, see :func:`check_catalogues`); raise
+    :class:`ValidationError` listing every problem."""
+    catalogues, problems = check_catalogues(paths, during=during)
     raise_if_errors(problems)
     return CatalogueSet(catalogues=tuple(catalogues))
 
@@ -332,9 +334,14 @@ class _Entry:
 
 
 def check_catalogues(
-    paths: Sequence[Path], *, reference: Sequence[Path] = ()
-) -> tuple[list[Catalogue], list[Problem]]:
+    paths: Sequence[Path], *, reference: Sequence[Path] = (),
+    during: tuple[date, date] | None = None,
+) -> tuple[list[Catalogue], list[Problem]]:  # fmt: skip
     """Load what can be loaded and collect every problem (nothing is raised for a bad file).
+
+    With ``during`` (a first and a last day) a file whose act cannot be in force on any day
+    of it (:func:`may_be_in_force`) is left out, as if it were not among ``paths``; a
+    compiled file is then read once, its summary deciding before its value is unpickled.
 
     ``[[announced]]`` entries are checked against the obligations of every file
     (and of the ``reference`` catalogues, which are loaded for that only): the
@@ -349,7 +356,7 @@ def check_catalogues(
     version: list[str] = []  # of the code, for the compiled cache: computed once, when needed
     for path in paths:
         try:
-            catalogue, found, lines = _read(path, entries, version)
+            catalogue, found, lines = _read(path, entries, version, during)
         except TerminarzError as exc:
             problems.append(exc.problem)
             continue
@@ -378,20 +385,34 @@ def check_catalogues(
     return catalogues, problems
 
 
-def _read(path: Path, entries: list[_Entry], version: list[str]
+def _read(path: Path, entries: list[_Entry], version: list[str],
+          during: tuple[date, date] | None = None,
           ) -> tuple[Catalogue | None, list[Problem], LineIndex]:  # fmt: skip
-    """One file: its catalogue (None when it cannot be used), the problems found in it alone
-    and its line index; its ``[[announced]]`` entries are added to ``entries``. Taken from
-    the compiled cache when the entry there matches the file and the code exactly."""
+    """One file: its catalogue (None when it cannot be used, or when its act is not in force
+    ``during``), the problems found in it alone and its line index; its ``[[announced]]``
+    entries are added to ``entries``. Taken from the compiled cache when the entry there
+    matches the file and the code exactly."""
     try:
         stat = os.stat(path)
     except (OSError, ValueError):
         stat = None
     raw = read_limited(path, MAX_FILE_BYTES)
-    if stat is not None and compiled.cache_folder(path) is not None:
+    parts = None
+    if stat is not None:  # no cache folder (compiled.cache_folder): no parts, nothing written
         if not version:
             version.append(compiled.code_version())
-        kept = compiled.read(path, raw, stat, version[0])
+        parts = compiled.read_parts(path, raw, stat, version[0])
+    if during is not None:
+        act = compiled.load(parts[compiled.SUMMARY]) if parts is not None else None
+        if act is None:  # not compiled yet, or no summary kept: may_be_in_force decides
+            if not may_be_in_force(path, *during):
+                return None, [], _LazyLines(raw)
+            if stat is not None and parts is None:  # compiled by may_be_in_force
+                parts = compiled.read_parts(path, raw, stat, version[0])
+        elif not act.in_force_during(*during):
+            return None, [], _LazyLines(raw)
+    if parts is not None:
+        kept = compiled.load(parts[compiled.VALUE])
         if kept is not None:
             catalogue, found, kept_entries = kept
             lines = _LazyLines(raw)

@@ -12,12 +12,15 @@ An entry is used only when everything it was made from is unchanged: the file's 
 size, modification time and content (CRC-32 of its bytes, which are read anyway), the
 version of terminarz, of Python and of the pickle format, and the size and modification
 time of every module that reads these files (so an edited parser, in a checkout, is not
-served stale objects). The entry's own bytes carry a checksum. A missing, stale, corrupt
-or unreadable entry is ignored and the file is parsed again (and the entry rewritten when
-the folder is writable: a read-only installation simply parses every time). The checks
-that need several files (a repeated obligation id, an announced date for another file's
-obligation) are run on every load, cached or not. The generated holiday table beside the
-catalogues (``holidays-pl.json``) is kept the same way, as its parsed years.
+served stale objects) — in a regular installation, whose modules change only by installing
+again, of the distribution's record (its size, time and content: the hash of every
+installed file), which pip writes at every install, instead. The entry's own bytes carry a
+checksum. A missing, stale, corrupt or unreadable entry is ignored and the file is parsed
+again (and the entry rewritten when the folder is writable: a read-only installation
+simply parses every time). The checks that need several files (a repeated obligation id,
+an announced date for another file's obligation) are run on every load, cached or not. The
+generated holiday table beside the catalogues (``holidays-pl.json``) is kept the same way,
+as its parsed years.
 
 CRC-32 (``zlib``) rather than ``hashlib``: importing ``hashlib`` costs about 3 ms, more
 than reading the entry; the check guards against a changed file, not a hostile one —
@@ -66,37 +69,65 @@ def cache_folder(path: Path) -> Path | None:
 @functools.cache
 def code_version() -> str:
     """terminarz's, Python's and pickle's versions and the stamps of the modules that read
-    catalogues (size and modification time of each); taken once per process, like the
-    modules themselves."""
+    catalogues (:func:`module_stamps`); taken once per process, like the modules themselves."""
     import terminarz
 
     return "|".join([terminarz.__version__, sys.version, str(PROTOCOL),
                      *module_stamps(SOURCES)])  # fmt: skip
 
 
-def module_stamps(names: Sequence[str] = ()) -> list[str]:
-    """``name:size:modification time`` of terminarz's modules: of those ``names`` (a module
-    such as ``errors.py`` or a sub-package such as ``law``), or of every module of the
-    package — a changed module, in a development copy, counts as another version."""
-    import terminarz
+def module_stamps(names: Sequence[str] = (), package: str | None = None) -> list[str]:
+    """What tells this version of terminarz's code from another: for a regular installation
+    the stamp of its distribution's record (:func:`installation_stamp`), else (a checkout, an
+    editable install) ``name:size:modification time`` of terminarz's modules — of those
+    ``names`` (a module such as ``errors.py`` or a sub-package such as ``law``), or of every
+    module of the package: a module changed in place counts as another version.
 
-    package = Path(terminarz.__file__).parent
+    ``package`` is the package's folder (by default the imported package's)."""
+    if package is None:
+        import terminarz
+
+        package = os.path.dirname(terminarz.__file__)
+    installed = installation_stamp(package)
+    if installed is not None:
+        return [installed]
     if not names:
         names = sorted(entry.name for entry in os.scandir(package)
                        if entry.name.endswith(".py")
                        or (entry.is_dir() and entry.name != "__pycache__"))  # fmt: skip
     stamps = []
     for name in names:
-        target = package / name
+        target = os.path.join(package, name)
         files = ([f"{name}/{n}" for n in sorted(os.listdir(target)) if n.endswith(".py")]
-                 if target.is_dir() else [name])  # fmt: skip
+                 if os.path.isdir(target) else [name])  # fmt: skip
         for file in files:
             try:
-                stat = (package / file).stat()
+                stat = os.stat(os.path.join(package, file))
             except OSError:
                 continue
             stamps.append(f"{file}:{stat.st_size}:{stat.st_mtime_ns}")
     return stamps
+
+
+def installation_stamp(package: str) -> str | None:
+    """``path:size:modification time:CRC-32`` of ``terminarz-<version>.dist-info/RECORD``
+    when it lies beside the package's folder ``package`` — a regular installation (pip, a
+    wheel), whose files change only by installing again: the record lists the hash of every
+    installed file, and pip writes it anew at every install, the same version reinstalled
+    included. None otherwise: a checkout or an editable install (its record lies in
+    ``site-packages``, away from the package, whose files are edited in place), or another
+    version's record. One small file read instead of a ``stat`` of every module."""
+    import terminarz
+
+    record = os.path.join(os.path.dirname(package),
+                          f"terminarz-{terminarz.__version__}.dist-info", "RECORD")  # fmt: skip
+    try:
+        with open(record, "rb") as file:
+            stat = os.fstat(file.fileno())
+            content = file.read()
+    except (OSError, ValueError):
+        return None
+    return f"{record}:{stat.st_size}:{stat.st_mtime_ns}:{zlib.crc32(content):08x}"
 
 
 def _header(path: Path, raw: bytes, stat: os.stat_result, version: str) -> bytes:
@@ -122,6 +153,15 @@ def read(path: Path, raw: bytes, stat: os.stat_result, version: str,
          part: int = VALUE) -> Any | None:  # fmt: skip
     """The value (or summary) kept for the file at ``path`` whose bytes are ``raw``, or None
     when there is none that matches them exactly (never an error)."""
+    parts = read_parts(path, raw, stat, version)
+    return None if parts is None else load(parts[part])
+
+
+def read_parts(path: Path, raw: bytes, stat: os.stat_result, version: str
+               ) -> tuple[bytes, bytes] | None:  # fmt: skip
+    """Both parts kept for the file (:data:`SUMMARY` and :data:`VALUE`), each still pickled
+    (:func:`load` unpickles one): a caller that needs the summary first and then perhaps the
+    value reads the entry once. None as for :func:`read`."""
     folder = cache_folder(path)
     if folder is None:
         return None
@@ -133,7 +173,16 @@ def read(path: Path, raw: bytes, stat: os.stat_result, version: str,
         checksum, _, payload = data[len(head) :].partition(b"\n")
         if int(checksum) != zlib.crc32(payload):
             return None
-        return _loads(_loads(payload)[part])
+        summary, value = _loads(payload)
+        return summary, value
+    except Exception:  # a corrupt entry of any kind is ignored, never trusted
+        return None
+
+
+def load(part: bytes) -> Any | None:
+    """One part of an entry (from :func:`read_parts`) unpickled; None when it cannot be."""
+    try:
+        return _loads(part)
     except Exception:  # a corrupt entry of any kind is ignored, never trusted
         return None
 

@@ -5,7 +5,6 @@ They print and parse as ``2026-10``, ``2026-Q3``, ``2026-H1`` and ``2026``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from enum import StrEnum
@@ -37,13 +36,13 @@ class PeriodKind(StrEnum):
 
 
 _MONTHS = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF_YEAR: 6, PeriodKind.YEAR: 12}
+_ONE_DAY = timedelta(days=1)
 _POLISH_KIND = {
     PeriodKind.MONTH: "miesiąc",
     PeriodKind.QUARTER: "kwartał",
     PeriodKind.HALF_YEAR: "półrocze",
     PeriodKind.YEAR: "rok",
 }
-_PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?$")
 
 
 class Frozen:
@@ -134,21 +133,26 @@ class Period(Frozen):
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse ``2026-10``, ``2026-Q3``, ``2026-H1`` or ``2026``; else raise ``ValueError``."""
-        m = _PATTERN.match(text.strip())
-        if not m:
+        """Parse ``2026-10``, ``2026-Q3``, ``2026-H1`` or ``2026``; else raise ``ValueError``.
+
+        Digits are what ``\\d`` matches (``str.isdecimal``): read with string methods, as
+        ``^(\\d{4})(?:-(?:(\\d{2})|Q([1-4])|H([12])))?$`` would (no pattern compiled at
+        every start; a period is parsed for every announced date)."""
+        year, dash, rest = text.strip().partition("-")
+        if len(year) != 4 or not year.isdecimal() or (dash and len(rest) != 2):
             raise ValueError(f"not a period: {text!r}")
-        year = int(m.group(1))
-        if m.group(2):
-            month = int(m.group(2))
+        if not dash:
+            return cls(year=int(year), index=1, kind=PeriodKind.YEAR)
+        if rest.isdecimal():
+            month = int(rest)
             if not 1 <= month <= 12:
                 raise ValueError(f"not a month: {text!r}")
-            return cls(year=year, index=month, kind=PeriodKind.MONTH)
-        if m.group(3):
-            return cls(year=year, index=int(m.group(3)), kind=PeriodKind.QUARTER)
-        if m.group(4):
-            return cls(year=year, index=int(m.group(4)), kind=PeriodKind.HALF_YEAR)
-        return cls(year=year, index=1, kind=PeriodKind.YEAR)
+            return cls(year=int(year), index=month, kind=PeriodKind.MONTH)
+        if rest[0] == "Q" and rest[1] in "1234":
+            return cls(year=int(year), index=int(rest[1]), kind=PeriodKind.QUARTER)
+        if rest[0] == "H" and rest[1] in "12":
+            return cls(year=int(year), index=int(rest[1]), kind=PeriodKind.HALF_YEAR)
+        raise ValueError(f"not a period: {text!r}")
 
     @classmethod
     def containing(cls, kind: PeriodKind, day: date) -> Period:
@@ -177,8 +181,9 @@ class Period(Frozen):
 
     @property
     def last_day(self) -> date:
-        nxt = self.next()
-        return nxt.first_day - timedelta(days=1)
+        """The day before the next period's first (no period is made for it)."""
+        year, month = divmod(self.year * 12 + self.index * _MONTHS[self.kind], 12)
+        return date(year, month + 1, 1) - _ONE_DAY
 
     def next(self) -> Period:
         if self.index < self.kind.per_year:
