@@ -115,7 +115,7 @@ def night(backend: str, workers: int, folder: Path, configs: list[Path], sink: S
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     database_before = cpu_seconds(database) if database is not None else 0.0
     started = time.perf_counter()
-    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+    runs = [subprocess.Popen(command, env=env, cwd=folder, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE) for _ in range(workers)]  # fmt: skip
     outputs = [run.communicate(timeout=3600) for run in runs]
     errors = [err for _, err in outputs]

@@ -8,7 +8,10 @@ substitutes get handover notices), then runs ``terminarz remind`` for one day
 its data must be requested) over all of them — ``terminarz remind --config f1
 --config f2 … --today 2027-01-18``, started as a new process as cron starts it (its
 imports and the worker processes it starts are timed) — against an aiosmtpd server on a
-loopback port, running in its own process like a real mail server.
+loopback port, running in its own process like a real mail server. The processes start in
+the benchmark's temporary folder: ``python -m terminarz`` started in the repository's root
+would import the checkout beside it instead of the installed package (as it did until the
+fourth round of issue 15).
 
 Against the same server, it sends the very same messages (read back from the
 ledgers) with plain ``smtplib`` — the raw cost of the mail itself — once over
@@ -365,8 +368,9 @@ def main() -> int:
             before = received()
             ours, server = cpu_seconds(besides=sink.pid), cpu_seconds(sink.pid)
             started = time.perf_counter()  # a new process, as cron starts it: imports paid
-            done = subprocess.run([sys.executable, "-m", "terminarz", *argv],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+            done = subprocess.run([sys.executable, "-m", "terminarz", *argv], cwd=tmp,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  check=False)  # fmt: skip
             remind_time = time.perf_counter() - started
             reap(besides=sink.pid)  # remind's fork server, with its workers' CPU
             cpu["remind"] += cpu_seconds(besides=sink.pid) - ours
@@ -496,11 +500,11 @@ def night_instructions(folder: Path, count: int, port: int) -> tuple[int, int]:
             connect(where / f"state-{config.stem[4:]}.sqlite3").close()
             load_organisation(config)
         command = [sys.executable, "-c", NIGHT, str(where), DAY]
-        if name == "warm":
-            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+        if name == "warm":  # (cwd: not the checkout — the installed terminarz is measured)
+            subprocess.run(command, env=env, cwd=where, check=True, stdout=subprocess.DEVNULL)
             continue
         done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                               *command], env=env, capture_output=True, text=True,
+                               *command], env=env, cwd=where, capture_output=True, text=True,
                               check=True)  # fmt: skip
         found = re.search(r"Collected : (\d+)", done.stderr)
         if found is None:
