@@ -6,6 +6,7 @@ migrations that lose nothing (a real state file made by release 0.1.0).
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -509,6 +510,39 @@ def test_a_parsed_absence_calendar_is_kept_until_the_file_changes(tmp_path: Path
                    encoding="utf-8")  # fmt: skip
     edited, _ = load(date(2027, 1, 20))
     assert (edited.hits, edited.misses) == (0, 1)
+
+
+def test_a_kept_absence_entry_round_trips_and_a_damaged_one_is_parsed_again(
+    tmp_path: Path,
+) -> None:
+    from test_reminders import copy_example
+
+    from terminarz.notify.absence_cache import AbsenceCache, decode, encode
+    from terminarz.org.organisation import Absence
+    from terminarz.org.plan import load_setup
+
+    kept = [Absence(person="kier-dsps", start=date(2027, 1, 18), end=date(2027, 2, 5),
+                    reason="urlop wypoczynkowy", source="urlopy.ics"),
+            Absence(person="zast-dsps", start=date(1999, 12, 31), end=date(2000, 1, 1))]
+    assert decode(encode(kept)) == kept and decode(encode([])) == []
+    for damaged in (encode(kept)[:-3], b"0" + encode(kept)[1:], b"", b"not an entry"):
+        assert decode(damaged) is None
+    config = copy_example(tmp_path)
+    with SQLiteStore(tmp_path / "state.sqlite3", "mopr-przyklad") as store:
+        def load() -> AbsenceCache:
+            cache = AbsenceCache(lambda org: locate(path=tmp_path / "state.sqlite3"), lambda: AT)
+            load_setup(config, today=date(2027, 1, 4), absence_parse=cache.parse)
+            cache.close()
+            return cache
+
+        assert (load().misses, load().hits) == (1, 1)
+        with contextlib.closing(sqlite3.connect(tmp_path / "state.sqlite3")) as raw:
+            (key,) = [k for (k,) in raw.execute("SELECT key FROM derived")
+                      if k.startswith("absences:")]  # fmt: skip
+        value = store.cached(key)
+        assert value is not None
+        store.cache(key, value[:-5], at=AT)  # damaged: parsed again, and kept anew
+        assert (load().hits, load().hits) == (0, 1)
 
 
 def test_a_date_entered_on_the_pages_dates_the_report_everywhere(

@@ -69,8 +69,9 @@ _DESIGNATION = ("person", "target", "from", "to", "basis")
 _CALENDAR = ("days_off", "extra_working_days")
 _DAY_OFF = ("date", "reason")
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
-_REPORTER = re.compile(r"^[a-z0-9*?\[][a-z0-9_.\-*?\[\]!]*$")
+# compiled on first use (re's own cache), which a file read from the compiled cache never makes
+_ID = r"^[a-z0-9][a-z0-9_.\-]*$"
+_REPORTER = r"^[a-z0-9*?\[][a-z0-9_.\-*?\[\]!]*$"
 DEFAULT_ACCESS_BASIS = "pkt I.1 procedury (dostęp do systemu sprawozdawczego)"
 # After "na podstawie" (genitive); an institution names its own point of its own procedure.
 DEFAULT_REQUEST_BASIS = "wewnętrznej procedury obsługi sprawozdań"
@@ -375,7 +376,7 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     ck.unknown_keys(org_raw, _ORGANISATION, table="organisation")
     w = Where("organisation")
     org_id = ck.string(org_raw, "id", required=True, where=w, single_line=True)
-    if org_id is not None and not _ID.match(org_id):
+    if org_id is not None and not re.match(_ID, org_id):
         ck.add(_id_message(org_id), **w.at("id"))
     name = ck.string(org_raw, "name", required=True, where=w, single_line=True)
     levels = ck.string_list(org_raw, "levels", required=bool(org_raw), where=w) or []
@@ -399,7 +400,7 @@ def _parse(data: dict[str, Any], ck: Checker) -> Organisation | None:
     city = ck.string(org_raw, "city", where=w, single_line=True) or ""
     reporters = ck.string_list(org_raw, "reporters", where=w) or []
     for pattern in reporters:
-        if not _REPORTER.match(pattern):
+        if not re.match(_REPORTER, pattern):
             ck.add(f"„{pattern}” nie jest identyfikatorem organizacji ani wzorcem (małe litery, "
                    "cyfry, „.”, „-”, „_” oraz „*”, „?”, np. \"gops-*\")", **w.at("reporters"))
 
@@ -515,7 +516,7 @@ def _checked_id(
     value = ck.string(raw, "id", required=True, where=where, single_line=True, max_length=100)
     if value is None:
         return None
-    if not _ID.match(value):
+    if not re.match(_ID, value):
         ck.add(_id_message(value), **where.at("id"))
         return None
     if value in seen:
@@ -717,7 +718,7 @@ def _parse_inputs(ck: Checker, raw: dict[str, Any], w: Where, unit_ids: set[str]
             if ext_id is None or name is None or email is None:
                 ck.add("dane od podmiotu zewnętrznego wymagają pól „id”, „name” i „email”; "
                        "dla działu należy podać „unit”", **sub.at("id"))  # fmt: skip
-            elif not _ID.match(ext_id):
+            elif not re.match(_ID, ext_id):
                 ck.add(_id_message(ext_id), **sub.at("id"))
             if email is not None and (problem := email_problem(email)):
                 ck.add(problem, **sub.at("email"))
