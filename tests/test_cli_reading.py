@@ -475,3 +475,18 @@ def test_remind_verbose_shows_connection_retries(run_cli: RunCli, tmp_path: Path
     assert retries, result.stderr
     assert "nie można połączyć się z serwerem poczty 127.0.0.1" in retries[0]
     assert retries[0].endswith("ponowna próba 2 z 3 za 0 s")
+
+
+def test_a_run_reads_the_clock_once_and_keeps_its_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every part of one command counts from the same day, even past midnight."""
+    import argparse
+    from datetime import date
+
+    from terminarz.cli import common
+
+    days = iter([date(2026, 12, 31), date(2027, 1, 1)])
+    monkeypatch.setattr(common, "warsaw_today", lambda: next(days))
+    ctx = common.Context(args=argparse.Namespace(today=None))
+    assert [ctx.today, ctx.today, ctx.today] == [date(2026, 12, 31)] * 3
+    given = common.Context(args=argparse.Namespace(today="15.01.2027"))
+    assert given.today == date(2027, 1, 15)

@@ -252,11 +252,16 @@ class Context:
         self._catalogues: CatalogueSet | None = None
         self._calendar: WorkingCalendar | None = None
         self._setup: Setup | None = None
+        self._today: date | None = None
 
     @property
     def today(self) -> date:
-        given = getattr(self.args, "today", None)
-        return parse_day(given) if given else warsaw_today()
+        """``--today``, else the day in Warsaw when first asked: one day for the whole run,
+        even one that goes past midnight."""
+        if self._today is None:
+            given = getattr(self.args, "today", None)
+            self._today = parse_day(given) if given else warsaw_today()
+        return self._today
 
     def catalogue_paths(self) -> list[Path]:
         given = getattr(self.args, "catalogue", None)
