@@ -195,8 +195,14 @@ class OccurrenceRows:
         their dates counted at once first."""
         import gc
 
-        if self._left is not None:
-            self._left.many(o.due for o in occurrences)
+        if self._left is not None:  # every due date's text and days left, in one pass
+            today = self._today.toordinal()
+            self._dates.update(
+                (day, (day.isoformat().encode("ascii"),
+                       (f', "days_left": {day.toordinal() - today}, "working_days_left": '
+                        f'{"null" if left is None else left}').encode("ascii")))
+                for day, left in self._left.many(o.due for o in occurrences).items()
+            )  # fmt: skip
         row = self.row
         # Rows are bytes and tuples, never a reference cycle: the collections their
         # allocations would set off (about 5 % of a century's rows) find nothing.
