@@ -17,21 +17,21 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def replace_file(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes, *, mode: int = 0o666) -> None:
     """Make ``data`` the content of ``path`` at once (its folder is made when missing).
 
     The temporary file beside it is named after this process and thread (two threads, or
-    two runs, writing one file do not share it) and created with the permissions of any
-    new file (what the umask leaves of 0666: a published feed stays readable by the web
-    server). Raises :class:`OSError`; nothing is left behind then, and ``path`` keeps its
-    old content.
+    two runs, writing one file do not share it) and created with ``mode`` less the umask —
+    by default the permissions of any new file (a published feed stays readable by the web
+    server); ``0o600`` for what only its owner may read. Raises :class:`OSError`; nothing is
+    left behind then, and ``path`` keeps its old content.
     """
     import _thread
 
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}-{_thread.get_ident()}.tmp")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with open(descriptor, "wb") as out:
             out.write(data)
         os.replace(temporary, path)

@@ -545,6 +545,56 @@ def test_a_kept_absence_entry_round_trips_and_a_damaged_one_is_parsed_again(
         assert (load().hits, load().hits) == (0, 1)
 
 
+def test_without_a_store_the_parsed_calendar_is_kept_in_the_users_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user who only reads (``due --config`` before any ``feed`` or ``remind``) has no
+    store: the parsed HR calendar is kept in the cache folder, readable by the owner alone,
+    and read back until the file changes; no database is created."""
+    import stat
+    import subprocess
+    import sys
+
+    from test_reminders import copy_example
+
+    from terminarz.notify.absence_cache import AbsenceCache
+    from terminarz.org.plan import load_setup
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    config = copy_example(tmp_path)
+    nowhere = tmp_path / "brak" / "state.sqlite3"
+
+    def load() -> tuple[AbsenceCache, list[str]]:
+        cache = AbsenceCache(lambda org: locate(path=nowhere), lambda: AT)
+        setup = load_setup(config, today=date(2027, 1, 4), absence_parse=cache.parse)
+        cache.close()
+        assert setup.organisation is not None
+        return cache, sorted(map(repr, setup.organisation.absences))
+
+    first, absences = load()
+    assert (first.hits, first.misses) == (0, 1) and absences
+    (kept,) = (tmp_path / "cache" / "terminarz" / "absences").iterdir()
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    again, same = load()
+    assert (again.hits, again.misses) == (1, 0) and same == absences
+    assert not nowhere.exists() and not nowhere.parent.exists()
+    probe = ("import sys; from terminarz.cli import main; "
+             f"main(['due', '--config', {str(config)!r}, '--today', '2027-01-04']); "
+             "print('ICAL', 'icalendar' in sys.modules, file=sys.stderr)")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "NO_COLOR": "1",
+                                          ENV_URL: str(nowhere)})  # fmt: skip
+    assert "ICAL False" in run.stderr, run.stderr
+    kept.write_bytes(kept.read_bytes()[:-4])  # damaged: parsed again and kept anew
+    assert load()[0].misses == 1 and load()[0].hits == 1
+    ics = tmp_path / "urlopy.ics"
+    ics.write_text(ics.read_text(encoding="utf-8").replace("\r\nEND:VCALENDAR",
+                                                          "\r\nEND:VCALENDAR\r\n"),
+                   encoding="utf-8")  # fmt: skip
+    assert load()[0].misses == 1
+
+
 def test_a_date_entered_on_the_pages_dates_the_report_everywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,7 +5,11 @@ size, modification time and the CRC-32 of its bytes, the recurrence window widen
 years, and the format of the entry; any change of the file parses it again (even one that
 keeps its size and time), and so does a window reaching a new year. Sources behind a URL
 are not cached here. The store is opened only when an entry is needed, and only if it
-exists already (a command that only reads does not create a database to cache in).
+exists already (a command that only reads does not create a database to cache in); without
+one — a user who only reads, with ``due --config``, before any ``feed`` or ``remind`` made
+the store — the entry is kept in the user's cache folder instead
+(``$XDG_CACHE_HOME/terminarz/absences/``, one file per calendar, readable by its owner
+alone: absences are personal data).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from terminarz.org.organisation import Absence, AbsenceSource, Organisation
 
 TYPE_CHECKING = False  # typing's constant, without importing typing at every start
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from terminarz.store import Location
     from terminarz.store.base import Store
 
@@ -94,22 +100,26 @@ class AbsenceCache:
 
         wide = year_window(window) if window else None
         key = key_of(source, wide, raw)
-        store = self._open(organisation) if key is not None else None
-        if store is not None and key is not None:
-            found = store.cached(key)
-            kept = decode(found) if found is not None else None
-            if kept is not None:
-                self.hits += 1
-                return _within(kept, window)
+        if key is None:  # behind an address: parsed every time
+            self.misses += 1
+            return _within(parse_absences(raw, source, organisation, window=wide), window)
+        store = self._open(organisation)
+        found = store.cached(key) if store is not None else read_kept(key)
+        kept = decode(found) if found is not None else None
+        if kept is not None:
+            self.hits += 1
+            return _within(kept, window)
         self.misses += 1
         absences = parse_absences(raw, source, organisation, window=wide)
-        if store is not None and key is not None:
+        if store is not None:
             from contextlib import suppress
 
             from terminarz.store.base import StoreError
 
             with suppress(StoreError):  # an unwritable cache costs only a parse
                 store.cache(key, encode(absences), at=self._clock())
+        else:
+            keep(key, encode(absences))
         return _within(absences, window)
 
     def _open(self, organisation: Organisation) -> Store | None:
@@ -130,6 +140,51 @@ class AbsenceCache:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def kept_path(key: str) -> Path | None:
+    """The file that keeps the entry of ``key``'s calendar without a store (one per
+    calendar: a newer entry replaces the older); None when no cache folder can be named."""
+    from terminarz.paths import user_cache_path
+
+    try:
+        folder = user_cache_path() / "absences"
+    except Exception:  # no usable home folder: nothing is kept
+        return None
+    subject = key.split(SEP, 1)[0].encode("utf-8", "surrogateescape")
+    return folder / f"{zlib.crc32(subject):08x}.bin"
+
+
+def read_kept(key: str) -> bytes | None:
+    """The value kept in the user's cache folder under exactly ``key``, or None."""
+    path = kept_path(key)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = key.encode("utf-8", "surrogateescape")
+    size = b"%08x" % len(head)
+    if data[:8] != size or data[8 : 8 + len(head)] != head:
+        return None
+    return data[8 + len(head) :]
+
+
+def keep(key: str, value: bytes) -> None:
+    """Keep ``value`` under ``key`` in the user's cache folder, readable by its owner alone;
+    a folder that cannot be written costs only the next command's parse."""
+    from terminarz.files import replace_file
+
+    path = kept_path(key)
+    if path is None:
+        return
+    head = key.encode("utf-8", "surrogateescape")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        replace_file(path, b"%08x" % len(head) + head + value, mode=0o600)
+    except OSError:
+        return
 
 
 def _within(absences: list[Absence], window: tuple[date, date] | None) -> list[Absence]:
