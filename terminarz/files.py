@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+def update_file(path: Path, data: bytes) -> bool:
+    """:func:`replace_file` only when ``path`` does not hold ``data`` already (a file served
+    over HTTP keeps its time, and so its validators, while its content stays); whether it
+    was written."""
+    try:
+        with open(path, "rb") as current:
+            if current.read() == data:
+                return False
+    except OSError:  # missing or unreadable: written
+        pass
+    replace_file(path, data)
+    return True
+
+
 def replace_file(path: Path, data: bytes, *, mode: int = 0o666) -> None:
     """Make ``data`` the content of ``path`` at once (its folder is made when missing).
 

@@ -219,6 +219,16 @@ def user_cache_path() -> Path:
     return library_rule("terminarz", appauthor=False)
 
 
+def user_cache_folder(name: str) -> Path | None:
+    """``name`` in the user's cache folder (compiled files, templates, parsed calendars),
+    or None when no cache folder can be named (no usable home folder): then nothing is
+    kept and everything is made again, never an error."""
+    try:
+        return user_cache_path() / name
+    except Exception:
+        return None
+
+
 def _xdg_folder(variable: str, default: str) -> Path | None:
     """platformdirs' rule on Linux: ``$variable/terminarz`` when it is absolute, else
     ``default/terminarz`` under an absolute ``$HOME``; None where the library must answer."""

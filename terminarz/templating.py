@@ -55,10 +55,9 @@ def bytecode_cache(kind: str) -> BytecodeCache | None:
     environment's ``bytecode_cache``; None when the user's cache folder cannot be named."""
     import jinja2
 
-    from terminarz.paths import user_cache_path
+    from terminarz.paths import user_cache_folder
 
-    try:
-        folder = user_cache_path() / "templates" / kind
-    except Exception:  # no usable home folder: nothing is kept
+    folder = user_cache_folder("templates")
+    if folder is None:
         return None
-    return _UserCache(str(folder), f"{kind}|{jinja2.__version__}")
+    return _UserCache(str(folder / kind), f"{kind}|{jinja2.__version__}")

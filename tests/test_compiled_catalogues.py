@@ -42,11 +42,14 @@ def _fresh(files: list[Path], monkeypatch: pytest.MonkeyPatch) -> tuple[object, 
         return check_catalogues(files)
 
 
-def _no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+def refuse_parsing(monkeypatch: pytest.MonkeyPatch, module: object = None) -> None:
+    """Make ``module``'s TOML parsing (the catalogues' by default) fail the test: what it
+    loads must come from the compiled cache."""
+
     def refuse(path: Path, raw: bytes) -> None:
         raise AssertionError(f"{path} was parsed, not read from the compiled cache")
 
-    monkeypatch.setattr(catalogue_module, "parse_toml", refuse)
+    monkeypatch.setattr(module or catalogue_module, "parse_toml", refuse)
 
 
 @pytest.mark.parametrize("name", [p.name for p in BUNDLED], ids=[p.stem for p in BUNDLED])
@@ -57,7 +60,7 @@ def test_the_compiled_catalogue_is_the_parsed_one(
     written = check_catalogues(files)
     assert (bundled / compiled.FOLDER).is_dir()
     with monkeypatch.context() as m:
-        _no_parsing(m)
+        refuse_parsing(m)
         cached = check_catalogues(files)
     fresh = _fresh(files, monkeypatch)
     assert cached == fresh == written
@@ -70,7 +73,7 @@ def test_all_bundled_catalogues_together_from_the_cache(
     files = sorted(bundled.glob("*.toml"))
     load_catalogues(files)
     with monkeypatch.context() as m:
-        _no_parsing(m)
+        refuse_parsing(m)
         cached_catalogues, cached_problems = check_catalogues(files)
         for path in files:
             for start, end in RANGES:
@@ -110,7 +113,7 @@ def test_an_edit_with_a_new_time_is_parsed_again(
     path = bundled / "sr-2015.toml"
     check_catalogues([path])
     path.write_text(path.read_text(encoding="utf-8") + "\n# dopisek\n", encoding="utf-8")
-    _no_parsing(monkeypatch)
+    refuse_parsing(monkeypatch)
     with pytest.raises(AssertionError, match="was parsed"):
         check_catalogues([path])
 
@@ -127,7 +130,7 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(
     entry.write_bytes(damage)
     assert check_catalogues([path]) == expected
     with monkeypatch.context() as m:
-        _no_parsing(m)
+        refuse_parsing(m)
         assert check_catalogues([path]) == expected  # rewritten
 
 
@@ -169,7 +172,7 @@ def test_files_outside_the_bundled_folder_are_compiled_in_the_users_cache(
     assert folder == paths.user_cache_path() / "compiled"
     assert len(list(folder.glob("sr-2015-*.pickle"))) == 2
     with monkeypatch.context() as m:
-        _no_parsing(m)
+        refuse_parsing(m)
         cached = check_catalogues([own])
     assert cached == written == fresh
     # An edit keeping size and time (the 15th → the 14th) is seen by the content's checksum.
@@ -280,7 +283,7 @@ def test_loading_during_a_range_reads_each_entry_once(
         return original(path, *args)  # type: ignore[arg-type]
 
     with monkeypatch.context() as m:
-        _no_parsing(m)
+        refuse_parsing(m)
         m.setattr(compiled, "read_parts", counted)
         assert check_catalogues(files, during=(start, end)) == expected
     assert reads == files
@@ -301,5 +304,5 @@ def test_loading_during_a_range_compiles_a_new_file_once(
     assert sorted(p.name.split(".")[0] for p in (bundled / compiled.FOLDER).iterdir()) == [
         "mpips-1992", "sr-2015"]
     with monkeypatch.context() as m:
-        _no_parsing(m)
+        refuse_parsing(m)
         assert check_catalogues(files, during=jan) == ([catalogue], [])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from terminarz.files import replace_file
+from terminarz.files import replace_file, update_file
 
 
 def test_the_content_is_replaced_and_the_folder_made(tmp_path: Path) -> None:
@@ -58,3 +58,14 @@ def test_threads_writing_one_file_each_leave_a_whole_one(tmp_path: Path) -> None
         thread.join()
     assert target.read_bytes() in bodies
     assert os.listdir(tmp_path) == ["wspolny.bin"]
+
+
+def test_an_update_writes_only_changed_bytes(tmp_path: Path) -> None:
+    """A feed served over HTTP keeps its time (its Last-Modified) while its content stays."""
+    target = tmp_path / "ogolny.ics"
+    assert update_file(target, b"pierwsza") is True
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))
+    assert update_file(target, b"pierwsza") is False
+    assert target.stat().st_mtime_ns == 1_000_000_000
+    assert update_file(target, b"druga") is True
+    assert target.read_bytes() == b"druga" and os.listdir(tmp_path) == ["ogolny.ics"]

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_compiled_catalogues import refuse_parsing
 
 from terminarz.errors import Severity
 from terminarz.law import compiled
@@ -33,10 +34,7 @@ def _parsed(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object
 
 
 def _not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(path: Path, raw: bytes) -> None:
-        raise AssertionError(f"{path} was parsed, not read from the compiled cache")
-
-    monkeypatch.setattr(organisation_module, "parse_toml", refuse)
+    refuse_parsing(monkeypatch, organisation_module)
 
 
 def test_the_kept_result_is_the_checked_one(centre: Path, monkeypatch: pytest.MonkeyPatch

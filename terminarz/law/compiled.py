@@ -53,17 +53,14 @@ def cache_folder(path: Path) -> Path | None:
     """Where the entry of the file at ``path`` is kept: ``calendars/__pycache__`` for a
     bundled catalogue, else the user's cache folder; None when neither can be named."""
     from terminarz.errors import TerminarzError
-    from terminarz.paths import calendars_dir, user_cache_path
+    from terminarz.paths import calendars_dir, user_cache_folder
 
     try:
         if path.parent == calendars_dir():
             return path.parent / FOLDER
     except TerminarzError:  # no bundled data at all: only the user's cache is left
         pass
-    try:
-        return user_cache_path() / "compiled"
-    except Exception:  # no usable home folder: nothing is kept
-        return None
+    return user_cache_folder("compiled")
 
 
 @functools.cache

@@ -145,11 +145,10 @@ class AbsenceCache:
 def kept_path(key: str) -> Path | None:
     """The file that keeps the entry of ``key``'s calendar without a store (one per
     calendar: a newer entry replaces the older); None when no cache folder can be named."""
-    from terminarz.paths import user_cache_path
+    from terminarz.paths import user_cache_folder
 
-    try:
-        folder = user_cache_path() / "absences"
-    except Exception:  # no usable home folder: nothing is kept
+    folder = user_cache_folder("absences")
+    if folder is None:
         return None
     subject = key.split(SEP, 1)[0].encode("utf-8", "surrogateescape")
     return folder / f"{zlib.crc32(subject):08x}.bin"

@@ -643,22 +643,16 @@ def write_feed_files(rendered: Mapping[str, RenderedFeed], out_dir: Path) -> int
     A file is replaced atomically (a temporary file renamed over it) and only when
     its bytes differ, so a static web server's validators change only with the content.
     """
-    from terminarz.files import replace_file
+    from terminarz.files import update_file
 
     changed = 0
     for feed in rendered.values():
         target = out_dir / feed.scope.path
         try:
-            if target.read_bytes() == feed.body:
-                continue
-        except OSError:
-            pass
-        try:
-            replace_file(target, feed.body)  # nothing half-written is left behind
+            changed += update_file(target, feed.body)  # nothing half-written is left behind
         except OSError as exc:
             message = f"nie można zapisać pliku: {exc.strerror or exc}"
             raise TerminarzError(message, path=target) from None
-        changed += 1
     return changed
 
 

@@ -181,15 +181,10 @@ class RemoteCatalogues:
 
 def materialise(url: str, body: bytes) -> Path:
     """The kept copy as a file (rewritten only when its bytes changed)."""
-    from terminarz.files import replace_file
+    from terminarz.files import update_file
 
     path = copy_path(url)
-    try:
-        if path.read_bytes() == body:
-            return path
-    except OSError:
-        pass
-    replace_file(path, body)
+    update_file(path, body)
     return path
 
 
